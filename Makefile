@@ -1,0 +1,96 @@
+# tenantd: build, test, demo, install.
+# Everything generated (vmlinux.h, BPF objects, skeletons, binaries) goes to build/.
+
+BUILD := build
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+PKGS := libbpf libmicrohttpd json-c inih libcurl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DTENANTD_VERSION='"$(VERSION)"' \
+	-Iinclude -Iagent -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -Ibpf -I$(BUILD)
+
+AGENT_SRCS := $(filter-out agent/tenantctl.c agent/main.c,$(wildcard agent/*.c))
+AGENT_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS))
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
+TEST_HELPERS := $(BUILD)/tests/netprobe
+
+.PHONY: all setup check unit-check integration-check demo install clean
+all: $(BUILD)/tenantd $(BUILD)/tenantctl
+
+# Installs the Debian packages the build, the tests and the demo need.
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/tenantd_abi.h $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tenantd.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
+	$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/agent/%.o: agent/%.c $(wildcard agent/*.h) include/tenantd_abi.h $(BUILD)/tenantd.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tenantd: $(BUILD)/agent/main.o $(AGENT_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(AGENT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+
+$(BUILD)/tests/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/integration $< tests/integration/harness.c -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+
+$(BUILD)/tests/netprobe: tests/integration/netprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
+
+check: setup
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS)
+	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(PREFIX)/sbin/tenantd
+	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(PREFIX)/bin/tenantctl
+	install -D -m 0644 systemd/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.service
+	install -D -m 0644 systemd/tenantd.conf.example $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tenantd/tenants.d
+
+clean:
+	rm -rf $(BUILD)

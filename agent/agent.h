@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The running agent: its options, its configuration and the handles every
+ * part of the daemon shares. One instance, owned by main(). */
+#ifndef TENANTD_AGENT_H
+#define TENANTD_AGENT_H
+
+#include <limits.h>
+#include <time.h>
+
+#include "config.h"
+#include "programs.h"
+#include "state.h"
+
+struct options {
+	const char *config_directory;
+	const char *runtime_directory;
+	const char *state_directory;
+	const char *bpffs_directory;
+	const char *cgroup_root; /* NULL: CgroupRoot= from the config */
+};
+
+struct event_stream;
+struct api_server;
+
+struct agent {
+	struct options options;
+	char cgroup_mount[PATH_MAX];
+	char cgroup_root_path[2 * PATH_MAX]; /* full path where programs attach */
+	struct config config;
+	struct tenant_ids ids;
+	struct programs programs;
+	struct event_stream *events;
+	struct api_server *api;
+	struct timespec started; /* CLOCK_MONOTONIC */
+};
+
+/* Re-reads the configuration and applies it whole, or not at all. */
+int agent_reload(struct agent *agent);
+
+#endif /* TENANTD_AGENT_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Finding the cgroup2 mount (hybrid hosts mount it away from /sys/fs/cgroup)
+ * and turning cgroup paths into the ids the kernel's programs see. */
+#ifndef TENANTD_CGROUPS_H
+#define TENANTD_CGROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads /proc/self/mountinfo; -ENOENT when no cgroup2 is mounted. */
+int cgroup2_mount_find(char *out, size_t size);
+/* The cgroup id of MOUNT/PATH (its kernfs inode number). */
+int cgroup_id_of(const char *mount, const char *path, uint64_t *id);
+/* Nesting depth of PATH ("/" is 0, "/a/b" is 2). */
+int cgroup_path_level(const char *path);
+
+#endif /* TENANTD_CGROUPS_H */

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Reads and validates tenantd.conf and tenants.d/ with libinih. inih does
+ * not tell its handler the line number, so the reader it pulls lines through
+ * counts them; cross-file checks reuse the lines recorded per value. */
+#include <errno.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "cleanup.h"
+#include "config.h"
+
+#define DEFAULT_EVENT_RATE 100
+#define EVENT_RATE_MAX 1000000
+
+struct parse_state {
+	FILE *file;
+	const char *path;
+	int line;
+	bool line_too_long;
+	char *error; /* first error only; CONFIG_ERROR_MAX bytes */
+	struct config *config;
+	struct tenant_config *tenant; /* NULL while parsing tenantd.conf */
+	bool name_set;
+};
+
+static const char *const kind_names[] = {
+	[TENANT_KIND_TENANT] = "tenant",
+	[TENANT_KIND_SHARED] = "shared",
+	[TENANT_KIND_PLATFORM] = "platform",
+};
+
+static const char *const mode_names[] = {
+	[TENANT_MODE_ENFORCE] = "enforce",
+	[TENANT_MODE_AUDIT] = "audit",
+};
+
+const char *tenant_kind_name(enum tenant_kind kind)
+{
+	return (size_t)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
+}
+
+const char *tenant_mode_name(enum tenant_mode mode)
+{
+	return (size_t)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "unknown";
+}
+
+static void set_error(char *error, const struct source_line *where, const char *key,
+		      const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+static void set_error(char *error, const struct source_line *where, const char *key,
+		      const char *format, ...)
+{
+	va_list args;
+	int used;
+
+	if (error[0])
+		return;
+	if (key)
+		used = snprintf(error, CONFIG_ERROR_MAX, "%s:%d: %s: ", where->file, where->line, key);
+	else
+		used = snprintf(error, CONFIG_ERROR_MAX, "%s:%d: ", where->file, where->line);
+	if (used < 0 || used >= CONFIG_ERROR_MAX)
+		return;
+	va_start(args, format);
+	vsnprintf(error + used, CONFIG_ERROR_MAX - (size_t)used, format, args);
+	va_end(args);
+}
+
+static struct source_line here(const struct parse_state *state)
+{
+	struct source_line where = { .line = state->line };
+
+	snprintf(where.file, sizeof(where.file), "%s", state->path);
+	return where;
+}
+
+/* Grows `*array` by one zeroed element and returns it, or NULL. */
+static void *append(void *array_pointer, size_t *count, size_t element_size)
+{
+	void **array = array_pointer;
+	char *grown = realloc(*array, (*count + 1) * element_size);
+
+	if (!grown)
+		return NULL;
+	*array = grown;
+	memset(grown + *count * element_size, 0, element_size);
+	return grown + (*count)++ * element_size;
+}
+
+static char *read_counted_line(char *buffer, int size, void *stream)
+{
+	struct parse_state *state = stream;
+	char *line = fgets(buffer, size, state->file);
+	size_t length;
+
+	if (!line)
+		return NULL;
+	state->line++;
+	length = strlen(line);
+	if (length == (size_t)size - 1 && line[length - 1] != '\n' && !feof(state->file))
+		state->line_too_long = true;
+	return line;
+}
+
+/* The design's examples annotate values with trailing "# ..." comments,
+ * which inih only strips after ';'. No value contains '#', so cut there. */
+static void strip_trailing_comment(char *value)
+{
+	char *hash = strchr(value, '#');
+	size_t length;
+
+	if (hash)
+		*hash = '\0';
+	length = strlen(value);
+	while (length && (value[length - 1] == ' ' || value[length - 1] == '\t'))
+		value[--length] = '\0';
+}
+
+static int parse_unsigned(const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long value;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || *end || value > max)
+		return -EINVAL;
+	*out = value;
+	return 0;
+}
+
+static int parse_agent_key(struct parse_state *state, const char *key, char *value)
+{
+	struct agent_config *agent = &state->config->agent;
+	struct source_line where = here(state);
+	const char *reason = NULL;
+	unsigned long number;
+
+	if (!strcmp(key, "CgroupRoot")) {
+		if (!*value) {
+			strcpy(agent->cgroup_root, "/");
+		} else if (!strcmp(value, "/")) {
+			strcpy(agent->cgroup_root, "/");
+		} else if (cgroup_path_normalize(value, agent->cgroup_root,
+						 sizeof(agent->cgroup_root), &reason)) {
+			set_error(state->error, &where, key, "'%s' %s", value, reason);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "MetricsListen")) {
+		if (strlen(value) >= sizeof(agent->metrics_listen)) {
+			set_error(state->error, &where, key, "address too long");
+			return -EINVAL;
+		}
+		if (*value && !strrchr(value, ':')) {
+			set_error(state->error, &where, key,
+				  "'%s' is not ADDRESS:PORT, e.g. 127.0.0.1:9810", value);
+			return -EINVAL;
+		}
+		strcpy(agent->metrics_listen, value);
+	} else if (!strcmp(key, "HostPolicy")) {
+		if (!strcmp(value, "allow")) {
+			agent->host_policy = HOST_POLICY_ALLOW;
+		} else if (!strcmp(value, "deny")) {
+			agent->host_policy = HOST_POLICY_DENY;
+		} else {
+			set_error(state->error, &where, key, "'%s' is not allow or deny", value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "HostAllowPorts")) {
+		char *save = NULL;
+
+		/* An empty assignment resets the list, as in systemd units. */
+		if (!*value)
+			agent->host_port_count = 0;
+		for (char *word = strtok_r(value, " \t", &save); word;
+		     word = strtok_r(NULL, " \t", &save)) {
+			struct port_protocol *slot;
+			struct port_protocol parsed;
+
+			if (port_protocol_parse(word, &parsed, &reason)) {
+				set_error(state->error, &where, key, "'%s': %s", word, reason);
+				return -EINVAL;
+			}
+			slot = append(&agent->host_ports, &agent->host_port_count, sizeof(*slot));
+			if (!slot)
+				return -ENOMEM;
+			*slot = parsed;
+		}
+	} else if (!strcmp(key, "EventRate")) {
+		if (parse_unsigned(value, EVENT_RATE_MAX, &number)) {
+			set_error(state->error, &where, key, "'%s' is not a number of events 0..%d",
+				  value, EVENT_RATE_MAX);
+			return -EINVAL;
+		}
+		agent->event_rate = (unsigned int)number;
+	} else if (!strcmp(key, "AdminGroup")) {
+		if (strlen(value) >= sizeof(agent->admin_group)) {
+			set_error(state->error, &where, key, "group name too long");
+			return -EINVAL;
+		}
+		strcpy(agent->admin_group, value);
+	} else {
+		set_error(state->error, &where, key, "unknown key in [Agent]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_tenant_key(struct parse_state *state, const char *key, char *value)
+{
+	struct tenant_config *tenant = state->tenant;
+	struct source_line where = here(state);
+	const char *reason = NULL;
+
+	if (!strcmp(key, "Name")) {
+		if (!tenant_name_valid(value)) {
+			set_error(state->error, &where, key,
+				  "'%s' is not a tenant name (^[a-z0-9][a-z0-9-]{0,38}$)", value);
+			return -EINVAL;
+		}
+		strcpy(tenant->name, value);
+		state->name_set = true;
+	} else if (!strcmp(key, "Kind")) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(kind_names); i++)
+			if (!strcmp(value, kind_names[i]))
+				break;
+		if (i == ARRAY_SIZE(kind_names)) {
+			set_error(state->error, &where, key,
+				  "'%s' is not tenant, shared or platform", value);
+			return -EINVAL;
+		}
+		tenant->kind = (enum tenant_kind)i;
+	} else if (!strcmp(key, "Mode")) {
+		if (!strcmp(value, "enforce")) {
+			tenant->mode = TENANT_MODE_ENFORCE;
+		} else if (!strcmp(value, "audit")) {
+			tenant->mode = TENANT_MODE_AUDIT;
+		} else {
+			set_error(state->error, &where, key, "'%s' is not enforce or audit", value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "Cgroup")) {
+		struct tenant_cgroup *cgroup;
+		char path[PATH_MAX];
+
+		if (cgroup_path_normalize(value, path, sizeof(path), &reason)) {
+			set_error(state->error, &where, key, "'%s' %s", value, reason);
+			return -EINVAL;
+		}
+		cgroup = append(&tenant->cgroups, &tenant->cgroup_count, sizeof(*cgroup));
+		if (!cgroup)
+			return -ENOMEM;
+		strcpy(cgroup->path, path);
+		cgroup->where = where;
+	} else if (!strcmp(key, "Network")) {
+		struct tenant_network *network;
+		struct network parsed;
+
+		if (network_parse(value, &parsed, &reason)) {
+			set_error(state->error, &where, key, "'%s': %s", value, reason);
+			return -EINVAL;
+		}
+		network = append(&tenant->networks, &tenant->network_count, sizeof(*network));
+		if (!network)
+			return -ENOMEM;
+		network->network = parsed;
+		network->where = where;
+	} else if (!strcmp(key, "AllowTo")) {
+		struct tenant_exception *exception;
+		struct port_protocol target;
+		char *colon = strchr(value, ':');
+
+		if (!colon) {
+			set_error(state->error, &where, key,
+				  "'%s' is not TENANT:PORT/PROTO, e.g. billing:8443/tcp", value);
+			return -EINVAL;
+		}
+		*colon = '\0';
+		if (!tenant_name_valid(value)) {
+			set_error(state->error, &where, key, "'%s' is not a tenant name", value);
+			return -EINVAL;
+		}
+		if (port_protocol_parse(colon + 1, &target, &reason)) {
+			set_error(state->error, &where, key, "'%s': %s", colon + 1, reason);
+			return -EINVAL;
+		}
+		exception = append(&tenant->exceptions, &tenant->exception_count,
+				   sizeof(*exception));
+		if (!exception)
+			return -ENOMEM;
+		strcpy(exception->peer, value);
+		exception->target = target;
+		exception->where = where;
+	} else {
+		set_error(state->error, &where, key, "unknown key in [Tenant]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* inih handler: returns nonzero to continue; the first error is kept. */
+static int handle_key(void *user, const char *section, const char *key, const char *raw)
+{
+	struct parse_state *state = user;
+	struct source_line where = here(state);
+	const char *expected = state->tenant ? "Tenant" : "Agent";
+	char value[INI_MAX_LINE];
+
+	if (state->error[0])
+		return 1;
+	if (state->line_too_long) {
+		set_error(state->error, &where, key, "line longer than %d characters",
+			  INI_MAX_LINE - 2);
+		return 0;
+	}
+	if (strcmp(section, expected)) {
+		if (!section[0])
+			set_error(state->error, &where, key, "key outside any section; expected [%s]",
+				  expected);
+		else
+			set_error(state->error, &where, NULL, "[%s]: unknown section; expected [%s]",
+				  section, expected);
+		return 0;
+	}
+	snprintf(value, sizeof(value), "%s", raw);
+	strip_trailing_comment(value);
+	if (state->tenant)
+		return parse_tenant_key(state, key, value) == 0;
+	return parse_agent_key(state, key, value) == 0;
+}
+
+static int parse_file(struct parse_state *state)
+{
+	struct source_line where;
+	int line;
+
+	line = ini_parse_stream(read_counted_line, state, handle_key, state);
+	if (line == 0 && !state->error[0])
+		return 0;
+	if (!state->error[0]) {
+		where = here(state);
+		where.line = line > 0 ? line : state->line;
+		if (state->line_too_long)
+			set_error(state->error, &where, NULL, "line longer than %d characters",
+				  INI_MAX_LINE - 2);
+		else
+			set_error(state->error, &where, NULL,
+				  "syntax error: expected [Section] or Key=Value");
+	}
+	return -EINVAL;
+}
+
+static int load_agent_file(const char *path, struct config *config, char *error)
+{
+	_cleanup_fclose_ FILE *file = fopen(path, "re");
+	struct parse_state state = {
+		.file = file, .path = path, .error = error, .config = config,
+	};
+	struct source_line where = { .line = 0 };
+
+	if (!file) {
+		if (errno == ENOENT)
+			return 0; /* every setting has a default */
+		snprintf(where.file, sizeof(where.file), "%s", path);
+		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
+		return -errno;
+	}
+	return parse_file(&state);
+}
+
+static int load_tenant_file(const char *path, const char *stem, struct config *config,
+			    char *error)
+{
+	_cleanup_fclose_ FILE *file = fopen(path, "re");
+	struct tenant_config *tenant;
+	struct parse_state state = {
+		.file = file, .path = path, .error = error, .config = config,
+	};
+	struct source_line where = { .line = 0 };
+	int r;
+
+	snprintf(where.file, sizeof(where.file), "%s", path);
+	if (!file) {
+		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
+		return -errno;
+	}
+	tenant = append(&config->tenants, &config->tenant_count, sizeof(*tenant));
+	if (!tenant)
+		return -ENOMEM;
+	tenant->where = where;
+	state.tenant = tenant;
+	r = parse_file(&state);
+	if (r)
+		return r;
+	if (!state.name_set) {
+		if (!tenant_name_valid(stem)) {
+			set_error(error, &where, "Name",
+				  "not set, and the file name '%s' is not a tenant name", stem);
+			return -EINVAL;
+		}
+		strcpy(tenant->name, stem);
+	}
+	return 0;
+}
+
+static int conf_file_filter(const struct dirent *entry)
+{
+	size_t length = strlen(entry->d_name);
+
+	return entry->d_name[0] != '.' && length > 5 &&
+	       !strcmp(entry->d_name + length - 5, ".conf");
+}
+
+static int load_tenant_directory(const char *directory, struct config *config, char *error)
+{
+	struct dirent **entries = NULL;
+	int count, r = 0;
+
+	count = scandir(directory, &entries, conf_file_filter, alphasort);
+	if (count < 0) {
+		struct source_line where = { .line = 0 };
+
+		if (errno == ENOENT)
+			return 0;
+		snprintf(where.file, sizeof(where.file), "%s", directory);
+		set_error(error, &where, NULL, "cannot read directory: %s", strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < count; i++) {
+		char path[PATH_MAX], stem[NAME_MAX + 1];
+
+		if (r == 0) {
+			snprintf(path, sizeof(path), "%s/%s", directory, entries[i]->d_name);
+			snprintf(stem, sizeof(stem), "%.*s", (int)strlen(entries[i]->d_name) - 5,
+				 entries[i]->d_name);
+			r = load_tenant_file(path, stem, config, error);
+		}
+		free(entries[i]);
+	}
+	free(entries);
+	return r;
+}
+
+/* Checks that need every file: unique names, cgroups and networks owned by
+ * one tenant each, exceptions naming tenants that exist, cgroups inside the
+ * subtree the programs are attached to. */
+static int validate_across_files(struct config *config, char *error)
+{
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		struct tenant_config *tenant = &config->tenants[i];
+
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(config->tenants[j].name, tenant->name)) {
+				set_error(error, &tenant->where, "Name",
+					  "tenant '%s' is already defined in %s", tenant->name,
+					  config->tenants[j].where.file);
+				return -EINVAL;
+			}
+		}
+		for (size_t c = 0; c < tenant->cgroup_count; c++) {
+			struct tenant_cgroup *cgroup = &tenant->cgroups[c];
+
+			if (!cgroup_path_below(cgroup->path, config->agent.cgroup_root) ||
+			    !strcmp(cgroup->path, config->agent.cgroup_root)) {
+				set_error(error, &cgroup->where, "Cgroup",
+					  "'%s' is not below CgroupRoot '%s', where tenantd attaches",
+					  cgroup->path, config->agent.cgroup_root);
+				return -EINVAL;
+			}
+			for (size_t j = 0; j <= i; j++) {
+				struct tenant_config *other = &config->tenants[j];
+				size_t limit = j == i ? c : other->cgroup_count;
+
+				for (size_t k = 0; k < limit; k++) {
+					if (strcmp(other->cgroups[k].path, cgroup->path))
+						continue;
+					set_error(error, &cgroup->where, "Cgroup",
+						  "'%s' is already owned by tenant '%s' (%s:%d)",
+						  cgroup->path, other->name,
+						  other->cgroups[k].where.file,
+						  other->cgroups[k].where.line);
+					return -EINVAL;
+				}
+			}
+		}
+		for (size_t n = 0; n < tenant->network_count; n++) {
+			struct tenant_network *network = &tenant->networks[n];
+
+			for (size_t j = 0; j < i; j++) {
+				struct tenant_config *other = &config->tenants[j];
+
+				for (size_t k = 0; k < other->network_count; k++) {
+					char mine[64], theirs[64];
+
+					if (!networks_overlap(&network->network,
+							      &other->networks[k].network))
+						continue;
+					network_format(&network->network, mine, sizeof(mine));
+					network_format(&other->networks[k].network, theirs,
+						       sizeof(theirs));
+					set_error(error, &network->where, "Network",
+						  "%s overlaps %s owned by tenant '%s' (%s:%d)", mine,
+						  theirs, other->name, other->networks[k].where.file,
+						  other->networks[k].where.line);
+					return -EINVAL;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		struct tenant_config *tenant = &config->tenants[i];
+
+		for (size_t e = 0; e < tenant->exception_count; e++) {
+			struct tenant_exception *exception = &tenant->exceptions[e];
+
+			if (!strcmp(exception->peer, tenant->name)) {
+				set_error(error, &exception->where, "AllowTo",
+					  "'%s' names the tenant itself, which needs no exception",
+					  exception->peer);
+				return -EINVAL;
+			}
+			if (!config_find_tenant(config, exception->peer)) {
+				set_error(error, &exception->where, "AllowTo",
+					  "tenant '%s' does not exist", exception->peer);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int config_load(const char *directory, const char *cgroup_root_override,
+		struct config *out, char error[CONFIG_ERROR_MAX])
+{
+	struct config config = {
+		.agent = {
+			.cgroup_root = "/",
+			.host_policy = HOST_POLICY_ALLOW,
+			.event_rate = DEFAULT_EVENT_RATE,
+			.admin_group = "tenantd",
+		},
+	};
+	char path[PATH_MAX];
+	const char *reason = NULL;
+	int r;
+
+	error[0] = '\0';
+	snprintf(path, sizeof(path), "%s/tenantd.conf", directory);
+	r = load_agent_file(path, &config, error);
+	if (r == 0 && cgroup_root_override && strcmp(cgroup_root_override, "/") &&
+	    cgroup_path_normalize(cgroup_root_override, config.agent.cgroup_root,
+				  sizeof(config.agent.cgroup_root), &reason)) {
+		snprintf(error, CONFIG_ERROR_MAX, "--cgroup-root: '%s' %s", cgroup_root_override,
+			 reason);
+		r = -EINVAL;
+	} else if (r == 0 && cgroup_root_override && !strcmp(cgroup_root_override, "/")) {
+		strcpy(config.agent.cgroup_root, "/");
+	}
+	if (r == 0) {
+		snprintf(path, sizeof(path), "%s/tenants.d", directory);
+		r = load_tenant_directory(path, &config, error);
+	}
+	if (r == 0)
+		r = validate_across_files(&config, error);
+	if (r) {
+		config_free(&config);
+		return r;
+	}
+	*out = config;
+	return 0;
+}
+
+void config_free(struct config *config)
+{
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		free(config->tenants[i].cgroups);
+		free(config->tenants[i].networks);
+		free(config->tenants[i].exceptions);
+	}
+	free(config->tenants);
+	free(config->agent.host_ports);
+	memset(config, 0, sizeof(*config));
+}
+
+const struct tenant_config *config_find_tenant(const struct config *config, const char *name)
+{
+	for (size_t i = 0; i < config->tenant_count; i++)
+		if (!strcmp(config->tenants[i].name, name))
+			return &config->tenants[i];
+	return NULL;
+}

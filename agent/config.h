@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The operator's configuration: tenantd.conf's [Agent] section and one
+ * [Tenant] drop-in per tenant under tenants.d/. Loading validates all of it
+ * before anything is applied, and an error names file, line and key. */
+#ifndef TENANTD_CONFIG_H
+#define TENANTD_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "tenantd_abi.h"
+#include "validate.h"
+
+#define CONFIG_ERROR_MAX 1024
+#define GROUP_NAME_MAX 64
+#define LISTEN_ADDRESS_MAX 64
+
+struct source_line {
+	char file[PATH_MAX];
+	int line;
+};
+
+struct tenant_cgroup {
+	char path[PATH_MAX]; /* normalized, relative to the cgroup2 mount */
+	struct source_line where;
+};
+
+struct tenant_network {
+	struct network network;
+	struct source_line where;
+};
+
+struct tenant_exception {
+	char peer[TENANT_NAME_MAX + 1];
+	struct port_protocol target;
+	struct source_line where;
+};
+
+struct tenant_config {
+	char name[TENANT_NAME_MAX + 1];
+	enum tenant_kind kind;
+	enum tenant_mode mode;
+	struct source_line where; /* the drop-in, line 0 */
+	struct tenant_cgroup *cgroups;
+	size_t cgroup_count;
+	struct tenant_network *networks;
+	size_t network_count;
+	struct tenant_exception *exceptions;
+	size_t exception_count;
+};
+
+struct agent_config {
+	char cgroup_root[PATH_MAX]; /* normalized relative path; "/" is the mount */
+	char metrics_listen[LISTEN_ADDRESS_MAX]; /* empty: no TCP listener */
+	enum host_policy host_policy;
+	struct port_protocol *host_ports;
+	size_t host_port_count;
+	unsigned int event_rate;
+	char admin_group[GROUP_NAME_MAX];
+};
+
+struct config {
+	struct agent_config agent;
+	struct tenant_config *tenants;
+	size_t tenant_count;
+};
+
+/* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.
+ * `cgroup_root_override`, when not NULL, replaces CgroupRoot=. On error
+ * returns a negative errno with `error` set to "file:line: key: reason". */
+int config_load(const char *directory, const char *cgroup_root_override,
+		struct config *out, char error[CONFIG_ERROR_MAX]);
+void config_free(struct config *config);
+const struct tenant_config *config_find_tenant(const struct config *config, const char *name);
+
+const char *tenant_kind_name(enum tenant_kind kind);
+const char *tenant_mode_name(enum tenant_mode mode);
+
+#endif /* TENANTD_CONFIG_H */

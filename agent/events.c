@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The consumer side of the event ring buffer. The kernel already rate
+ * limits per tenant and counts what it drops, so every record read here is
+ * logged. Cgroup ids are resolved to paths through the cgroup2 mount. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "agent.h"
+#include "cleanup.h"
+#include "events.h"
+#include "log.h"
+#include "metrics.h"
+#include "tenantd.skel.h"
+#include "validate.h"
+
+/* The kernfs file handle type whose payload is a cgroup id. */
+#define FILEID_KERNFS 0xfe
+
+struct event_stream {
+	struct agent *agent;
+	struct ring_buffer *ring;
+	int cgroup_mount_fd;
+};
+
+const char *tenant_label(const struct agent *agent, uint32_t id)
+{
+	const char *name;
+
+	if (id == TENANT_ID_HOST)
+		return "host";
+	name = id <= TENANT_ID_MAX ? tenant_ids_name(&agent->ids, id) : NULL;
+	return name ? name : "unknown";
+}
+
+static void cgroup_path_of(struct event_stream *stream, uint64_t cgroup_id, char *out,
+			   size_t size)
+{
+	struct {
+		struct file_handle handle;
+		uint64_t id;
+	} handle = { .handle = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
+		     .id = cgroup_id };
+	char link[64], target[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	size_t mount_length = strlen(stream->agent->cgroup_mount);
+	ssize_t length;
+
+	snprintf(out, size, "cgroup-id:%" PRIu64, cgroup_id);
+	if (stream->cgroup_mount_fd < 0 || !cgroup_id)
+		return;
+	fd = open_by_handle_at(stream->cgroup_mount_fd, &handle.handle, O_RDONLY | O_PATH);
+	if (fd < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	length = readlink(link, target, sizeof(target) - 1);
+	if (length <= 0)
+		return;
+	target[length] = '\0';
+	if (!strncmp(target, stream->agent->cgroup_mount, mount_length))
+		snprintf(out, size, "%s", target[mount_length] ? target + mount_length : "/");
+}
+
+static void format_time(uint64_t wall_ns, char *out, size_t size)
+{
+	time_t seconds = (time_t)(wall_ns / 1000000000ULL);
+	struct tm utc;
+	char date[32];
+
+	gmtime_r(&seconds, &utc);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &utc);
+	snprintf(out, size, "%s.%09" PRIu64 "Z", date, (uint64_t)(wall_ns % 1000000000U));
+}
+
+char *event_format(const struct violation_event *event, const char *tenant,
+		   const char *peer, const char *cgroup, uint64_t wall_ns)
+{
+	char time_text[64], address[INET6_ADDRSTRLEN], comm[TASK_COMM_BYTES + 1];
+	struct json_object *object = json_object_new_object();
+	char *line;
+
+	if (!object)
+		return NULL;
+	format_time(wall_ns, time_text, sizeof(time_text));
+	if (event->family == AF_INET6 && !(event->addr[10] == 0xff && event->addr[11] == 0xff &&
+					   !memcmp(event->addr, "\0\0\0\0\0\0\0\0\0\0", 10)))
+		inet_ntop(AF_INET6, event->addr, address, sizeof(address));
+	else
+		inet_ntop(AF_INET, &event->addr[12], address, sizeof(address));
+	memcpy(comm, event->comm, TASK_COMM_BYTES);
+	comm[TASK_COMM_BYTES] = '\0';
+
+	json_object_object_add(object, "time", json_object_new_string(time_text));
+	json_object_object_add(object, "tenant", json_object_new_string(tenant));
+	json_object_object_add(object, "peer", json_object_new_string(peer));
+	json_object_object_add(object, "reason",
+			       json_object_new_string(violation_reason_name(event->reason)));
+	json_object_object_add(object, "action",
+			       json_object_new_string(violation_action_name(event->action)));
+	json_object_object_add(object, "pid", json_object_new_int64(event->pid));
+	json_object_object_add(object, "comm", json_object_new_string(comm));
+	json_object_object_add(object, "cgroup", json_object_new_string(cgroup));
+	json_object_object_add(object, "proto",
+			       json_object_new_string(protocol_name(event->protocol)));
+	json_object_object_add(object, "family",
+			       json_object_new_string(event->family == AF_INET6 ? "ipv6" : "ipv4"));
+	json_object_object_add(object, "dst", json_object_new_string(address));
+	json_object_object_add(object, "dport", json_object_new_int(event->dport));
+	line = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN));
+	json_object_put(object);
+	return line;
+}
+
+/* Boot time to wall time: the offset is taken per event, so it follows any
+ * clock step since the agent started. */
+static uint64_t wall_time_of(uint64_t boot_ns)
+{
+	struct timespec real, boot;
+	uint64_t real_ns, boot_now_ns;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	real_ns = (uint64_t)real.tv_sec * 1000000000ULL + (uint64_t)real.tv_nsec;
+	boot_now_ns = (uint64_t)boot.tv_sec * 1000000000ULL + (uint64_t)boot.tv_nsec;
+	return real_ns - (boot_now_ns - boot_ns);
+}
+
+static int handle_event(void *context, void *data, size_t size)
+{
+	struct event_stream *stream = context;
+	const struct violation_event *event = data;
+	char cgroup[PATH_MAX];
+	_cleanup_free_ char *line = NULL;
+
+	if (size < sizeof(*event))
+		return 0;
+	cgroup_path_of(stream, event->cgroup_id, cgroup, sizeof(cgroup));
+	line = event_format(event, tenant_label(stream->agent, event->tenant_id),
+			    tenant_label(stream->agent, event->peer_id), cgroup,
+			    wall_time_of(event->boot_ns));
+	if (line) {
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
+	}
+	return 0;
+}
+
+int event_stream_open(struct agent *agent, struct event_stream **out)
+{
+	struct event_stream *stream = calloc(1, sizeof(*stream));
+
+	if (!stream)
+		return -ENOMEM;
+	stream->agent = agent;
+	stream->cgroup_mount_fd = open(agent->cgroup_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	stream->ring = ring_buffer__new(bpf_map__fd(agent->programs.skeleton->maps.events),
+					handle_event, stream, NULL);
+	if (!stream->ring) {
+		int r = -errno;
+
+		log_error("cannot open the event ring buffer: %s", strerror(errno));
+		event_stream_close(stream);
+		return r;
+	}
+	*out = stream;
+	return 0;
+}
+
+void event_stream_close(struct event_stream *stream)
+{
+	if (!stream)
+		return;
+	ring_buffer__free(stream->ring);
+	if (stream->cgroup_mount_fd >= 0)
+		close(stream->cgroup_mount_fd);
+	free(stream);
+}
+
+int event_stream_fd(const struct event_stream *stream)
+{
+	return ring_buffer__epoll_fd(stream->ring);
+}
+
+int event_stream_consume(struct event_stream *stream)
+{
+	int r = ring_buffer__consume(stream->ring);
+
+	return r < 0 ? r : 0;
+}

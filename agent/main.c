@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* tenantd: parses its flags, validates the configuration, loads and attaches
+ * the programs with the policy in place, then serves the control socket and
+ * the event stream from one epoll loop until told to stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "api.h"
+#include "cgroups.h"
+#include "cleanup.h"
+#include "events.h"
+#include "log.h"
+#include "policy.h"
+
+enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: tenantd [OPTIONS]\n"
+		"Tags processes and sockets with their tenant, refuses cross-tenant traffic\n"
+		"in the kernel and counts every tenant's traffic and violations.\n\n"
+		"  --config-dir DIR    tenantd.conf and tenants.d/ (default /etc/tenantd)\n"
+		"  --runtime-dir DIR   control socket (default /run/tenantd)\n"
+		"  --state-dir DIR     tenant id assignments (default /var/lib/tenantd)\n"
+		"  --bpffs-dir DIR     pinned programs and maps (default /sys/fs/bpf/tenantd)\n"
+		"  --cgroup-root PATH  cgroup to attach to, relative to the cgroup2 mount\n"
+		"                      (default: CgroupRoot=, or the whole mount)\n"
+		"  --check-config      validate the configuration and exit\n"
+		"  --detach            remove every program, link and map tenantd pinned, and exit\n"
+		"  --verbose           log debug messages\n"
+		"  --version           print the version and exit\n");
+}
+
+int agent_reload(struct agent *agent)
+{
+	char error[CONFIG_ERROR_MAX];
+	struct config fresh;
+	int r;
+
+	r = config_load(agent->options.config_directory, agent->options.cgroup_root, &fresh,
+			error);
+	if (r) {
+		log_error("reload refused, the running policy is unchanged: %s", error);
+		return r;
+	}
+	if (strcmp(fresh.agent.cgroup_root, agent->config.agent.cgroup_root)) {
+		log_error("reload refused, the running policy is unchanged: CgroupRoot changed "
+			  "from %s to %s; restart tenantd to move its programs",
+			  agent->config.agent.cgroup_root, fresh.agent.cgroup_root);
+		config_free(&fresh);
+		return -EINVAL;
+	}
+	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount);
+	if (r) {
+		log_error("reload failed while writing the policy maps: %s", strerror(-r));
+		config_free(&fresh);
+		return r;
+	}
+	config_free(&agent->config);
+	agent->config = fresh;
+	log_info("reloaded: %zu tenants", agent->config.tenant_count);
+	return 0;
+}
+
+static int epoll_watch(int epoll_fd, int fd, enum loop_source source)
+{
+	struct epoll_event event = { .events = EPOLLIN, .data.u32 = source };
+
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) ? -errno : 0;
+}
+
+static int signal_fd_open(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Returns 0 on a requested stop, a negative errno on failure. */
+static int run_loop(struct agent *agent)
+{
+	_cleanup_close_ int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	_cleanup_close_ int signal_fd = signal_fd_open();
+	int r;
+
+	if (epoll_fd < 0 || signal_fd < 0)
+		return -errno;
+	r = epoll_watch(epoll_fd, signal_fd, SOURCE_SIGNAL);
+	if (r == 0)
+		r = epoll_watch(epoll_fd, event_stream_fd(agent->events), SOURCE_EVENTS);
+	if (r == 0)
+		r = epoll_watch(epoll_fd, api_server_fd(agent->api), SOURCE_API);
+	if (r)
+		return r;
+	log_info("ready: %u programs attached to %s, %zu tenants, control socket in %s",
+		 agent->programs.attached, agent->cgroup_root_path, agent->config.tenant_count,
+		 agent->options.runtime_directory);
+	for (;;) {
+		struct epoll_event ready[8];
+		int count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready),
+				       api_server_timeout(agent->api));
+
+		if (count < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < count; i++) {
+			struct signalfd_siginfo signal_info;
+
+			switch (ready[i].data.u32) {
+			case SOURCE_SIGNAL:
+				if (read(signal_fd, &signal_info, sizeof(signal_info)) !=
+				    sizeof(signal_info))
+					break;
+				if (signal_info.ssi_signo == SIGHUP) {
+					agent_reload(agent);
+					break;
+				}
+				log_info("stopping; the programs stay attached and keep enforcing");
+				return 0;
+			case SOURCE_EVENTS:
+				event_stream_consume(agent->events);
+				break;
+			}
+		}
+		/* MHD also needs to run on its timeouts, not only on readiness. */
+		api_server_run(agent->api);
+	}
+}
+
+static int start(struct agent *agent, bool check_only)
+{
+	char error[CONFIG_ERROR_MAX];
+	int r;
+
+	r = cgroup2_mount_find(agent->cgroup_mount, sizeof(agent->cgroup_mount));
+	if (r) {
+		log_error("no cgroup2 file system is mounted (%s); tenantd needs cgroup v2",
+			  strerror(-r));
+		return r;
+	}
+	r = config_load(agent->options.config_directory, agent->options.cgroup_root,
+			&agent->config, error);
+	if (r) {
+		log_error("%s", error);
+		return r;
+	}
+	snprintf(agent->cgroup_root_path, sizeof(agent->cgroup_root_path), "%s%s",
+		 agent->cgroup_mount,
+		 strcmp(agent->config.agent.cgroup_root, "/") ? agent->config.agent.cgroup_root : "");
+	if (check_only) {
+		printf("%s: %zu tenants, configuration valid\n", agent->options.config_directory,
+		       agent->config.tenant_count);
+		return 0;
+	}
+	if (mkdir(agent->options.state_directory, 0755) && errno != EEXIST) {
+		log_error("%s: cannot create: %s", agent->options.state_directory, strerror(errno));
+		return -errno;
+	}
+	r = tenant_ids_load(agent->options.state_directory, &agent->ids);
+	if (r)
+		return r;
+	r = programs_load(&agent->programs, agent->options.bpffs_directory);
+	if (r)
+		return r;
+	/* The policy goes in before the programs are attached, so that no
+	 * socket is ever judged against empty maps. */
+	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount);
+	if (r)
+		return r;
+	r = programs_attach(&agent->programs, agent->cgroup_root_path);
+	if (r)
+		return r;
+	r = event_stream_open(agent, &agent->events);
+	if (r)
+		return r;
+	return api_server_open(agent, agent->options.runtime_directory, &agent->api);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPTION_CONFIG = 0x100, OPTION_RUNTIME, OPTION_STATE, OPTION_BPFFS,
+	       OPTION_CGROUP_ROOT, OPTION_CHECK, OPTION_DETACH, OPTION_VERBOSE,
+	       OPTION_VERSION, OPTION_HELP };
+	static const struct option long_options[] = {
+		{ "config-dir", required_argument, NULL, OPTION_CONFIG },
+		{ "runtime-dir", required_argument, NULL, OPTION_RUNTIME },
+		{ "state-dir", required_argument, NULL, OPTION_STATE },
+		{ "bpffs-dir", required_argument, NULL, OPTION_BPFFS },
+		{ "cgroup-root", required_argument, NULL, OPTION_CGROUP_ROOT },
+		{ "check-config", no_argument, NULL, OPTION_CHECK },
+		{ "detach", no_argument, NULL, OPTION_DETACH },
+		{ "verbose", no_argument, NULL, OPTION_VERBOSE },
+		{ "version", no_argument, NULL, OPTION_VERSION },
+		{ "help", no_argument, NULL, OPTION_HELP },
+		{}
+	};
+	struct agent agent = {
+		.options = {
+			.config_directory = "/etc/tenantd",
+			.runtime_directory = "/run/tenantd",
+			.state_directory = "/var/lib/tenantd",
+			.bpffs_directory = "/sys/fs/bpf/tenantd",
+		},
+	};
+	bool check_only = false, detach = false;
+	int option, r;
+
+	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (option) {
+		case OPTION_CONFIG:
+			agent.options.config_directory = optarg;
+			break;
+		case OPTION_RUNTIME:
+			agent.options.runtime_directory = optarg;
+			break;
+		case OPTION_STATE:
+			agent.options.state_directory = optarg;
+			break;
+		case OPTION_BPFFS:
+			agent.options.bpffs_directory = optarg;
+			break;
+		case OPTION_CGROUP_ROOT:
+			agent.options.cgroup_root = optarg;
+			break;
+		case OPTION_CHECK:
+			check_only = true;
+			break;
+		case OPTION_DETACH:
+			detach = true;
+			break;
+		case OPTION_VERBOSE:
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case OPTION_VERSION:
+			printf("tenantd %s\n", TENANTD_VERSION);
+			return EXIT_SUCCESS;
+		case OPTION_HELP:
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tenantd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (detach) {
+		r = programs_detach(agent.options.bpffs_directory);
+		if (r == 0)
+			log_info("removed every program, link and map pinned under %s",
+				 agent.options.bpffs_directory);
+		return r ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &agent.started);
+	r = start(&agent, check_only);
+	if (r == 0 && !check_only)
+		r = run_loop(&agent);
+	api_server_close(agent.api);
+	event_stream_close(agent.events);
+	programs_close(&agent.programs);
+	tenant_ids_free(&agent.ids);
+	config_free(&agent.config);
+	return r ? EXIT_FAILURE : EXIT_SUCCESS;
+}

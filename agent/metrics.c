@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The metric names and labels here are part of tenantd's contract with its
+ * users' dashboards and alerts; see docs/metrics.md before changing any. */
+#include <errno.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cleanup.h"
+#include "metrics.h"
+
+static const char *const reason_names[REASON_COUNT] = {
+	[REASON_LOCAL_SOCKET] = "local_socket",
+	[REASON_REMOTE_NETWORK] = "remote_network",
+	[REASON_INGRESS_NETWORK] = "ingress_network",
+	[REASON_RAW_SOCKET] = "raw_socket",
+	[REASON_TOMBSTONED] = "tombstoned",
+	[REASON_HOST] = "host",
+	[REASON_PREEXISTING] = "preexisting",
+};
+
+static const char *const action_names[ACTION_COUNT] = {
+	[ACTION_DENIED] = "denied",
+	[ACTION_AUDITED] = "audited",
+};
+
+const char *violation_reason_name(unsigned int reason)
+{
+	return reason < REASON_COUNT ? reason_names[reason] : "unknown";
+}
+
+const char *violation_action_name(unsigned int action)
+{
+	return action < ACTION_COUNT ? action_names[action] : "unknown";
+}
+
+/* Tenant names, kinds and reasons never need escaping (they are validated
+ * to [a-z0-9-_]); the version is the one label value that could. */
+static void write_label_value(FILE *out, const char *value)
+{
+	for (const char *c = value; *c; c++) {
+		if (*c == '\\' || *c == '"')
+			fputc('\\', out);
+		if (*c == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*c, out);
+	}
+}
+
+struct counter_field {
+	const char *name;
+	const char *help;
+	size_t offset;
+};
+
+#define COUNTER_FIELD(metric, field, text) \
+	{ metric, text, offsetof(struct tenant_counters, field) }
+
+static const struct counter_field counter_fields[] = {
+	COUNTER_FIELD("tenantd_tenant_tx_bytes_total", tx_bytes,
+		      "Bytes sent by the tenant's sockets, IP headers included."),
+	COUNTER_FIELD("tenantd_tenant_rx_bytes_total", rx_bytes,
+		      "Bytes received by the tenant's sockets, IP headers included."),
+	COUNTER_FIELD("tenantd_tenant_tx_packets_total", tx_packets,
+		      "Packets sent by the tenant's sockets, GSO segments counted singly."),
+	COUNTER_FIELD("tenantd_tenant_rx_packets_total", rx_packets,
+		      "Packets received by the tenant's sockets, GRO segments counted singly."),
+	COUNTER_FIELD("tenantd_tenant_connections_total", connections,
+		      "Outbound connections (connect calls) the tenant was allowed to make."),
+	COUNTER_FIELD("tenantd_events_sampled_out_total", events_sampled_out,
+		      "Violation events not emitted because of EventRate or a full ring."),
+};
+
+int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)
+{
+	char *buffer = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buffer, &size);
+
+	if (!out)
+		return -ENOMEM;
+	fputs("# HELP tenantd_build_info The running tenantd's version.\n"
+	      "# TYPE tenantd_build_info gauge\n"
+	      "tenantd_build_info{version=\"", out);
+	write_label_value(out, snapshot->version);
+	fputs("\"} 1\n", out);
+
+	fputs("# HELP tenantd_tenant_info Each configured tenant, its kind and its mode.\n"
+	      "# TYPE tenantd_tenant_info gauge\n", out);
+	for (size_t i = 0; i < snapshot->tenant_count; i++) {
+		const struct metrics_tenant *tenant = &snapshot->tenants[i];
+
+		if (tenant->kind)
+			fprintf(out, "tenantd_tenant_info{tenant=\"%s\",kind=\"%s\",mode=\"%s\"} 1\n",
+				tenant->name, tenant->kind, tenant->mode);
+	}
+	for (size_t f = 0; f < ARRAY_SIZE(counter_fields); f++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", counter_fields[f].name,
+			counter_fields[f].help, counter_fields[f].name);
+		for (size_t i = 0; i < snapshot->tenant_count; i++) {
+			const struct metrics_tenant *tenant = &snapshot->tenants[i];
+			const uint64_t *value = (const uint64_t *)((const char *)&tenant->counters +
+								   counter_fields[f].offset);
+
+			fprintf(out, "%s{tenant=\"%s\"} %" PRIu64 "\n", counter_fields[f].name,
+				tenant->name, *value);
+		}
+	}
+	fputs("# HELP tenantd_violations_total Cross-tenant traffic refused (denied) or "
+	      "let through in audit mode (audited).\n"
+	      "# TYPE tenantd_violations_total counter\n", out);
+	for (size_t i = 0; i < snapshot->violation_count; i++) {
+		const struct metrics_violation *violation = &snapshot->violations[i];
+
+		fprintf(out,
+			"tenantd_violations_total{tenant=\"%s\",peer=\"%s\",reason=\"%s\","
+			"action=\"%s\"} %" PRIu64 "\n",
+			violation->tenant, violation->peer, violation->reason, violation->action,
+			violation->count);
+	}
+	if (fclose(out)) {
+		free(buffer);
+		return -ENOMEM;
+	}
+	*text = buffer;
+	*length = size;
+	return 0;
+}

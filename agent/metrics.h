@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Prometheus text exposition (format 0.0.4) of a counters snapshot. Pure:
+ * the snapshot is taken elsewhere, so rendering is unit-testable. */
+#ifndef TENANTD_METRICS_H
+#define TENANTD_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tenantd_abi.h"
+
+struct metrics_tenant {
+	const char *name;
+	const char *kind; /* NULL for an off-boarded tenant: no tenant_info */
+	const char *mode;
+	struct tenant_counters counters;
+};
+
+struct metrics_violation {
+	const char *tenant;
+	const char *peer;
+	const char *reason;
+	const char *action;
+	uint64_t count;
+};
+
+struct metrics_snapshot {
+	const char *version;
+	const struct metrics_tenant *tenants;
+	size_t tenant_count;
+	const struct metrics_violation *violations;
+	size_t violation_count;
+};
+
+/* Renders into a malloc'ed, NUL-terminated buffer. */
+int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length);
+
+const char *violation_reason_name(unsigned int reason);
+const char *violation_action_name(unsigned int action);
+
+#endif /* TENANTD_METRICS_H */

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Writes the policy maps from the configuration. Each keyed map is brought
+ * to the desired set by upserting every wanted entry and then deleting the
+ * entries that are no longer wanted. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroups.h"
+#include "cleanup.h"
+#include "log.h"
+#include "policy.h"
+#include "tenantd.skel.h"
+
+/* A desired set of keys for one map, for the stale-entry sweep. */
+struct key_set {
+	void *keys;
+	size_t count;
+	size_t key_size;
+};
+
+static int key_set_add(struct key_set *set, const void *key)
+{
+	char *grown = realloc(set->keys, (set->count + 1) * set->key_size);
+
+	if (!grown)
+		return -ENOMEM;
+	set->keys = grown;
+	memcpy(grown + set->count * set->key_size, key, set->key_size);
+	set->count++;
+	return 0;
+}
+
+static int compare_keys(const void *a, const void *b, void *key_size)
+{
+	return memcmp(a, b, *(size_t *)key_size);
+}
+
+/* Sorted once per sweep, so a sweep is O(n log n) even with 65535 tenants. */
+static void key_set_sort(struct key_set *set)
+{
+	if (set->count)
+		qsort_r(set->keys, set->count, set->key_size, compare_keys, &set->key_size);
+}
+
+static bool key_set_contains(const struct key_set *set, const void *key)
+{
+	size_t low = 0, high = set->count;
+
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		int order = memcmp((char *)set->keys + middle * set->key_size, key, set->key_size);
+
+		if (order == 0)
+			return true;
+		if (order < 0)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	return false;
+}
+
+/* Deletes every entry of MAP whose key is not in WANTED. Keys are collected
+ * before deleting, since deleting while iterating restarts the iteration. */
+static int sweep_stale(struct bpf_map *map, struct key_set *wanted)
+{
+	_cleanup_free_ char *key = malloc(wanted->key_size);
+	struct key_set stale = { .key_size = wanted->key_size };
+	int fd = bpf_map__fd(map), r = 0;
+	void *previous = NULL;
+
+	if (!key)
+		return -ENOMEM;
+	key_set_sort(wanted);
+	while (bpf_map_get_next_key(fd, previous, key) == 0) {
+		if (!key_set_contains(wanted, key) && (r = key_set_add(&stale, key)))
+			break;
+		previous = key;
+	}
+	for (size_t i = 0; r == 0 && i < stale.count; i++) {
+		if (bpf_map_delete_elem(fd, (char *)stale.keys + i * stale.key_size) &&
+		    errno != ENOENT) {
+			r = -errno;
+			log_error("map %s: cannot delete a stale entry: %s", bpf_map__name(map),
+				  strerror(errno));
+		}
+	}
+	free(stale.keys);
+	return r;
+}
+
+static int upsert(struct bpf_map *map, const void *key, const void *value, const char *tenant)
+{
+	if (bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY) == 0)
+		return 0;
+	log_error("tenant %s: cannot write map %s: %s%s", tenant, bpf_map__name(map),
+		  strerror(errno), errno == E2BIG ? " (the map is full)" : "");
+	return -errno;
+}
+
+/* Counters are created with the tenant so that the hot path only looks up;
+ * an existing entry (a restart, a reload) keeps its values. */
+static int ensure_counters(struct bpf_map *map, __u32 id, const char *tenant)
+{
+	_cleanup_free_ struct tenant_counters *zero = NULL;
+	int cpus = libbpf_num_possible_cpus();
+
+	if (cpus < 0)
+		return cpus;
+	zero = calloc((size_t)cpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(map), &id, zero, BPF_NOEXIST) == 0 ||
+	    errno == EEXIST)
+		return 0;
+	log_error("tenant %s: cannot create counters: %s", tenant, strerror(errno));
+	return -errno;
+}
+
+static int write_settings(struct tenantd_bpf *skeleton, const struct agent_config *agent)
+{
+	struct agent_settings settings = {
+		.host_policy = agent->host_policy,
+		.event_rate = agent->event_rate,
+	};
+	struct key_set wanted = { .key_size = sizeof(struct host_port_key) };
+	__u8 present = 1;
+	__u32 zero = 0;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < agent->host_port_count; i++) {
+		struct host_port_key key = {
+			.port = agent->host_ports[i].port,
+			.protocol = agent->host_ports[i].protocol,
+		};
+
+		r = upsert(skeleton->maps.host_ports, &key, &present, "(agent)");
+		if (r == 0)
+			r = key_set_add(&wanted, &key);
+	}
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.host_ports, &wanted);
+	if (r == 0)
+		r = upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
+	free(wanted.keys);
+	return r;
+}
+
+struct desired {
+	struct key_set cgroups, networks, exceptions;
+};
+
+static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config *tenant, const struct tenant_ids *ids,
+			const char *cgroup_mount, struct desired *desired)
+{
+	struct tenant_record record = {
+		.kind = tenant->kind, .mode = tenant->mode, .flags = TENANT_FLAG_PRESENT,
+	};
+	__u32 id = (__u32)tenant_ids_find(ids, tenant->name);
+	__u8 present = 1;
+	int r;
+
+	r = ensure_counters(skeleton->maps.tenant_counters, id, tenant->name);
+	if (r == 0)
+		r = upsert(skeleton->maps.tenants, &id, &record, tenant->name);
+	for (size_t i = 0; r == 0 && i < tenant->cgroup_count; i++) {
+		uint64_t cgroup_id;
+
+		if (cgroup_id_of(cgroup_mount, tenant->cgroups[i].path, &cgroup_id)) {
+			log_warning("tenant %s: cgroup %s does not exist yet (%s:%d); its "
+				    "processes are tagged once it does and tenantd is reloaded",
+				    tenant->name, tenant->cgroups[i].path,
+				    tenant->cgroups[i].where.file, tenant->cgroups[i].where.line);
+			continue;
+		}
+		r = upsert(skeleton->maps.cgroup_tenant, &cgroup_id, &id, tenant->name);
+		if (r == 0)
+			r = key_set_add(&desired->cgroups, &cgroup_id);
+	}
+	for (size_t i = 0; r == 0 && i < tenant->network_count; i++) {
+		struct network_key key = { .prefixlen = tenant->networks[i].network.prefixlen };
+
+		memcpy(key.addr, tenant->networks[i].network.addr, sizeof(key.addr));
+		r = upsert(skeleton->maps.network_owner, &key, &id, tenant->name);
+		if (r == 0)
+			r = key_set_add(&desired->networks, &key);
+	}
+	for (size_t i = 0; r == 0 && i < tenant->exception_count; i++) {
+		const struct tenant_exception *exception = &tenant->exceptions[i];
+		struct exception_key key = {
+			.tenant_id = id,
+			.peer_id = (__u32)tenant_ids_find(ids, exception->peer),
+			.port = exception->target.port,
+			.protocol = exception->target.protocol,
+		};
+
+		r = upsert(skeleton->maps.exceptions, &key, &present, tenant->name);
+		if (r == 0)
+			r = key_set_add(&desired->exceptions, &key);
+	}
+	return r;
+}
+
+static int assign_ids(const struct config *config, struct tenant_ids *ids,
+		      const char *state_directory)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		int64_t id;
+
+		if (tenant_ids_find(ids, config->tenants[i].name) >= 0)
+			continue;
+		id = tenant_ids_assign(ids, config->tenants[i].name);
+		if (id < 0) {
+			log_error("tenant %s: no tenant id left (%d in use)", config->tenants[i].name,
+				  TENANT_ID_MAX);
+			return (int)id;
+		}
+		log_info("tenant %s: assigned id %lld", config->tenants[i].name, (long long)id);
+		changed = true;
+	}
+	return changed ? tenant_ids_save(state_directory, ids) : 0;
+}
+
+int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
+		 struct tenant_ids *ids, const char *state_directory,
+		 const char *cgroup_mount)
+{
+	struct desired desired = {
+		.cgroups = { .key_size = sizeof(uint64_t) },
+		.networks = { .key_size = sizeof(struct network_key) },
+		.exceptions = { .key_size = sizeof(struct exception_key) },
+	};
+	int r;
+
+	r = assign_ids(config, ids, state_directory);
+	if (r == 0)
+		r = write_settings(skeleton, &config->agent);
+	for (size_t i = 0; r == 0 && i < config->tenant_count; i++)
+		r = write_tenant(skeleton, &config->tenants[i], ids, cgroup_mount, &desired);
+	/* Tenants with an id but no drop-in are off-boarded: their sockets are
+	 * refused everything, their counters stay until purged. */
+	for (size_t i = 0; r == 0 && i < ids->count; i++) {
+		struct tenant_record record = { .flags = TENANT_FLAG_TOMBSTONED };
+
+		if (config_find_tenant(config, ids->entries[i].name))
+			continue;
+		r = upsert(skeleton->maps.tenants, &ids->entries[i].id, &record,
+			   ids->entries[i].name);
+	}
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.cgroup_tenant, &desired.cgroups);
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.network_owner, &desired.networks);
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.exceptions, &desired.exceptions);
+	free(desired.cgroups.keys);
+	free(desired.networks.keys);
+	free(desired.exceptions.keys);
+	return r;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Turns a validated configuration into the contents of the policy maps and
+ * writes them: new and changed entries first, stale ones last, so a change
+ * never opens a window in which less is enforced than before or after. */
+#ifndef TENANTD_POLICY_H
+#define TENANTD_POLICY_H
+
+#include "config.h"
+#include "state.h"
+
+struct tenantd_bpf;
+
+/* Assigns ids to new tenants (persisting them in STATE_DIRECTORY first),
+ * then writes every policy map. Tenants that have an id but no config are
+ * tombstoned. CGROUP_MOUNT is the cgroup2 mount point. */
+int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
+		 struct tenant_ids *ids, const char *state_directory,
+		 const char *cgroup_mount);
+
+#endif /* TENANTD_POLICY_H */

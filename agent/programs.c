@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The BPF object's life cycle: bpffs set-up, skeleton load with pinned maps,
+ * cgroup links created or adopted, and removal for uninstall. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "programs.h"
+#include "tenantd.skel.h"
+
+#define BPFFS_DEFAULT_MOUNT "/sys/fs/bpf"
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs filesystem;
+
+	return statfs(path, &filesystem) == 0 && filesystem.f_type == BPF_FS_MAGIC;
+}
+
+/* The pin directory must live on bpffs. Hosts without systemd do not mount
+ * it; mount it at its usual place, as systemd would at boot. */
+static int bpffs_prepare(const char *pin_directory)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_directory);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent) {
+		log_error("%s: the bpffs directory must be below a bpffs mount, e.g. %s/tenantd",
+			  pin_directory, BPFFS_DEFAULT_MOUNT);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	if (!is_bpffs(parent)) {
+		if (strcmp(parent, BPFFS_DEFAULT_MOUNT) ||
+		    mount("bpf", BPFFS_DEFAULT_MOUNT, "bpf", 0, "mode=0700")) {
+			log_error("%s is not on a bpffs; mount one first: "
+				  "mount -t bpf bpf %s", parent, parent);
+			return -ENOTDIR;
+		}
+		log_info("mounted bpffs at %s", BPFFS_DEFAULT_MOUNT);
+	}
+	if (mkdir(pin_directory, 0700) && errno != EEXIST) {
+		log_error("%s: cannot create: %s", pin_directory, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int pin_maps(struct programs *programs)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int r;
+
+	bpf_object__for_each_map(map, programs->skeleton->obj) {
+		snprintf(path, sizeof(path), "%s/%s", programs->pin_directory,
+			 bpf_map__name(map));
+		r = bpf_map__set_pin_path(map, path);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int cgroup_id_of_fd(int cgroup_fd, __u64 *id)
+{
+	struct stat status;
+
+	if (fstat(cgroup_fd, &status))
+		return -errno;
+	*id = status.st_ino;
+	return 0;
+}
+
+/* Adopts a pinned link by swapping its program in place; the cgroup never
+ * runs without a program. Returns 1 when adopted, 0 when there is nothing
+ * to adopt (no pin, or a pin on another cgroup, which is then replaced). */
+static int adopt_link(const char *pin, struct bpf_program *program, __u64 cgroup_id)
+{
+	_cleanup_close_ int link_fd = bpf_obj_get(pin);
+	struct bpf_link_info info = {};
+	__u32 info_length = sizeof(info);
+
+	if (link_fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &info_length) ||
+	    info.type != BPF_LINK_TYPE_CGROUP || info.cgroup.cgroup_id != cgroup_id)
+		return 0;
+	if (bpf_link_update(link_fd, bpf_program__fd(program), NULL)) {
+		log_error("%s: cannot replace the pinned program: %s", pin, strerror(errno));
+		return -errno;
+	}
+	return 1;
+}
+
+static int attach_programs(struct programs *programs, int cgroup_fd)
+{
+	struct bpf_program *program;
+	char pin[PATH_MAX];
+	__u64 cgroup_id = 0;
+	int r;
+
+	r = cgroup_id_of_fd(cgroup_fd, &cgroup_id);
+	if (r)
+		return r;
+	bpf_object__for_each_program(program, programs->skeleton->obj) {
+		struct bpf_link *link;
+		bool stale_pin;
+
+		snprintf(pin, sizeof(pin), "%s/link-%s", programs->pin_directory,
+			 bpf_program__name(program));
+		r = adopt_link(pin, program, cgroup_id);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			programs->attached++;
+			programs->adopted++;
+			continue;
+		}
+		stale_pin = access(pin, F_OK) == 0;
+		link = bpf_program__attach_cgroup(program, cgroup_fd);
+		if (!link) {
+			r = -errno;
+			log_error("cannot attach %s: %s", bpf_program__name(program), strerror(-r));
+			return r;
+		}
+		/* The new link is attached before the old one is unpinned. */
+		if (stale_pin)
+			unlink(pin);
+		r = bpf_link__pin(link, pin);
+		if (r) {
+			log_error("%s: cannot pin link: %s", pin, strerror(-r));
+			bpf_link__destroy(link);
+			return r;
+		}
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		programs->attached++;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	fprintf(stderr, "tenantd: libbpf: ");
+	return vfprintf(stderr, format, args);
+}
+
+int programs_load(struct programs *programs, const char *pin_directory)
+{
+	int r;
+
+	memset(programs, 0, sizeof(*programs));
+	snprintf(programs->pin_directory, sizeof(programs->pin_directory), "%s", pin_directory);
+	libbpf_set_print(libbpf_print);
+
+	r = bpffs_prepare(pin_directory);
+	if (r)
+		return r;
+	programs->skeleton = tenantd_bpf__open();
+	if (!programs->skeleton) {
+		log_error("cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	r = pin_maps(programs);
+	if (r == 0)
+		r = tenantd_bpf__load(programs->skeleton);
+	if (r) {
+		log_error("cannot load the BPF programs: %s; if maps pinned under %s come "
+			  "from another tenantd version, run 'tenantd --detach' first",
+			  strerror(-r), pin_directory);
+		programs_close(programs);
+	}
+	return r;
+}
+
+int programs_attach(struct programs *programs, const char *cgroup_path)
+{
+	_cleanup_close_ int cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (cgroup_fd < 0) {
+		log_error("%s: cannot open the cgroup to attach to: %s", cgroup_path,
+			  strerror(errno));
+		return -errno;
+	}
+	return attach_programs(programs, cgroup_fd);
+}
+
+void programs_close(struct programs *programs)
+{
+	tenantd_bpf__destroy(programs->skeleton);
+	programs->skeleton = NULL;
+}
+
+int programs_detach(const char *pin_directory)
+{
+	_cleanup_closedir_ DIR *directory = opendir(pin_directory);
+	struct dirent *entry;
+	int r = 0;
+
+	if (!directory)
+		return errno == ENOENT ? 0 : -errno;
+	while ((entry = readdir(directory))) {
+		if (entry->d_name[0] == '.')
+			continue;
+		if (unlinkat(dirfd(directory), entry->d_name, 0)) {
+			r = -errno;
+			log_error("%s/%s: cannot remove: %s", pin_directory, entry->d_name,
+				  strerror(errno));
+		}
+	}
+	if (r == 0 && rmdir(pin_directory)) {
+		r = -errno;
+		log_error("%s: cannot remove: %s", pin_directory, strerror(errno));
+	}
+	return r;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Packet-level accounting and ingress filtering: every packet of a tagged
+ * socket is counted for its tenant as the wire sees it, and packets from
+ * another tenant's networks are dropped before the socket sees them. */
+#include "verdict.bpf.h"
+
+#define SKB_PASS 1
+#define SKB_DROP 0
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct socket_tag *tag;
+
+	if (!sk)
+		return TENANT_ID_HOST;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return TENANT_ID_HOST;
+	tag = bpf_sk_storage_get(&socket_tenant, sk, 0, 0);
+	return tag ? tag->tenant_id : TENANT_ID_HOST;
+}
+
+/* Length of the IP and transport headers of the first segment, needed only
+ * for GSO/GRO super-packets, whose skb carries the headers once. */
+static __always_inline __u32 header_bytes(struct __sk_buff *skb)
+{
+	__u32 l3 = 0, l4 = 0;
+	__u8 byte = 0, protocol = 0;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, &byte, 1))
+			return 0;
+		l3 = (byte & 0x0f) * 4;
+		if (bpf_skb_load_bytes(skb, 9, &protocol, 1))
+			return 0;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		l3 = 40;
+		if (bpf_skb_load_bytes(skb, 6, &protocol, 1))
+			return 0;
+	} else {
+		return 0;
+	}
+	if (protocol == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, l3 + 12, &byte, 1))
+			return l3;
+		l4 = (byte >> 4) * 4;
+	} else if (protocol == IPPROTO_UDP) {
+		l4 = 8;
+	}
+	return l3 + l4;
+}
+
+static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool ingress)
+{
+	struct tenant_counters *counters;
+	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	__u64 bytes = skb->len;
+
+	counters = bpf_map_lookup_elem(&tenant_counters, &me);
+	if (!counters)
+		return;
+	if (segments > 1)
+		bytes += (segments - 1) * header_bytes(skb);
+	if (ingress) {
+		counters->rx_bytes += bytes;
+		counters->rx_packets += segments;
+	} else {
+		counters->tx_bytes += bytes;
+		counters->tx_packets += segments;
+	}
+}
+
+/* Fills the remote end of an arriving packet: its source address and port. */
+static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow *flow)
+{
+	__u32 l4_offset;
+	__u8 byte = 0;
+	__be16 ports[2] = {};
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		flow->family = AF_INET;
+		__builtin_memset(flow->addr, 0, 10);
+		flow->addr[10] = 0xff;
+		flow->addr[11] = 0xff;
+		if (bpf_skb_load_bytes(skb, 12, &flow->addr[12], 4) ||
+		    bpf_skb_load_bytes(skb, 9, &flow->protocol, 1) ||
+		    bpf_skb_load_bytes(skb, 0, &byte, 1))
+			return false;
+		l4_offset = (byte & 0x0f) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		flow->family = AF_INET6;
+		if (bpf_skb_load_bytes(skb, 8, flow->addr, 16) ||
+		    bpf_skb_load_bytes(skb, 6, &flow->protocol, 1))
+			return false;
+		l4_offset = 40;
+	} else {
+		return false;
+	}
+	if ((flow->protocol == IPPROTO_TCP || flow->protocol == IPPROTO_UDP) &&
+	    !bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports))) {
+		flow->port = bpf_ntohs(ports[0]);
+		flow->local_port = bpf_ntohs(ports[1]);
+	}
+	flow->cgroup_id = bpf_skb_cgroup_id(skb);
+	return true;
+}
+
+static __always_inline __s64 network_of_packet(const struct flow *flow)
+{
+	struct network_key key = { .prefixlen = 128 };
+	__u32 *owner;
+
+	__builtin_memcpy(key.addr, flow->addr, sizeof(key.addr));
+	owner = bpf_map_lookup_elem(&network_owner, &key);
+	return owner ? (__s64)*owner : -1;
+}
+
+SEC("cgroup_skb/egress")
+int count_egress(struct __sk_buff *skb)
+{
+	struct tenant_record *mine;
+	struct flow flow = {};
+	__u32 me = tenant_of_skb(skb);
+
+	if (me == TENANT_ID_HOST)
+		return SKB_PASS;
+	mine = tenant_record(me);
+	if (mine && (mine->flags & TENANT_FLAG_TOMBSTONED)) {
+		flow_from_packet(skb, &flow);
+		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
+		return SKB_DROP;
+	}
+	count_packet(skb, me, false);
+	return SKB_PASS;
+}
+
+/* A packet from a peer's network passes when either side may initiate to
+ * the other: replies to our own connections, and connections the peer may
+ * open to us, such as a platform tenant's. */
+SEC("cgroup_skb/ingress")
+int filter_ingress(struct __sk_buff *skb)
+{
+	struct tenant_record *mine, *theirs;
+	struct flow flow = {};
+	__u32 me = tenant_of_skb(skb);
+	__s64 owner;
+
+	if (me == TENANT_ID_HOST)
+		return SKB_PASS;
+	mine = tenant_record(me);
+	if (!mine)
+		return SKB_PASS;
+	if (mine->flags & TENANT_FLAG_TOMBSTONED) {
+		flow_from_packet(skb, &flow);
+		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
+		return SKB_DROP;
+	}
+	if (flow_from_packet(skb, &flow)) {
+		owner = network_of_packet(&flow);
+		if (owner >= 0 && owner != me) {
+			theirs = tenant_record(owner);
+			if (initiator_verdict(me, mine, owner, flow.port, flow.protocol,
+					      REASON_INGRESS_NETWORK) != VERDICT_ALLOW &&
+			    (!theirs || initiator_verdict(owner, theirs, me, flow.local_port, flow.protocol,
+							  REASON_INGRESS_NETWORK) != VERDICT_ALLOW) &&
+			    violation(me, mine, owner, REASON_INGRESS_NETWORK, &flow))
+				return SKB_DROP;
+		}
+	}
+	count_packet(skb, me, true);
+	return SKB_PASS;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Enforcement at the socket layer: tags sockets when they are created,
+ * refuses raw sockets, and decides every connect() and unconnected
+ * sendmsg() against the owner of the destination, local socket or network. */
+#include "verdict.bpf.h"
+
+#define SOCK_ALLOW 1
+#define SOCK_DENY 0 /* the syscall fails with EPERM */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline void flow_from_task(struct flow *flow)
+{
+	flow->pid = bpf_get_current_pid_tgid() >> 32;
+	flow->cgroup_id = bpf_get_current_cgroup_id();
+	flow->has_task = true;
+}
+
+SEC("cgroup/sock_create")
+int tag_socket(struct bpf_sock *sk)
+{
+	struct tenant_record *mine;
+	struct socket_tag *tag;
+	struct flow flow = {};
+	__u32 me;
+
+	me = tenant_of_current_cgroup();
+	tag = bpf_sk_storage_get(&socket_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag) {
+		tag->tenant_id = me;
+		tag->tagged = 1;
+	}
+	if (me == TENANT_ID_HOST)
+		return SOCK_ALLOW;
+	mine = tenant_record(me);
+	if (!mine)
+		return SOCK_ALLOW;
+
+	flow.family = sk->family;
+	flow.protocol = sk->protocol;
+	flow_from_task(&flow);
+	if (mine->flags & TENANT_FLAG_TOMBSTONED)
+		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow) ?
+			SOCK_DENY : SOCK_ALLOW;
+	/* Raw sockets see and forge traffic below every hook that follows. */
+	if (sk->type == SOCK_RAW)
+		return violation(me, mine, TENANT_ID_HOST, REASON_RAW_SOCKET, &flow) ?
+			SOCK_DENY : SOCK_ALLOW;
+	return SOCK_ALLOW;
+}
+
+/* The owner of a local socket bound to the destination, TENANT_ID_HOST for
+ * an untagged one, or -1 when nothing local listens there. The lookup runs
+ * in the caller's network namespace and matches wildcard binds, so every
+ * address that reaches the socket finds it. */
+static __always_inline __s64 local_owner(struct bpf_sock_addr *ctx,
+					 struct bpf_sock_tuple *tuple, __u32 tuple_size)
+{
+	struct socket_tag *tag;
+	struct bpf_sock *peer;
+	__s64 owner;
+
+	if (ctx->protocol == IPPROTO_TCP)
+		peer = bpf_sk_lookup_tcp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	else if (ctx->protocol == IPPROTO_UDP)
+		peer = bpf_sk_lookup_udp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	else
+		return -1;
+	if (!peer)
+		return -1;
+	tag = bpf_sk_storage_get(&socket_tenant, peer, 0, 0);
+	owner = tag && tag->tagged ? tag->tenant_id : TENANT_ID_HOST;
+	bpf_sk_release(peer);
+	return owner;
+}
+
+static __always_inline __s64 network_of(const __u8 addr[16])
+{
+	struct network_key key = { .prefixlen = 128 };
+	__u32 *owner;
+
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	owner = bpf_map_lookup_elem(&network_owner, &key);
+	return owner ? (__s64)*owner : -1;
+}
+
+
+/* Shared by all four hooks once the destination is known in both forms:
+ * the lookup tuple for local sockets and the 128-bit address for networks. */
+static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
+				  struct bpf_sock_tuple *tuple, __u32 tuple_size,
+				  bool is_connect)
+{
+	struct tenant_record *mine;
+	__s64 owner;
+	__u32 me;
+	int reason = REASON_LOCAL_SOCKET;
+
+	me = tenant_of_socket(ctx->sk);
+	if (me == TENANT_ID_HOST)
+		return SOCK_ALLOW;
+	mine = tenant_record(me);
+	if (!mine)
+		return SOCK_ALLOW;
+	flow_from_task(flow);
+	if (mine->flags & TENANT_FLAG_TOMBSTONED)
+		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, flow) ?
+			SOCK_DENY : SOCK_ALLOW;
+
+	owner = local_owner(ctx, tuple, tuple_size);
+	if (owner < 0) {
+		owner = network_of(flow->addr);
+		reason = REASON_REMOTE_NETWORK;
+	}
+	if (owner >= 0) {
+		int verdict = initiator_verdict(me, mine, owner, flow->port,
+						flow->protocol, reason);
+
+		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
+			return SOCK_DENY;
+	}
+	if (is_connect) {
+		struct tenant_counters *counters;
+
+		counters = bpf_map_lookup_elem(&tenant_counters, &me);
+		if (counters)
+			counters->connections++;
+	}
+	return SOCK_ALLOW;
+}
+
+static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
+{
+	__builtin_memset(addr, 0, 10);
+	addr[10] = 0xff;
+	addr[11] = 0xff;
+	__builtin_memcpy(&addr[12], &ip4, 4);
+}
+
+/* connect(0.0.0.0) reaches 127.0.0.1, and connect(::) reaches ::1. */
+#define LOOPBACK4 bpf_htonl(0x7f000001)
+
+static __always_inline int decide4(struct bpf_sock_addr *ctx, bool is_connect)
+{
+	struct bpf_sock_tuple tuple = {};
+	struct flow flow = { .family = AF_INET };
+	__u32 ip4 = ctx->user_ip4;
+
+	if (!ip4)
+		ip4 = LOOPBACK4;
+	flow.protocol = ctx->protocol;
+	flow.port = bpf_ntohs(ctx->user_port);
+	v4_mapped(flow.addr, ip4);
+	tuple.ipv4.daddr = ip4;
+	tuple.ipv4.dport = ctx->user_port;
+	return decide(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
+}
+
+static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
+{
+	struct bpf_sock_tuple tuple = {};
+	struct flow flow = { .family = AF_INET6 };
+	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1];
+	__u32 w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+
+	flow.protocol = ctx->protocol;
+	flow.port = bpf_ntohs(ctx->user_port);
+	if (!w0 && !w1 && w2 == bpf_htonl(0xffff)) {
+		/* An IPv4-mapped destination reaches IPv4 sockets: look there. */
+		if (!w3)
+			w3 = LOOPBACK4;
+		v4_mapped(flow.addr, w3);
+		tuple.ipv4.daddr = w3;
+		tuple.ipv4.dport = ctx->user_port;
+		return decide(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
+	}
+	if (!w0 && !w1 && !w2 && !w3)
+		w3 = bpf_htonl(1);
+	tuple.ipv6.daddr[0] = w0;
+	tuple.ipv6.daddr[1] = w1;
+	tuple.ipv6.daddr[2] = w2;
+	tuple.ipv6.daddr[3] = w3;
+	tuple.ipv6.dport = ctx->user_port;
+	__builtin_memcpy(&flow.addr[0], &w0, 4);
+	__builtin_memcpy(&flow.addr[4], &w1, 4);
+	__builtin_memcpy(&flow.addr[8], &w2, 4);
+	__builtin_memcpy(&flow.addr[12], &w3, 4);
+	return decide(ctx, &flow, &tuple, sizeof(tuple.ipv6), is_connect);
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	return decide4(ctx, true);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	return decide6(ctx, true);
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return decide4(ctx, false);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return decide6(ctx, false);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The maps every tenantd program shares. Declared __weak so that the
+ * enforcement and accounting objects, linked into one by bpftool, refer to
+ * one map each; the agent pins them so counters outlive the agent. */
+#ifndef TENANTD_MAPS_BPF_H
+#define TENANTD_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "tenantd_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGROUP_MAX_ENTRIES);
+	__type(key, __u64); /* cgroup id */
+	__type(value, __u32); /* tenant id */
+} cgroup_tenant __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENANT_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct tenant_record);
+} tenants __weak SEC(".maps");
+
+/* BPF_F_CLONE: accepted sockets inherit their listener's tag. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct socket_tag);
+} socket_tenant __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, TENANT_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct tenant_counters);
+} tenant_counters __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NETWORK_MAX_ENTRIES);
+	__type(key, struct network_key);
+	__type(value, __u32);
+} network_owner __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXCEPTION_MAX_ENTRIES);
+	__type(key, struct exception_key);
+	__type(value, __u8);
+} exceptions __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HOST_PORT_MAX_ENTRIES);
+	__type(key, struct host_port_key);
+	__type(value, __u8);
+} host_ports __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, VIOLATION_MAX_ENTRIES);
+	__type(key, struct violation_key);
+	__type(value, __u64);
+} violations __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct agent_settings);
+} settings __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENANT_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct event_budget);
+} event_budget __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EVENT_RING_BYTES);
+} events __weak SEC(".maps");
+
+#endif /* TENANTD_MAPS_BPF_H */

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Everything that crosses the kernel/user boundary: map keys and values,
+ * event records and the enums both sides agree on. Fixed-width types only,
+ * so the BPF programs and the agent see the same layout. */
+#ifndef TENANTD_ABI_H
+#define TENANTD_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Bumped whenever a map layout below changes; the agent refuses to adopt
+ * pinned maps written by a different layout version. */
+#define TENANTD_ABI_VERSION 1
+
+#define TENANT_ID_HOST 0
+#define TENANT_ID_MAX 65535
+#define TENANT_MAX_ENTRIES 65536
+#define CGROUP_MAX_ENTRIES 65536
+#define NETWORK_MAX_ENTRIES 65536
+#define EXCEPTION_MAX_ENTRIES 65536
+#define VIOLATION_MAX_ENTRIES 65536
+#define HOST_PORT_MAX_ENTRIES 1024
+/* Deepest cgroup level the kernel walks when tagging a socket; the verifier
+ * needs a constant bound, and systemd hierarchies stay well below it. */
+#define CGROUP_MAX_DEPTH 32
+#define EVENT_RING_BYTES (256 * 1024)
+#define TASK_COMM_BYTES 16
+
+enum tenant_kind {
+	TENANT_KIND_TENANT = 0,
+	TENANT_KIND_SHARED = 1,
+	TENANT_KIND_PLATFORM = 2,
+};
+
+enum tenant_mode {
+	TENANT_MODE_ENFORCE = 0,
+	TENANT_MODE_AUDIT = 1,
+};
+
+enum tenant_flag {
+	TENANT_FLAG_PRESENT = 1 << 0,
+	TENANT_FLAG_TOMBSTONED = 1 << 1,
+};
+
+enum violation_reason {
+	REASON_LOCAL_SOCKET = 0,
+	REASON_REMOTE_NETWORK = 1,
+	REASON_INGRESS_NETWORK = 2,
+	REASON_RAW_SOCKET = 3,
+	REASON_TOMBSTONED = 4,
+	REASON_HOST = 5,
+	REASON_PREEXISTING = 6,
+	REASON_COUNT,
+};
+
+enum violation_action {
+	ACTION_DENIED = 0,
+	ACTION_AUDITED = 1,
+	ACTION_COUNT,
+};
+
+enum host_policy {
+	HOST_POLICY_ALLOW = 0,
+	HOST_POLICY_DENY = 1,
+};
+
+/* Peer ids above TENANT_ID_MAX never name a tenant. */
+#define PEER_ID_UNKNOWN 0xffffffffu
+
+/* tenants: array indexed by tenant id. */
+struct tenant_record {
+	__u8 kind;
+	__u8 mode;
+	__u8 flags;
+	__u8 pad;
+};
+
+/* socket_tenant: socket local storage, set when the socket is created. */
+struct socket_tag {
+	__u32 tenant_id;
+	__u32 tagged; /* 0 until the tag is set: storage is zero-filled */
+};
+
+/* tenant_counters: per-CPU hash keyed by tenant id, created by the agent
+ * when the tenant is, so the hot path only ever looks up. */
+struct tenant_counters {
+	__u64 tx_bytes;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 rx_packets;
+	__u64 connections;
+	__u64 events_sampled_out;
+};
+
+/* network_owner: LPM trie over 128-bit addresses; IPv4 networks are stored
+ * IPv4-mapped (::ffff:0:0/96) so one lookup serves both families. */
+struct network_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* exceptions: AllowTo=OTHER:PORT/PROTO, one hash lookup per decision. */
+struct exception_key {
+	__u32 tenant_id;
+	__u32 peer_id;
+	__u16 port; /* host byte order */
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* host_ports: HostAllowPorts=, consulted only under HostPolicy=deny. */
+struct host_port_key {
+	__u16 port; /* host byte order */
+	__u8 protocol;
+	__u8 pad;
+};
+
+/* violations: per-CPU hash of counts. */
+struct violation_key {
+	__u32 tenant_id;
+	__u32 peer_id;
+	__u8 reason;
+	__u8 action;
+	__u16 pad;
+};
+
+/* settings: single-entry array the agent rewrites on every policy change. */
+struct agent_settings {
+	__u32 host_policy;
+	__u32 event_rate; /* events per tenant per second */
+};
+
+/* event_budget: per-tenant rate limiter for the event ring. */
+struct event_budget {
+	__u64 window_start_ns;
+	__u64 used;
+};
+
+struct violation_event {
+	__u64 boot_ns; /* bpf_ktime_get_boot_ns(); the agent converts to wall time */
+	__u64 cgroup_id;
+	__u32 tenant_id;
+	__u32 peer_id;
+	__u32 pid;
+	__u16 dport; /* host byte order */
+	__u8 reason;
+	__u8 action;
+	__u8 protocol;
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 pad[2];
+	__u8 addr[16]; /* IPv4 in the first four bytes */
+	char comm[TASK_COMM_BYTES];
+};
+
+#endif /* TENANTD_ABI_H */
