@@ -206,6 +206,29 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	return r;
 }
 
+/* An off-boarded tenant's cgroups stay mapped to it, so the processes still
+ * in them stay tagged, and refused, until they are gone. The pinned map is
+ * the record of them across reloads and restarts. */
+static int keep_tombstoned_cgroups(struct tenantd_bpf *skeleton, const struct config *config,
+				   const struct tenant_ids *ids, struct key_set *wanted)
+{
+	int fd = bpf_map__fd(skeleton->maps.cgroup_tenant), r = 0;
+	uint64_t key, *previous = NULL;
+	__u32 owner;
+
+	while (r == 0 && bpf_map_get_next_key(fd, previous, &key) == 0) {
+		const char *name;
+
+		previous = &key;
+		if (bpf_map_lookup_elem(fd, &key, &owner))
+			continue;
+		name = tenant_ids_name(ids, owner);
+		if (name && !config_find_tenant(config, name))
+			r = key_set_add(wanted, &key);
+	}
+	return r;
+}
+
 static int assign_ids(const struct config *config, struct tenant_ids *ids,
 		      const char *state_directory)
 {
@@ -254,6 +277,8 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = upsert(skeleton->maps.tenants, &ids->entries[i].id, &record,
 			   ids->entries[i].name);
 	}
+	if (r == 0)
+		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.cgroup_tenant, &desired.cgroups);
 	if (r == 0)

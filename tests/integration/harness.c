@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The integration harness. Only the process that called harness_setup ever
+ * cleans up: Check forks every test, and a forked test exiting must not tear
+ * down what the suite still uses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#define BUILD_DIRECTORY "build"
+#define MAX_LISTENERS 64
+
+extern char **environ;
+
+static struct {
+	pid_t owner;
+	char cgroup_mount[4096];
+	char root[256]; /* relative to the cgroup2 mount */
+	char scratch[256];
+	char bpffs[256];
+	char netns_a[64], netns_b[64];
+	bool netns_created;
+	pid_t agent;
+	pid_t listeners[MAX_LISTENERS];
+	int listener_count;
+	char cgroup_path[4096];
+} H;
+
+static void die(const char *format, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	fprintf(stderr, "harness: ");
+	vfprintf(stderr, format, args);
+	fprintf(stderr, "\n");
+	va_end(args);
+	harness_cleanup();
+	exit(EXIT_FAILURE);
+}
+
+static int run_command(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int run_command(const char *format, ...)
+{
+	char command[2048];
+	va_list args;
+	int status;
+
+	va_start(args, format);
+	vsnprintf(command, sizeof(command), format, args);
+	va_end(args);
+	status = system(command);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void find_cgroup2_mount(void)
+{
+	FILE *mountinfo = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+
+	if (!mountinfo)
+		die("cannot read mountinfo");
+	while (fgets(line, sizeof(line), mountinfo)) {
+		char point[4096], type[64];
+		const char *separator = strstr(line, " - ");
+
+		if (separator && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+		    sscanf(separator + 3, "%63s", type) == 1 && !strcmp(type, "cgroup2")) {
+			strcpy(H.cgroup_mount, point);
+			fclose(mountinfo);
+			return;
+		}
+	}
+	fclose(mountinfo);
+	die("no cgroup2 mount");
+}
+
+static void on_signal(int signal_number)
+{
+	harness_cleanup();
+	signal(signal_number, SIG_DFL);
+	raise(signal_number);
+}
+
+void harness_setup(void)
+{
+	H.owner = getpid();
+	find_cgroup2_mount();
+	snprintf(H.root, sizeof(H.root), "/tenantd-test-%d", H.owner);
+	snprintf(H.scratch, sizeof(H.scratch), "/tmp/tenantd-test-%d", H.owner);
+	snprintf(H.bpffs, sizeof(H.bpffs), "/sys/fs/bpf/tenantd-test-%d", H.owner);
+	atexit(harness_cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGABRT, on_signal);
+	if (run_command("mkdir -p %s/conf/tenants.d %s/state %s/run", H.scratch, H.scratch,
+			H.scratch))
+		die("cannot create %s", H.scratch);
+	harness_cgroup("");
+}
+
+const char *harness_root(void)
+{
+	return H.root;
+}
+
+const char *harness_cgroup(const char *name)
+{
+	snprintf(H.cgroup_path, sizeof(H.cgroup_path), "%s%s%s%s", H.cgroup_mount, H.root,
+		 name[0] ? "/" : "", name);
+	if (run_command("mkdir -p '%s'", H.cgroup_path))
+		die("cannot create cgroup %s", H.cgroup_path);
+	return H.cgroup_path;
+}
+
+void harness_write_config(const char *relative_path, const char *format, ...)
+{
+	char path[4096];
+	va_list args;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/conf/%s", H.scratch, relative_path);
+	file = fopen(path, "we");
+	if (!file)
+		die("cannot write %s", path);
+	va_start(args, format);
+	vfprintf(file, format, args);
+	va_end(args);
+	fclose(file);
+}
+
+void harness_remove_config(const char *relative_path)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/conf/%s", H.scratch, relative_path);
+	unlink(path);
+}
+
+static bool socket_ready(void)
+{
+	long status = 0;
+	char *body = harness_get("/v1/status", &status);
+
+	free(body);
+	return status == 200;
+}
+
+void harness_agent_start(void)
+{
+	char log_path[4096], config[4096], runtime[4096], state[4096];
+	char *argv[] = {
+		BUILD_DIRECTORY "/tenantd", "--config-dir", config, "--runtime-dir", runtime,
+		"--state-dir", state, "--bpffs-dir", H.bpffs, "--cgroup-root", H.root, NULL,
+	};
+	posix_spawn_file_actions_t actions;
+
+	snprintf(config, sizeof(config), "%s/conf", H.scratch);
+	snprintf(runtime, sizeof(runtime), "%s/run", H.scratch);
+	snprintf(state, sizeof(state), "%s/state", H.scratch);
+	snprintf(log_path, sizeof(log_path), "%s/agent.log", H.scratch);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path,
+					 O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (posix_spawn(&H.agent, argv[0], &actions, NULL, argv, environ))
+		die("cannot start %s", argv[0]);
+	posix_spawn_file_actions_destroy(&actions);
+	for (int i = 0; i < 200; i++) {
+		int status;
+
+		if (waitpid(H.agent, &status, WNOHANG) == H.agent) {
+			H.agent = 0;
+			run_command("cat %s >&2", log_path);
+			die("tenantd exited during start-up");
+		}
+		if (socket_ready())
+			return;
+		usleep(50 * 1000);
+	}
+	die("tenantd did not answer on its control socket within 10 s");
+}
+
+void harness_agent_stop(void)
+{
+	if (H.agent <= 0)
+		return;
+	kill(H.agent, SIGTERM);
+	waitpid(H.agent, NULL, 0);
+	H.agent = 0;
+}
+
+pid_t harness_agent_pid(void)
+{
+	return H.agent;
+}
+
+static long log_size(void)
+{
+	char path[4096];
+	struct stat status;
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	return stat(path, &status) ? 0 : (long)status.st_size;
+}
+
+/* Reads the agent's log from OFFSET on, for lines containing NEEDLE. */
+static char *log_find(long offset, const char *needle)
+{
+	char path[4096], line[8192];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	file = fopen(path, "re");
+	if (!file)
+		return NULL;
+	fseek(file, offset, SEEK_SET);
+	while (fgets(line, sizeof(line), file)) {
+		if (strstr(line, needle)) {
+			fclose(file);
+			return strdup(line);
+		}
+	}
+	fclose(file);
+	return NULL;
+}
+
+bool harness_agent_reload(void)
+{
+	long offset = log_size();
+
+	kill(H.agent, SIGHUP);
+	for (int i = 0; i < 200; i++) {
+		char *applied = log_find(offset, "reloaded:");
+		char *refused = log_find(offset, "reload refused");
+
+		free(applied);
+		free(refused);
+		if (applied)
+			return true;
+		if (refused)
+			return false;
+		usleep(25 * 1000);
+	}
+	die("tenantd did not log the outcome of a reload within 5 s");
+}
+
+static pid_t spawn_probe(const char *cgroup, const char *netns, const char *arguments,
+			 int stdout_fd)
+{
+	char command[4096], cgroup_directory[4096] = "";
+	char *argv[32];
+	int argc = 0;
+	posix_spawn_file_actions_t actions;
+	pid_t pid;
+
+	if (cgroup && cgroup[0])
+		snprintf(cgroup_directory, sizeof(cgroup_directory), "%s%s/%s", H.cgroup_mount,
+			 H.root, cgroup);
+	snprintf(command, sizeof(command), "%s", arguments);
+	argv[argc++] = BUILD_DIRECTORY "/tests/netprobe";
+	if (cgroup_directory[0]) {
+		argv[argc++] = "--cgroup";
+		argv[argc++] = cgroup_directory;
+	}
+	if (netns) {
+		argv[argc++] = "--netns";
+		argv[argc++] = (char *)netns;
+	}
+	for (char *save = NULL, *word = strtok_r(command, " ", &save); word && argc < 31;
+	     word = strtok_r(NULL, " ", &save))
+		argv[argc++] = word;
+	argv[argc] = NULL;
+	posix_spawn_file_actions_init(&actions);
+	if (stdout_fd >= 0)
+		posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+	else if (!getenv("TENANTD_TEST_VERBOSE"))
+		posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, argv[0], &actions, NULL, argv, environ))
+		die("cannot run %s", argv[0]);
+	posix_spawn_file_actions_destroy(&actions);
+	return pid;
+}
+
+int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid)
+{
+	int status;
+
+	*pid = spawn_probe(cgroup, netns, arguments, -1);
+	if (waitpid(*pid, &status, 0) != *pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int probe(const char *cgroup, const char *netns, const char *arguments)
+{
+	pid_t pid;
+
+	return probe_pid(cgroup, netns, arguments, &pid);
+}
+
+pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments)
+{
+	char line[256] = "";
+	int pipe_fds[2];
+	FILE *output;
+	pid_t pid;
+
+	if (pipe2(pipe_fds, O_CLOEXEC))
+		die("pipe");
+	pid = spawn_probe(cgroup, netns, arguments, pipe_fds[1]);
+	close(pipe_fds[1]);
+	output = fdopen(pipe_fds[0], "r");
+	if (!output || !fgets(line, sizeof(line), output) || strncmp(line, "ready", 5))
+		die("listener '%s' in '%s' did not start: %s", arguments, cgroup, line);
+	fclose(output);
+	if (H.listener_count < MAX_LISTENERS)
+		H.listeners[H.listener_count++] = pid;
+	return pid;
+}
+
+static size_t collect_body(char *data, size_t size, size_t count, void *user)
+{
+	FILE *out = user;
+
+	return fwrite(data, size, count, out);
+}
+
+char *harness_get(const char *path, long *status)
+{
+	char socket_path[4096], url[4096];
+	char *body = NULL;
+	size_t length = 0;
+	FILE *out = open_memstream(&body, &length);
+	CURL *curl = curl_easy_init();
+	CURLcode result;
+
+	snprintf(socket_path, sizeof(socket_path), "%s/run/tenantd.sock", H.scratch);
+	snprintf(url, sizeof(url), "http://localhost%s", path);
+	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	result = curl_easy_perform(curl);
+	*status = 0;
+	if (result == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(curl);
+	fclose(out);
+	if (result != CURLE_OK) {
+		free(body);
+		return NULL;
+	}
+	return body;
+}
+
+long long metric(const char *name, const char *labels)
+{
+	char series[1024];
+	long status;
+	char *body = harness_get("/metrics", &status), *line;
+	long long value = 0;
+
+	if (!body)
+		return -1;
+	snprintf(series, sizeof(series), "\n%s{%s} ", name, labels);
+	line = strstr(body, series);
+	if (line)
+		value = atoll(line + strlen(series));
+	free(body);
+	return value;
+}
+
+struct json_object *harness_wait_event(const char *tenant, const char *reason, int dport,
+				       pid_t pid)
+{
+	char path[4096], line[8192];
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		FILE *file = fopen(path, "re");
+
+		while (file && fgets(line, sizeof(line), file)) {
+			struct json_object *event, *field;
+
+			if (line[0] != '{' || !(event = json_tokener_parse(line)))
+				continue;
+			if (json_object_object_get_ex(event, "tenant", &field) &&
+			    !strcmp(json_object_get_string(field), tenant) &&
+			    json_object_object_get_ex(event, "reason", &field) &&
+			    !strcmp(json_object_get_string(field), reason) &&
+			    json_object_object_get_ex(event, "dport", &field) &&
+			    json_object_get_int(field) == dport &&
+			    json_object_object_get_ex(event, "pid", &field) &&
+			    (!pid || json_object_get_int(field) == pid)) {
+				fclose(file);
+				return event;
+			}
+			json_object_put(event);
+		}
+		if (file)
+			fclose(file);
+		usleep(50 * 1000);
+	}
+	return NULL;
+}
+
+void harness_netns_pair(const char *address_a4, const char *address_b4,
+			const char *address_a6, const char *address_b6,
+			const char **netns_a, const char **netns_b)
+{
+	int pid = H.owner;
+
+	snprintf(H.netns_a, sizeof(H.netns_a), "tenantd-test-%d-a", pid);
+	snprintf(H.netns_b, sizeof(H.netns_b), "tenantd-test-%d-b", pid);
+	H.netns_created = true;
+	if (run_command("ip netns add %s && ip netns add %s && "
+			"ip link add tdt%da type veth peer name tdt%db && "
+			"ip link set tdt%da netns %s && ip link set tdt%db netns %s && "
+			"ip -n %s link set lo up && ip -n %s link set lo up && "
+			"ip -n %s link set tdt%da up && ip -n %s link set tdt%db up && "
+			"ip -n %s addr add %s dev tdt%da && ip -n %s addr add %s dev tdt%db && "
+			"ip -n %s addr add %s dev tdt%da nodad && "
+			"ip -n %s addr add %s dev tdt%db nodad",
+			H.netns_a, H.netns_b, pid, pid, pid, H.netns_a, pid, H.netns_b, H.netns_a,
+			H.netns_b, H.netns_a, pid, H.netns_b, pid, H.netns_a, address_a4, pid,
+			H.netns_b, address_b4, pid, H.netns_a, address_a6, pid, H.netns_b,
+			address_b6, pid))
+		die("cannot create the network namespaces");
+	*netns_a = H.netns_a;
+	*netns_b = H.netns_b;
+}
+
+/* Removes a cgroup subtree bottom-up, killing what still runs in it. */
+static void remove_cgroup_tree(const char *path)
+{
+	run_command("[ -d '%s' ] && { for f in $(find '%s' -name cgroup.kill); do "
+		    "echo 1 > $f 2>/dev/null; done; sleep 0.1; "
+		    "find '%s' -depth -type d -exec rmdir {} + 2>/dev/null; }; true",
+		    path, path, path);
+}
+
+void harness_cleanup(void)
+{
+	char path[4096];
+
+	if (H.owner != getpid())
+		return;
+	for (int i = 0; i < H.listener_count; i++) {
+		kill(H.listeners[i], SIGKILL);
+		waitpid(H.listeners[i], NULL, 0);
+	}
+	H.listener_count = 0;
+	harness_agent_stop();
+	if (H.bpffs[0])
+		run_command(BUILD_DIRECTORY "/tenantd --detach --bpffs-dir %s 2>/dev/null; true",
+			    H.bpffs);
+	if (H.root[0]) {
+		snprintf(path, sizeof(path), "%s%s", H.cgroup_mount, H.root);
+		remove_cgroup_tree(path);
+	}
+	if (H.netns_created) {
+		run_command("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; true",
+			    H.netns_a, H.netns_b);
+		H.netns_created = false;
+	}
+	if (H.scratch[0] && !getenv("TENANTD_TEST_KEEP"))
+		run_command("rm -rf '%s'", H.scratch);
+	H.owner = 0;
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* netprobe: joins a cgroup and a network namespace, then performs one socket
+ * operation and reports the outcome as a person would read it. The
+ * integration tests and the demo drive traffic through it. Exit status: 0 on
+ * success, the errno of the failed call otherwise. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+
+static int fail(const char *what, int error)
+{
+	printf("%s: %s (%s)\n", what, strerrorname_np(error), strerror(error));
+	fflush(stdout);
+	return error > 0 && error < 256 ? error : 255;
+}
+
+static int join_cgroup(const char *directory)
+{
+	char path[4096];
+	FILE *procs;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", directory);
+	procs = fopen(path, "we");
+	if (!procs || fprintf(procs, "%d\n", getpid()) < 0 || fclose(procs))
+		return -errno;
+	return 0;
+}
+
+static int join_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int parse_address(const char *text, int port, struct sockaddr_storage *address,
+			 socklen_t *length)
+{
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)address;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)address;
+
+	memset(address, 0, sizeof(*address));
+	if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*length = sizeof(*v4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*length = sizeof(*v6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int socket_type(const char *protocol)
+{
+	return !strcmp(protocol, "udp") ? SOCK_DGRAM : SOCK_STREAM;
+}
+
+/* listen PROTO ADDR PORT: prints "ready", then receives and discards
+ * everything until killed. */
+static int serve(const char *protocol, const char *text, int port)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	char buffer[65536];
+	int family = parse_address(text, port, &address, &length), fd, one = 1;
+
+	if (family < 0)
+		return fail("address", EINVAL);
+	fd = socket(family, socket_type(protocol), 0);
+	if (fd < 0)
+		return fail("socket", errno);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&address, length))
+		return fail("bind", errno);
+	if (socket_type(protocol) == SOCK_STREAM && listen(fd, 128))
+		return fail("listen", errno);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int connection;
+
+		if (socket_type(protocol) == SOCK_DGRAM) {
+			recv(fd, buffer, sizeof(buffer), 0);
+			continue;
+		}
+		connection = accept(fd, NULL, NULL);
+		if (connection < 0)
+			continue;
+		while (recv(connection, buffer, sizeof(buffer), 0) > 0)
+			;
+		close(connection);
+	}
+}
+
+/* connect PROTO ADDR PORT [BYTES]: connects, sends BYTES, and for TCP waits
+ * for the peer to have read them all. */
+static int connect_and_send(const char *protocol, const char *text, int port, long bytes)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	char buffer[65536] = { 0 };
+	int family = parse_address(text, port, &address, &length), fd;
+
+	if (family < 0)
+		return fail("address", EINVAL);
+	fd = socket(family, socket_type(protocol), 0);
+	if (fd < 0)
+		return fail("socket", errno);
+	if (connect(fd, (struct sockaddr *)&address, length))
+		return fail("connect", errno);
+	while (bytes > 0) {
+		ssize_t sent = send(fd, buffer, bytes > (long)sizeof(buffer) ? sizeof(buffer) :
+								 (size_t)bytes, 0);
+
+		if (sent < 0)
+			return fail("send", errno);
+		bytes -= sent;
+	}
+	if (socket_type(protocol) == SOCK_STREAM) {
+		shutdown(fd, SHUT_WR);
+		while (recv(fd, buffer, sizeof(buffer), 0) > 0)
+			;
+	}
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/* connect-after-move CGROUP PROTO ADDR PORT: creates the socket here, moves
+ * to CGROUP, then connects: the socket must keep its creator's tenant. */
+static int connect_after_move(const char *cgroup, const char *protocol, const char *text,
+			      int port)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	int family = parse_address(text, port, &address, &length), fd;
+
+	if (family < 0)
+		return fail("address", EINVAL);
+	fd = socket(family, socket_type(protocol), 0);
+	if (fd < 0)
+		return fail("socket", errno);
+	if (join_cgroup(cgroup))
+		return fail("join cgroup", errno);
+	if (connect(fd, (struct sockaddr *)&address, length))
+		return fail("connect", errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/* sendto ADDR PORT BYTES [COUNT]: unconnected UDP datagrams. */
+static int send_datagrams(const char *text, int port, long bytes, long count)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	static char buffer[65536];
+	int family = parse_address(text, port, &address, &length), fd;
+
+	if (family < 0 || bytes < 0 || bytes > (long)sizeof(buffer))
+		return fail("arguments", EINVAL);
+	fd = socket(family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fail("socket", errno);
+	for (long i = 0; i < count; i++)
+		if (sendto(fd, buffer, (size_t)bytes, 0, (struct sockaddr *)&address, length) < 0)
+			return fail("sendto", errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+static int open_socket(int family, int type, int protocol, const char *what)
+{
+	int fd = socket(family, type, protocol);
+
+	if (fd < 0)
+		return fail(what, errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: netprobe [--cgroup DIR] [--netns NAME] COMMAND\n"
+		"  listen tcp|udp ADDR PORT\n"
+		"  connect tcp|udp ADDR PORT [BYTES]\n"
+		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
+		"  sendto ADDR PORT BYTES [COUNT]\n"
+		"  raw | raw6 | packet\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (i + 1 < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--cgroup") && join_cgroup(argv[i + 1]))
+			return fail("join cgroup", errno);
+		if (!strcmp(argv[i], "--netns") && join_netns(argv[i + 1]))
+			return fail("join netns", errno);
+		i += 2;
+	}
+	if (i >= argc)
+		return usage();
+	if (!strcmp(argv[i], "listen") && argc - i == 4)
+		return serve(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(argv[i], "connect") && (argc - i == 4 || argc - i == 5))
+		return connect_and_send(argv[i + 1], argv[i + 2], atoi(argv[i + 3]),
+					argc - i == 5 ? atol(argv[i + 4]) : 0);
+	if (!strcmp(argv[i], "connect-after-move") && argc - i == 5)
+		return connect_after_move(argv[i + 1], argv[i + 2], argv[i + 3], atoi(argv[i + 4]));
+	if (!strcmp(argv[i], "sendto") && (argc - i == 4 || argc - i == 5))
+		return send_datagrams(argv[i + 1], atoi(argv[i + 2]), atol(argv[i + 3]),
+				      argc - i == 5 ? atol(argv[i + 4]) : 1);
+	if (!strcmp(argv[i], "raw"))
+		return open_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP, "socket(AF_INET, SOCK_RAW)");
+	if (!strcmp(argv[i], "raw6"))
+		return open_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, "socket(AF_INET6, SOCK_RAW)");
+	if (!strcmp(argv[i], "packet"))
+		return open_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL), "socket(AF_PACKET)");
+	return usage();
+}

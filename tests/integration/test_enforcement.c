@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Enforcement and accounting with the real programs attached to a scratch
+ * cgroup tree: every row of the design's enforcement table in both address
+ * families, each kind and mode, AllowTo, HostPolicy, exact counters and the
+ * fields of a violation event. Each test is one behaviour. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+#define VIOLATIONS "tenantd_violations_total"
+
+static long long violations(const char *tenant, const char *peer, const char *reason,
+			    const char *action)
+{
+	char labels[256];
+
+	snprintf(labels, sizeof(labels), "tenant=\"%s\",peer=\"%s\",reason=\"%s\",action=\"%s\"",
+		 tenant, peer, reason, action);
+	return metric(VIOLATIONS, labels);
+}
+
+static long long counter(const char *name, const char *tenant)
+{
+	char labels[128];
+
+	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
+	return metric(name, labels);
+}
+
+static const char *netns_a, *netns_b;
+
+/* Tenants of the suite:
+ *   acme     tenant, enforce; owns 10.201.1.0/24 and fd00:201:1::/48;
+ *            AllowTo globex:9102/tcp and globex:9103/udp
+ *   globex   tenant, enforce; owns 10.201.2.0/24 and fd00:201:2::/48
+ *   initech  tenant, audit
+ *   dns      shared
+ *   ops      platform
+ *   umbrella tenant, enforce (off-boarded by its test)
+ * and "host", a cgroup under the root that belongs to no tenant.
+ * HostPolicy=deny with HostAllowPorts=9153/tcp 9153/udp. */
+static void write_suite_config(const char *host_policy)
+{
+	const char *root = harness_root();
+
+	harness_write_config("tenantd.conf",
+			     "[Agent]\nHostPolicy=%s\nHostAllowPorts=9153/tcp 9153/udp\n"
+			     "EventRate=1000\n", host_policy);
+	harness_write_config("tenants.d/acme.conf",
+			     "[Tenant]\nCgroup=%s/acme\nNetwork=10.201.1.0/24\n"
+			     "Network=fd00:201:1::/48\nAllowTo=globex:9102/tcp\n"
+			     "AllowTo=globex:9103/udp\n", root);
+	harness_write_config("tenants.d/globex.conf",
+			     "[Tenant]\nCgroup=%s/globex\nNetwork=10.201.2.0/24\n"
+			     "Network=fd00:201:2::/48\n", root);
+	harness_write_config("tenants.d/initech.conf", "[Tenant]\nMode=audit\nCgroup=%s/initech\n",
+			     root);
+	harness_write_config("tenants.d/dns.conf", "[Tenant]\nKind=shared\nCgroup=%s/dns\n", root);
+	harness_write_config("tenants.d/ops.conf", "[Tenant]\nKind=platform\nCgroup=%s/ops\n",
+			     root);
+	harness_write_config("tenants.d/umbrella.conf", "[Tenant]\nCgroup=%s/umbrella\n", root);
+}
+
+static void suite_setup(void)
+{
+	static const char *const cgroups[] = {
+		"acme", "acme/web/worker", "globex", "initech", "dns", "ops", "umbrella", "host",
+	};
+
+	harness_setup();
+	for (size_t i = 0; i < sizeof(cgroups) / sizeof(cgroups[0]); i++)
+		harness_cgroup(cgroups[i]);
+	write_suite_config("deny");
+	harness_agent_start();
+
+	probe_listen("globex", NULL, "listen tcp :: 9101");
+	probe_listen("globex", NULL, "listen tcp :: 9102");
+	probe_listen("globex", NULL, "listen udp :: 9103");
+	probe_listen("globex", NULL, "listen tcp 127.0.0.1 9104");
+	probe_listen("globex", NULL, "listen udp :: 9105");
+	probe_listen("dns", NULL, "listen tcp :: 9201");
+	probe_listen("dns", NULL, "listen udp :: 9201");
+	probe_listen("acme", NULL, "listen tcp :: 9301");
+	probe_listen("ops", NULL, "listen tcp :: 9601");
+	probe_listen("host", NULL, "listen tcp :: 9401");
+	probe_listen("host", NULL, "listen tcp :: 9153");
+	probe_listen("umbrella", NULL, "listen tcp :: 9501");
+
+	harness_netns_pair("10.201.1.1/16", "10.201.2.1/16", "fd00:201:1::1/32",
+			   "fd00:201:2::1/32", &netns_a, &netns_b);
+	probe_listen("", netns_b, "listen tcp :: 9701");
+	probe_listen("acme", netns_a, "listen udp :: 9702");
+}
+
+static void suite_teardown(void)
+{
+	harness_cleanup();
+}
+
+/* --- local sockets of another tenant ------------------------------------ */
+
+START_TEST(tcp_connect_to_another_tenant_over_ipv4_is_refused_with_eperm)
+{
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 1);
+}
+END_TEST
+
+START_TEST(tcp_connect_to_another_tenant_over_ipv6_is_refused_with_eperm)
+{
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 1);
+}
+END_TEST
+
+START_TEST(tcp_connect_by_ipv4_mapped_ipv6_address_is_refused)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9104"), EPERM);
+}
+END_TEST
+
+START_TEST(tcp_connect_by_any_loopback_address_is_refused)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.2 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.1.2.3 9101"), EPERM);
+}
+END_TEST
+
+START_TEST(tcp_connect_by_unspecified_address_is_refused)
+{
+	/* connect(0.0.0.0) and connect(::) reach the loopback listeners. */
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 0.0.0.0 9104"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp :: 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:0.0.0.0 9104"), EPERM);
+}
+END_TEST
+
+START_TEST(tcp_connect_by_a_host_interface_address_is_refused)
+{
+	struct ifaddrs *interfaces, *entry;
+	char address[INET6_ADDRSTRLEN], arguments[128];
+	int tried = 0;
+
+	ck_assert_int_eq(getifaddrs(&interfaces), 0);
+	for (entry = interfaces; entry; entry = entry->ifa_next) {
+		const void *raw;
+
+		if (!entry->ifa_addr || !strcmp(entry->ifa_name, "lo"))
+			continue;
+		if (entry->ifa_addr->sa_family == AF_INET)
+			raw = &((struct sockaddr_in *)entry->ifa_addr)->sin_addr;
+		else if (entry->ifa_addr->sa_family == AF_INET6 &&
+			 !IN6_IS_ADDR_LINKLOCAL(&((struct sockaddr_in6 *)entry->ifa_addr)->sin6_addr))
+			raw = &((struct sockaddr_in6 *)entry->ifa_addr)->sin6_addr;
+		else
+			continue;
+		inet_ntop(entry->ifa_addr->sa_family, raw, address, sizeof(address));
+		snprintf(arguments, sizeof(arguments), "connect tcp %s 9101", address);
+		ck_assert_msg(probe("acme", NULL, arguments) == EPERM, "%s was not refused", address);
+		tried++;
+	}
+	freeifaddrs(interfaces);
+	if (!tried)
+		ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
+}
+END_TEST
+
+START_TEST(connected_udp_to_another_tenant_is_refused_in_both_families)
+{
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9105"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect udp ::1 9105"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+}
+END_TEST
+
+START_TEST(unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families)
+{
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9105 10"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "sendto ::ffff:127.0.0.1 9105 10"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 3);
+}
+END_TEST
+
+START_TEST(connections_within_a_tenant_are_allowed)
+{
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp 127.0.0.1 9101"), 0);
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(probe("globex", NULL, "sendto ::1 9105 10"), 0);
+}
+END_TEST
+
+START_TEST(processes_in_nested_cgroups_belong_to_the_tenant)
+{
+	ck_assert_int_eq(probe("acme/web/worker", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme/web/worker", NULL, "connect tcp ::1 9301"), 0);
+}
+END_TEST
+
+START_TEST(untagged_processes_are_not_restricted)
+{
+	ck_assert_int_eq(probe("host", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(probe("", NULL, "connect tcp ::1 9101"), 0);
+}
+END_TEST
+
+/* --- raw sockets --------------------------------------------------------- */
+
+START_TEST(raw_sockets_are_refused_in_both_families)
+{
+	long long before = violations("acme", "host", "raw_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "raw"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "raw6"), EPERM);
+	ck_assert_int_eq(violations("acme", "host", "raw_socket", "denied"), before + 2);
+	ck_assert_int_eq(probe("host", NULL, "raw"), 0);
+}
+END_TEST
+
+/* --- kinds --------------------------------------------------------------- */
+
+START_TEST(shared_tenants_are_reachable_by_every_tenant)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9201"), 0);
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp 127.0.0.1 9201"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9201 10"), 0);
+}
+END_TEST
+
+START_TEST(shared_tenants_do_not_initiate_to_tenants)
+{
+	long long before = violations("dns", "acme", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
+	ck_assert_int_eq(violations("dns", "acme", "local_socket", "denied"), before + 1);
+}
+END_TEST
+
+START_TEST(platform_tenants_reach_every_tenant)
+{
+	ck_assert_int_eq(probe("ops", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(probe("ops", NULL, "connect tcp 127.0.0.1 9101"), 0);
+}
+END_TEST
+
+START_TEST(tenants_do_not_initiate_to_platform_tenants)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9601"), EPERM);
+}
+END_TEST
+
+/* --- modes --------------------------------------------------------------- */
+
+START_TEST(audit_mode_allows_the_traffic_and_counts_it_as_audited)
+{
+	long long audited = violations("initech", "globex", "local_socket", "audited");
+	long long denied = violations("initech", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(violations("initech", "globex", "local_socket", "audited"), audited + 1);
+	ck_assert_int_eq(violations("initech", "globex", "local_socket", "denied"), denied);
+	ck_assert_ptr_nonnull(harness_wait_event("initech", "local_socket", 9101, 0));
+}
+END_TEST
+
+/* --- exceptions ---------------------------------------------------------- */
+
+START_TEST(allow_to_opens_exactly_the_named_port_and_protocol)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102 1000"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9103 10"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
+}
+END_TEST
+
+START_TEST(allow_to_is_one_way)
+{
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9301"), EPERM);
+}
+END_TEST
+
+/* --- host policy --------------------------------------------------------- */
+
+START_TEST(host_policy_deny_refuses_untagged_host_sockets)
+{
+	long long before = violations("acme", "host", "host", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9401"), EPERM);
+	ck_assert_int_eq(violations("acme", "host", "host", "denied"), before + 2);
+}
+END_TEST
+
+START_TEST(host_allow_ports_punch_holes_through_host_policy_deny)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9153"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9153"), 0);
+}
+END_TEST
+
+START_TEST(host_policy_allow_lets_tenants_reach_host_sockets)
+{
+	write_suite_config("allow");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), 0);
+	write_suite_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
+}
+END_TEST
+
+/* --- networks, in network namespaces joined by a veth pair ---------------- */
+
+START_TEST(connect_to_another_tenants_network_is_refused_in_both_families)
+{
+	long long before = violations("acme", "globex", "remote_network", "denied");
+
+	ck_assert_int_eq(probe("", netns_a, "connect tcp 10.201.2.1 9701"), 0);
+	ck_assert_int_eq(probe("acme", netns_a, "connect tcp 10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(probe("acme", netns_a, "connect tcp fd00:201:2::1 9701"), EPERM);
+	ck_assert_int_eq(probe("acme", netns_a, "connect tcp ::ffff:10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(probe("acme", netns_a, "sendto 10.201.2.1 9701 10"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "remote_network", "denied"), before + 4);
+}
+END_TEST
+
+START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
+{
+	long long before = violations("acme", "globex", "ingress_network", "denied");
+	long long received = counter("tenantd_tenant_rx_packets_total", "acme");
+
+	ck_assert_int_eq(probe("", netns_b, "sendto 10.201.1.1 9702 10"), 0);
+	ck_assert_int_eq(probe("", netns_b, "sendto fd00:201:1::1 9702 10"), 0);
+	for (int i = 0; i < 40 && violations("acme", "globex", "ingress_network", "denied") <
+					  before + 2; i++)
+		usleep(50 * 1000);
+	ck_assert_int_eq(violations("acme", "globex", "ingress_network", "denied"), before + 2);
+	ck_assert_int_eq(counter("tenantd_tenant_rx_packets_total", "acme"), received);
+}
+END_TEST
+
+/* --- socket tags --------------------------------------------------------- */
+
+START_TEST(a_socket_keeps_its_tag_when_its_process_changes_cgroup)
+{
+	char arguments[4200];
+
+	/* Created in acme, then moved to globex: still acme's socket. */
+	snprintf(arguments, sizeof(arguments), "connect-after-move %s tcp ::1 9101",
+		 harness_cgroup("globex"));
+	ck_assert_int_eq(probe("acme", NULL, arguments), EPERM);
+}
+END_TEST
+
+/* --- counters ------------------------------------------------------------ */
+
+START_TEST(udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver)
+{
+	long long tx_bytes = counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long tx_packets = counter("tenantd_tenant_tx_packets_total", "acme");
+	long long rx_bytes = counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long rx_packets = counter("tenantd_tenant_rx_packets_total", "dns");
+
+	/* 10 datagrams of 100 bytes: IPv4 adds 20 + 8, IPv6 40 + 8 bytes. */
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9201 100 10"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9201 100 10"), 0);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_packets_total", "acme"), tx_packets + 20);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme"),
+			 tx_bytes + 10 * 128 + 10 * 148);
+	ck_assert_int_eq(counter("tenantd_tenant_rx_packets_total", "dns"), rx_packets + 20);
+	ck_assert_int_eq(counter("tenantd_tenant_rx_bytes_total", "dns"),
+			 rx_bytes + 10 * 128 + 10 * 148);
+}
+END_TEST
+
+START_TEST(tcp_traffic_is_counted_identically_by_sender_and_receiver)
+{
+	long long acme_tx = counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long acme_rx = counter("tenantd_tenant_rx_bytes_total", "acme");
+	long long dns_tx = counter("tenantd_tenant_tx_bytes_total", "dns");
+	long long dns_rx = counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long connections = counter("tenantd_tenant_connections_total", "acme");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9201 4000000"), 0);
+	usleep(100 * 1000); /* the last FIN/ACK exchange */
+	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx, 4000000);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx,
+			 counter("tenantd_tenant_rx_bytes_total", "dns") - dns_rx);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "dns") - dns_tx,
+			 counter("tenantd_tenant_rx_bytes_total", "acme") - acme_rx);
+	ck_assert_int_eq(counter("tenantd_tenant_connections_total", "acme"), connections + 1);
+}
+END_TEST
+
+/* --- events -------------------------------------------------------------- */
+
+START_TEST(a_denied_connect_emits_an_event_with_every_field)
+{
+	struct json_object *event, *field;
+	char cgroup[512];
+	pid_t pid;
+
+	ck_assert_int_eq(probe_pid("acme", NULL, "connect tcp ::1 9101", &pid), EPERM);
+	event = harness_wait_event("acme", "local_socket", 9101, pid);
+	ck_assert_ptr_nonnull(event);
+	snprintf(cgroup, sizeof(cgroup), "%s/acme", harness_root());
+#define FIELD_IS(name, expected)                                                 \
+	do {                                                                     \
+		ck_assert(json_object_object_get_ex(event, name, &field));      \
+		ck_assert_str_eq(json_object_get_string(field), expected);      \
+	} while (0)
+	FIELD_IS("tenant", "acme");
+	FIELD_IS("peer", "globex");
+	FIELD_IS("reason", "local_socket");
+	FIELD_IS("action", "denied");
+	FIELD_IS("comm", "netprobe");
+	FIELD_IS("cgroup", cgroup);
+	FIELD_IS("proto", "tcp");
+	FIELD_IS("family", "ipv6");
+	FIELD_IS("dst", "::1");
+	ck_assert(json_object_object_get_ex(event, "dport", &field));
+	ck_assert_int_eq(json_object_get_int(field), 9101);
+	ck_assert(json_object_object_get_ex(event, "pid", &field));
+	ck_assert_int_eq(json_object_get_int(field), pid);
+	ck_assert(json_object_object_get_ex(event, "time", &field));
+	/* RFC 3339 with nanoseconds: 2026-11-23T07:37:16.954389883Z */
+	ck_assert_int_eq(strlen(json_object_get_string(field)), 30);
+	ck_assert_int_eq(json_object_get_string(field)[10], 'T');
+	ck_assert_int_eq(json_object_get_string(field)[29], 'Z');
+	json_object_put(event);
+}
+END_TEST
+
+/* --- off-boarding (last: it changes the suite's config) ------------------ */
+
+START_TEST(an_off_boarded_tenant_loses_all_network_access)
+{
+	long long before = violations("umbrella", "host", "tombstoned", "denied");
+
+	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), 0);
+	harness_remove_config("tenants.d/umbrella.conf");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), EPERM);
+	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9153"), EPERM);
+	ck_assert_int_ge(violations("umbrella", "host", "tombstoned", "denied"), before + 2);
+	/* Its counters stay exported. */
+	ck_assert_int_gt(counter("tenantd_tenant_tx_packets_total", "umbrella"), 0);
+}
+END_TEST
+
+static Suite *enforcement_suite(void)
+{
+	Suite *suite = suite_create("enforcement");
+	TCase *local = tcase_create("local_sockets"), *kinds = tcase_create("kinds_and_modes");
+	TCase *networks = tcase_create("networks"), *accounting = tcase_create("accounting");
+	TCase *lifecycle = tcase_create("off_boarding");
+
+	tcase_add_test(local, tcp_connect_to_another_tenant_over_ipv4_is_refused_with_eperm);
+	tcase_add_test(local, tcp_connect_to_another_tenant_over_ipv6_is_refused_with_eperm);
+	tcase_add_test(local, tcp_connect_by_ipv4_mapped_ipv6_address_is_refused);
+	tcase_add_test(local, tcp_connect_by_any_loopback_address_is_refused);
+	tcase_add_test(local, tcp_connect_by_unspecified_address_is_refused);
+	tcase_add_test(local, tcp_connect_by_a_host_interface_address_is_refused);
+	tcase_add_test(local, connected_udp_to_another_tenant_is_refused_in_both_families);
+	tcase_add_test(local, unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families);
+	tcase_add_test(local, connections_within_a_tenant_are_allowed);
+	tcase_add_test(local, processes_in_nested_cgroups_belong_to_the_tenant);
+	tcase_add_test(local, untagged_processes_are_not_restricted);
+	tcase_add_test(local, raw_sockets_are_refused_in_both_families);
+	tcase_add_test(local, a_socket_keeps_its_tag_when_its_process_changes_cgroup);
+
+	tcase_add_test(kinds, shared_tenants_are_reachable_by_every_tenant);
+	tcase_add_test(kinds, shared_tenants_do_not_initiate_to_tenants);
+	tcase_add_test(kinds, platform_tenants_reach_every_tenant);
+	tcase_add_test(kinds, tenants_do_not_initiate_to_platform_tenants);
+	tcase_add_test(kinds, audit_mode_allows_the_traffic_and_counts_it_as_audited);
+	tcase_add_test(kinds, allow_to_opens_exactly_the_named_port_and_protocol);
+	tcase_add_test(kinds, allow_to_is_one_way);
+	tcase_add_test(kinds, host_policy_deny_refuses_untagged_host_sockets);
+	tcase_add_test(kinds, host_allow_ports_punch_holes_through_host_policy_deny);
+	tcase_add_test(kinds, host_policy_allow_lets_tenants_reach_host_sockets);
+
+	tcase_add_test(networks, connect_to_another_tenants_network_is_refused_in_both_families);
+	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
+
+	tcase_add_test(accounting, udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver);
+	tcase_add_test(accounting, tcp_traffic_is_counted_identically_by_sender_and_receiver);
+	tcase_add_test(accounting, a_denied_connect_emits_an_event_with_every_field);
+
+	tcase_add_test(lifecycle, an_off_boarded_tenant_loses_all_network_access);
+
+	suite_add_tcase(suite, local);
+	suite_add_tcase(suite, kinds);
+	suite_add_tcase(suite, networks);
+	suite_add_tcase(suite, accounting);
+	suite_add_tcase(suite, lifecycle);
+	return suite;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(enforcement_suite());
+	int failed;
+
+	/* One agent for the whole suite: set up here, not per test case. */
+	suite_setup();
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	suite_teardown();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

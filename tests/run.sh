@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs each test binary, prints its Check summary, and ends with one line
+# "N passed, N failed". Leftovers of a crashed run (scratch cgroups, bpffs
+# dirs, netns of a test whose process is gone) are removed afterwards.
+set -uo pipefail
+
+passed=0
+failed=0
+for test in "$@"; do
+	echo "== ${test##*/}"
+	if "$test"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAILED: ${test##*/}"
+	fi
+done
+
+# A test process that was killed outright cannot clean up after itself.
+cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+for leftover in "$cgroup2"/tenantd-test-* /sys/fs/bpf/tenantd-test-* /tmp/tenantd-test-*; do
+	[ -e "$leftover" ] || continue
+	pid=${leftover##*tenantd-test-}
+	pid=${pid%%-*}
+	[ -d "/proc/$pid" ] && continue
+	case "$leftover" in
+	"$cgroup2"/*)
+		find "$leftover" -name cgroup.kill -exec sh -c 'echo 1 > "$1"' _ {} \; 2>/dev/null
+		sleep 0.1
+		find "$leftover" -depth -type d -exec rmdir {} + 2>/dev/null ;;
+	*) rm -rf "$leftover" ;;
+	esac
+done
+for netns in $(ip netns list 2>/dev/null | awk '/^tenantd-test-/ { print $1 }'); do
+	pid=${netns#tenantd-test-}
+	pid=${pid%%-*}
+	[ -d "/proc/$pid" ] || ip netns del "$netns"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
