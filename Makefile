@@ -2,6 +2,14 @@
 # Everything generated (vmlinux.h, BPF objects, skeletons, binaries) goes to build/.
 
 BUILD := build
+# make V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+msg := @true
+else
+Q := @
+msg := @printf '  %-8s %s\n'
+endif
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
@@ -43,39 +51,49 @@ setup:
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	$(msg) GEN $@
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/tenantd_abi.h $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(msg) BPF $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/tenantd.bpf.o: $(BPF_OBJS)
-	$(BPFTOOL) gen object $@ $^
+	$(msg) LINK $@
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
-	$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
+	$(msg) SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/agent/%.o: agent/%.c $(wildcard agent/*.h) include/tenantd_abi.h $(BUILD)/tenantd.skel.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tenantd: $(BUILD)/agent/main.o $(AGENT_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o
-	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(AGENT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
 $(BUILD)/tests/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/integration $< tests/integration/harness.c -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) -Itests/integration $< tests/integration/harness.c -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
 $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 check: setup
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS)

@@ -94,7 +94,7 @@ static enum MHD_Result respond_error(struct MHD_Connection *connection, unsigned
 	char *body;
 
 	json_object_object_add(object, "error", json_object_new_string(message));
-	body = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN));
+	body = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(object);
 	if (!body)
 		return MHD_NO;

@@ -93,6 +93,28 @@ static void *append(void *array_pointer, size_t *count, size_t element_size)
 	return grown + (*count)++ * element_size;
 }
 
+static struct source_line here(const struct parse_state *state);
+
+/* inih calls its handler for keys only, so section headers are checked
+ * here, as lines go by: an unknown section is refused even when empty. */
+static void check_section_header(struct parse_state *state, const char *line)
+{
+	const char *expected = state->tenant ? "Tenant" : "Agent";
+	const char *close;
+	struct source_line where;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[' || !(close = strchr(line, ']')))
+		return;
+	if ((size_t)(close - line - 1) == strlen(expected) &&
+	    !strncmp(line + 1, expected, strlen(expected)))
+		return;
+	where = here(state);
+	set_error(state->error, &where, NULL, "[%.*s]: unknown section; expected [%s]",
+		  (int)(close - line - 1), line + 1, expected);
+}
+
 static char *read_counted_line(char *buffer, int size, void *stream)
 {
 	struct parse_state *state = stream;
@@ -105,6 +127,7 @@ static char *read_counted_line(char *buffer, int size, void *stream)
 	length = strlen(line);
 	if (length == (size_t)size - 1 && line[length - 1] != '\n' && !feof(state->file))
 		state->line_too_long = true;
+	check_section_header(state, line);
 	return line;
 }
 
@@ -227,6 +250,7 @@ static int parse_tenant_key(struct parse_state *state, const char *key, char *va
 			return -EINVAL;
 		}
 		strcpy(tenant->name, value);
+		tenant->where.line = where.line;
 		state->name_set = true;
 	} else if (!strcmp(key, "Kind")) {
 		size_t i;
@@ -323,13 +347,9 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 			  INI_MAX_LINE - 2);
 		return 0;
 	}
-	if (strcmp(section, expected)) {
-		if (!section[0])
-			set_error(state->error, &where, key, "key outside any section; expected [%s]",
-				  expected);
-		else
-			set_error(state->error, &where, NULL, "[%s]: unknown section; expected [%s]",
-				  section, expected);
+	if (!section[0]) {
+		set_error(state->error, &where, key, "key outside any section; expected [%s]",
+			  expected);
 		return 0;
 	}
 	snprintf(value, sizeof(value), "%s", raw);
@@ -397,6 +417,7 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 	tenant = append(&config->tenants, &config->tenant_count, sizeof(*tenant));
 	if (!tenant)
 		return -ENOMEM;
+	where.line = 1; /* until a Name= line says otherwise */
 	tenant->where = where;
 	state.tenant = tenant;
 	r = parse_file(&state);
@@ -404,6 +425,7 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 		return r;
 	if (!state.name_set) {
 		if (!tenant_name_valid(stem)) {
+			where.line = 1;
 			set_error(error, &where, "Name",
 				  "not set, and the file name '%s' is not a tenant name", stem);
 			return -EINVAL;

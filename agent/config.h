@@ -40,7 +40,7 @@ struct tenant_config {
 	char name[TENANT_NAME_MAX + 1];
 	enum tenant_kind kind;
 	enum tenant_mode mode;
-	struct source_line where; /* the drop-in, line 0 */
+	struct source_line where; /* the drop-in, at its Name= line (or 1) */
 	struct tenant_cgroup *cgroups;
 	size_t cgroup_count;
 	struct tenant_network *networks;

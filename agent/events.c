@@ -115,7 +115,7 @@ char *event_format(const struct violation_event *event, const char *tenant,
 			       json_object_new_string(event->family == AF_INET6 ? "ipv6" : "ipv4"));
 	json_object_object_add(object, "dst", json_object_new_string(address));
 	json_object_object_add(object, "dport", json_object_new_int(event->dport));
-	line = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN));
+	line = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(object);
 	return line;
 }

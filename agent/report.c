@@ -102,7 +102,7 @@ int report_status(const struct agent *agent, char **text, size_t *length)
 	json_object_object_add(status, "programs", programs);
 	json_object_object_add(status, "tenants",
 			       json_object_new_int((int)agent->config.tenant_count));
-	rendered = json_object_to_json_string_ext(status, JSON_C_TO_STRING_PLAIN);
+	rendered = json_object_to_json_string_ext(status, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	*text = strdup(rendered);
 	json_object_put(status);
 	if (!*text)

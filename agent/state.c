@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,44 @@
 #include "tenantd_abi.h"
 
 #define IDS_FILE "tenant-ids"
+/* Twice the most names there can be, so probes stay short. */
+#define NAME_SLOTS (2 * (TENANT_ID_MAX + 1))
+
+static uint32_t name_hash(const char *name)
+{
+	uint32_t hash = 2166136261u; /* FNV-1a */
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		hash = (hash ^ *c) * 16777619u;
+	return hash % NAME_SLOTS;
+}
+
+/* The slot holding NAME, or the free slot where it would go. */
+static uint32_t *name_slot(const struct tenant_ids *ids, const char *name)
+{
+	uint32_t slot = name_hash(name);
+
+	while (ids->by_name[slot] && strcmp(ids->entries[ids->by_name[slot] - 1].name, name))
+		slot = (slot + 1) % NAME_SLOTS;
+	return &ids->by_name[slot];
+}
+
+static int ensure_index(struct tenant_ids *ids)
+{
+	if (!ids->by_id)
+		ids->by_id = calloc(TENANT_ID_MAX + 1, sizeof(*ids->by_id));
+	if (!ids->by_name)
+		ids->by_name = calloc(NAME_SLOTS, sizeof(*ids->by_name));
+	return ids->by_id && ids->by_name ? 0 : -ENOMEM;
+}
 
 static int add_entry(struct tenant_ids *ids, const char *name, uint32_t id)
 {
 	struct tenant_id_entry *grown;
+	int r = ensure_index(ids);
 
+	if (r)
+		return r;
 	grown = realloc(ids->entries, (ids->count + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
@@ -28,7 +60,20 @@ static int add_entry(struct tenant_ids *ids, const char *name, uint32_t id)
 	snprintf(grown[ids->count].name, sizeof(grown[ids->count].name), "%s", name);
 	grown[ids->count].id = id;
 	ids->count++;
+	ids->by_id[id] = (uint32_t)ids->count;
+	*name_slot(ids, name) = (uint32_t)ids->count;
 	return 0;
+}
+
+/* Releases are rare (a purge), so the name index is simply rebuilt. */
+static void rebuild_index(struct tenant_ids *ids)
+{
+	memset(ids->by_id, 0, (TENANT_ID_MAX + 1) * sizeof(*ids->by_id));
+	memset(ids->by_name, 0, NAME_SLOTS * sizeof(*ids->by_name));
+	for (size_t i = 0; i < ids->count; i++) {
+		ids->by_id[ids->entries[i].id] = (uint32_t)i + 1;
+		*name_slot(ids, ids->entries[i].name) = (uint32_t)i + 1;
+	}
 }
 
 int tenant_ids_load(const char *directory, struct tenant_ids *ids)
@@ -100,35 +145,35 @@ int tenant_ids_save(const char *directory, const struct tenant_ids *ids)
 
 int64_t tenant_ids_find(const struct tenant_ids *ids, const char *name)
 {
-	for (size_t i = 0; i < ids->count; i++)
-		if (!strcmp(ids->entries[i].name, name))
-			return ids->entries[i].id;
-	return -ENOENT;
+	uint32_t index;
+
+	if (!ids->by_name)
+		return -ENOENT;
+	index = *name_slot(ids, name);
+	return index ? (int64_t)ids->entries[index - 1].id : -ENOENT;
 }
 
 const char *tenant_ids_name(const struct tenant_ids *ids, uint32_t id)
 {
-	for (size_t i = 0; i < ids->count; i++)
-		if (ids->entries[i].id == id)
-			return ids->entries[i].name;
-	return NULL;
+	if (!ids->by_id || id > TENANT_ID_MAX || !ids->by_id[id])
+		return NULL;
+	return ids->entries[ids->by_id[id] - 1].name;
 }
 
 int64_t tenant_ids_assign(struct tenant_ids *ids, const char *name)
 {
-	_cleanup_free_ bool *taken = NULL;
 	int64_t existing = tenant_ids_find(ids, name);
 	int r;
 
 	if (existing >= 0)
 		return existing;
-	taken = calloc(TENANT_ID_MAX + 1, sizeof(*taken));
-	if (!taken)
-		return -ENOMEM;
-	for (size_t i = 0; i < ids->count; i++)
-		taken[ids->entries[i].id] = true;
+	r = ensure_index(ids);
+	if (r)
+		return r;
+	/* Lowest free id: a scan of a 256 KiB array, only when a tenant is
+	 * created. */
 	for (uint32_t id = 1; id <= TENANT_ID_MAX; id++) {
-		if (taken[id])
+		if (ids->by_id[id])
 			continue;
 		r = add_entry(ids, name, id);
 		return r ? (int64_t)r : (int64_t)id;
@@ -138,16 +183,18 @@ int64_t tenant_ids_assign(struct tenant_ids *ids, const char *name)
 
 void tenant_ids_release(struct tenant_ids *ids, const char *name)
 {
-	for (size_t i = 0; i < ids->count; i++) {
-		if (strcmp(ids->entries[i].name, name))
-			continue;
-		ids->entries[i] = ids->entries[--ids->count];
+	uint32_t index;
+
+	if (!ids->by_name || !(index = *name_slot(ids, name)))
 		return;
-	}
+	ids->entries[index - 1] = ids->entries[--ids->count];
+	rebuild_index(ids);
 }
 
 void tenant_ids_free(struct tenant_ids *ids)
 {
 	free(ids->entries);
+	free(ids->by_id);
+	free(ids->by_name);
 	memset(ids, 0, sizeof(*ids));
 }

@@ -15,9 +15,13 @@ struct tenant_id_entry {
 	uint32_t id;
 };
 
+/* Entries in assignment order, indexed both ways so that every lookup is
+ * O(1) even with all 65535 ids taken. */
 struct tenant_ids {
 	struct tenant_id_entry *entries;
 	size_t count;
+	uint32_t *by_id; /* TENANT_ID_MAX + 1 slots: entry index + 1, 0 = free */
+	uint32_t *by_name; /* open-addressing hash of names: entry index + 1 */
 };
 
 /* Reads DIR/tenant-ids; a missing file is an empty table. */

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Runs each test binary, prints its Check summary, and ends with one line
-# "N passed, N failed". Leftovers of a crashed run (scratch cgroups, bpffs
+# "N passed, N failed" summed over every Check test. Leftovers of a crashed run (scratch cgroups, bpffs
 # dirs, netns of a test whose process is gone) are removed afterwards.
 set -uo pipefail
 
 passed=0
 failed=0
+failed_binaries=()
 for test in "$@"; do
 	echo "== ${test##*/}"
-	if "$test"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED: ${test##*/}"
+	output=$("$test" 2>&1)
+	status=$?
+	echo "$output"
+	# Check's summary: "100%: Checks: 29, Failures: 0, Errors: 0"
+	summary=$(echo "$output" | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' | tail -1)
+	if [ -n "$summary" ]; then
+		read -r checks failures errors <<<"$summary"
+		passed=$((passed + checks - failures - errors))
+		failed=$((failed + failures + errors))
+	fi
+	if [ "$status" -ne 0 ]; then
+		failed_binaries+=("${test##*/}")
+		[ -z "$summary" ] && failed=$((failed + 1))
 	fi
 done
 
@@ -37,5 +46,6 @@ for netns in $(ip netns list 2>/dev/null | awk '/^tenantd-test-/ { print $1 }');
 	[ -d "/proc/$pid" ] || ip netns del "$netns"
 done
 
+[ ${#failed_binaries[@]} -gt 0 ] && echo "failing: ${failed_binaries[*]}"
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ ${#failed_binaries[@]} -eq 0 ]

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Configuration parsing: the design's example parses to the values it says,
+ * defaults hold when keys are absent, and every file of the bad-input corpus
+ * (tests/corpus/config/CASE/, with CASE/expected) is refused with exactly
+ * the error it expects, naming file, line and key. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "config.h"
+
+#define CORPUS "tests/corpus/config"
+#define VALID "tests/corpus/config-valid/full"
+
+static struct dirent **cases;
+static int case_count;
+
+static int is_case(const struct dirent *entry)
+{
+	return entry->d_name[0] != '.';
+}
+
+START_TEST(the_design_example_parses_to_its_values)
+{
+	char error[CONFIG_ERROR_MAX];
+	struct config config;
+	const struct tenant_config *acme, *billing, *dns;
+
+	ck_assert_msg(config_load(VALID, NULL, &config, error) == 0, "%s", error);
+	ck_assert_str_eq(config.agent.cgroup_root, "/");
+	ck_assert_str_eq(config.agent.metrics_listen, "127.0.0.1:9810");
+	ck_assert_int_eq(config.agent.host_policy, HOST_POLICY_DENY);
+	ck_assert_uint_eq(config.agent.host_port_count, 2);
+	ck_assert_uint_eq(config.agent.host_ports[0].port, 53);
+	ck_assert_uint_eq(config.agent.host_ports[0].protocol, IPPROTO_UDP);
+	ck_assert_uint_eq(config.agent.host_ports[1].protocol, IPPROTO_TCP);
+	ck_assert_uint_eq(config.agent.event_rate, 250);
+	ck_assert_str_eq(config.agent.admin_group, "tenantd");
+	ck_assert_uint_eq(config.tenant_count, 3);
+
+	acme = config_find_tenant(&config, "acme");
+	ck_assert_ptr_nonnull(acme);
+	ck_assert_int_eq(acme->kind, TENANT_KIND_TENANT);
+	ck_assert_int_eq(acme->mode, TENANT_MODE_ENFORCE);
+	ck_assert_uint_eq(acme->cgroup_count, 2);
+	ck_assert_str_eq(acme->cgroups[0].path, "/tenant-acme.slice");
+	ck_assert_str_eq(acme->cgroups[1].path, "/tenant-acme-batch.slice");
+	ck_assert_int_eq(acme->cgroups[1].where.line, 6);
+	ck_assert_uint_eq(acme->network_count, 2);
+	ck_assert_uint_eq(acme->networks[0].network.prefixlen, 96 + 16);
+	ck_assert_uint_eq(acme->networks[1].network.prefixlen, 32);
+	ck_assert_uint_eq(acme->exception_count, 1);
+	ck_assert_str_eq(acme->exceptions[0].peer, "billing");
+	ck_assert_uint_eq(acme->exceptions[0].target.port, 8443);
+	ck_assert_uint_eq(acme->exceptions[0].target.protocol, IPPROTO_TCP);
+
+	billing = config_find_tenant(&config, "billing");
+	ck_assert_ptr_nonnull(billing);
+	ck_assert_int_eq(billing->mode, TENANT_MODE_AUDIT);
+	dns = config_find_tenant(&config, "dns");
+	ck_assert_ptr_nonnull(dns);
+	ck_assert_int_eq(dns->kind, TENANT_KIND_SHARED);
+	config_free(&config);
+}
+END_TEST
+
+START_TEST(a_missing_config_directory_means_defaults_and_no_tenants)
+{
+	char error[CONFIG_ERROR_MAX];
+	struct config config;
+
+	ck_assert_int_eq(config_load("/nonexistent/tenantd", NULL, &config, error), 0);
+	ck_assert_str_eq(config.agent.cgroup_root, "/");
+	ck_assert_int_eq(config.agent.host_policy, HOST_POLICY_ALLOW);
+	ck_assert_uint_eq(config.agent.event_rate, 100);
+	ck_assert_str_eq(config.agent.admin_group, "tenantd");
+	ck_assert_str_eq(config.agent.metrics_listen, "");
+	ck_assert_uint_eq(config.tenant_count, 0);
+	config_free(&config);
+}
+END_TEST
+
+START_TEST(the_cgroup_root_flag_overrides_the_config)
+{
+	char error[CONFIG_ERROR_MAX];
+	struct config config;
+
+	ck_assert_int_eq(config_load(VALID, "/", &config, error), 0);
+	ck_assert_str_eq(config.agent.cgroup_root, "/");
+	config_free(&config);
+	ck_assert_int_ne(config_load(VALID, "/tenants.slice", &config, error), 0);
+	ck_assert_str_eq(error, VALID "/tenants.d/acme.conf:5: Cgroup: '/tenant-acme.slice' is not "
+				"below CgroupRoot '/tenants.slice', where tenantd attaches");
+}
+END_TEST
+
+START_TEST(a_bad_cgroup_root_flag_is_refused)
+{
+	char error[CONFIG_ERROR_MAX];
+	struct config config;
+
+	ck_assert_int_ne(config_load(VALID, "relative", &config, error), 0);
+	ck_assert_str_eq(error, "--cgroup-root: 'relative' must be an absolute path below the "
+				"cgroup2 mount, e.g. /tenant-acme.slice");
+}
+END_TEST
+
+START_TEST(each_bad_config_is_refused_with_its_exact_error)
+{
+	char directory[1024], expected_path[1100], expected[CONFIG_ERROR_MAX] = "";
+	char error[CONFIG_ERROR_MAX];
+	struct config config;
+	FILE *file;
+
+	snprintf(directory, sizeof(directory), CORPUS "/%s", cases[_i]->d_name);
+	snprintf(expected_path, sizeof(expected_path), "%s/expected", directory);
+	file = fopen(expected_path, "re");
+	ck_assert_msg(file != NULL, "%s is missing", expected_path);
+	ck_assert_ptr_nonnull(fgets(expected, sizeof(expected), file));
+	fclose(file);
+	expected[strcspn(expected, "\n")] = '\0';
+
+	ck_assert_msg(config_load(directory, NULL, &config, error) != 0, "%s was accepted",
+		      directory);
+	ck_assert_str_eq(error, expected);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *suite = suite_create("config");
+	TCase *valid = tcase_create("valid"), *invalid = tcase_create("bad_input_corpus");
+
+	tcase_add_test(valid, the_design_example_parses_to_its_values);
+	tcase_add_test(valid, a_missing_config_directory_means_defaults_and_no_tenants);
+	tcase_add_test(valid, the_cgroup_root_flag_overrides_the_config);
+	tcase_add_test(valid, a_bad_cgroup_root_flag_is_refused);
+	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0, case_count);
+	suite_add_tcase(suite, valid);
+	suite_add_tcase(suite, invalid);
+	return suite;
+}
+
+int main(void)
+{
+	SRunner *runner;
+	int failed;
+
+	case_count = scandir(CORPUS, &cases, is_case, alphasort);
+	if (case_count < 30) {
+		fprintf(stderr, "%s: expected the bad-input corpus, found %d cases\n", CORPUS,
+			case_count);
+		return EXIT_FAILURE;
+	}
+	runner = srunner_create(config_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	for (int i = 0; i < case_count; i++)
+		free(cases[i]);
+	free(cases);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
