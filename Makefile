@@ -100,7 +100,7 @@ check: setup
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 demo: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/netprobe
 	@scripts/demo.sh
 
 install: all

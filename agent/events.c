@@ -91,8 +91,9 @@ char *event_format(const struct violation_event *event, const char *tenant,
 	if (!object)
 		return NULL;
 	format_time(wall_ns, time_text, sizeof(time_text));
-	if (event->family == AF_INET6 && !(event->addr[10] == 0xff && event->addr[11] == 0xff &&
-					   !memcmp(event->addr, "\0\0\0\0\0\0\0\0\0\0", 10)))
+	/* As the process wrote it: an IPv6 socket's IPv4-mapped destination
+	 * stays ::ffff:a.b.c.d. */
+	if (event->family == AF_INET6)
 		inet_ntop(AF_INET6, event->addr, address, sizeof(address));
 	else
 		inet_ntop(AF_INET, &event->addr[12], address, sizeof(address));
