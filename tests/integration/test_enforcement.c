@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 
 #include <check.h>
@@ -450,6 +451,94 @@ START_TEST(a_denied_connect_emits_an_event_with_every_field)
 }
 END_TEST
 
+/* --- read-out ------------------------------------------------------------ */
+
+START_TEST(the_metrics_exposition_passes_promtool_check)
+{
+	long status = 0;
+	char *body = harness_get("/metrics", &status);
+	FILE *promtool;
+
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "tenantd_violations_total{tenant=\"acme\""));
+	promtool = popen("promtool check metrics", "w");
+	ck_assert_ptr_nonnull(promtool);
+	fputs(body, promtool);
+	free(body);
+	ck_assert_int_eq(pclose(promtool), 0);
+}
+END_TEST
+
+START_TEST(the_status_names_the_attached_programs_and_tenant_count)
+{
+	struct json_object *status_document, *field, *programs;
+	long status = 0;
+	char *body = harness_get("/v1/status", &status);
+
+	ck_assert_int_eq(status, 200);
+	status_document = json_tokener_parse(body);
+	free(body);
+	ck_assert_ptr_nonnull(status_document);
+	ck_assert(json_object_object_get_ex(status_document, "tenants", &field));
+	ck_assert_int_eq(json_object_get_int(field), 6);
+	ck_assert(json_object_object_get_ex(status_document, "programs", &programs));
+	ck_assert(json_object_object_get_ex(programs, "attached", &field));
+	ck_assert_int_eq(json_object_get_int(field), 7);
+	ck_assert(json_object_object_get_ex(status_document, "version", &field));
+	ck_assert(json_object_object_get_ex(status_document, "uptime_seconds", &field));
+	json_object_put(status_document);
+}
+END_TEST
+
+START_TEST(an_unknown_endpoint_is_a_json_404)
+{
+	long status = 0;
+	char *body = harness_get("/v2/nothing", &status);
+
+	ck_assert_int_eq(status, 404);
+	ck_assert_str_eq(body, "{\"error\":\"no such endpoint\"}");
+	free(body);
+}
+END_TEST
+
+/* --- configuration errors ------------------------------------------------- */
+
+START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
+{
+	char command[1024], output[1024] = "";
+	FILE *agent;
+	int status;
+
+	snprintf(command, sizeof(command),
+		 "build/tenantd --config-dir tests/corpus/config/network-overlap-ipv4 "
+		 "--state-dir /tmp/tenantd-test-%d-bad --runtime-dir /tmp/tenantd-test-%d-bad "
+		 "--bpffs-dir /sys/fs/bpf/tenantd-test-%d-bad --cgroup-root %s 2>&1",
+		 getpid(), getpid(), getpid(), harness_root());
+	agent = popen(command, "r");
+	ck_assert_ptr_nonnull(agent);
+	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
+	status = pclose(agent);
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_str_eq(output,
+			 "tenantd: error: tests/corpus/config/network-overlap-ipv4/tenants.d/"
+			 "globex.conf:3: Network: 10.0.5.0/24 overlaps 10.0.0.0/16 owned by tenant "
+			 "'acme' (tests/corpus/config/network-overlap-ipv4/tenants.d/acme.conf:2)\n");
+	snprintf(command, sizeof(command), "/sys/fs/bpf/tenantd-test-%d-bad", getpid());
+	ck_assert_int_ne(access(command, F_OK), 0);
+}
+END_TEST
+
+START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
+{
+	harness_write_config("tenants.d/zz-broken.conf", "[Tenant]\nNetwork=10.201.2.0/25\n");
+	ck_assert(!harness_agent_reload());
+	harness_remove_config("tenants.d/zz-broken.conf");
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102"), 0);
+	ck_assert_int_eq(probe("acme", netns_a, "connect tcp 10.201.2.1 9701"), EPERM);
+}
+END_TEST
+
 /* --- off-boarding (last: it changes the suite's config) ------------------ */
 
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
@@ -506,6 +595,12 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, tcp_traffic_is_counted_identically_by_sender_and_receiver);
 	tcase_add_test(accounting, a_denied_connect_emits_an_event_with_every_field);
 
+	tcase_add_test(accounting, the_metrics_exposition_passes_promtool_check);
+	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
+	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
+
+	tcase_add_test(lifecycle, a_bad_config_refuses_start_up_and_attaches_nothing);
+	tcase_add_test(lifecycle, a_broken_reload_leaves_the_running_policy_as_it_was);
 	tcase_add_test(lifecycle, an_off_boarded_tenant_loses_all_network_access);
 
 	suite_add_tcase(suite, local);

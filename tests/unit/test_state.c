@@ -130,6 +130,7 @@ static Suite *state_suite(void)
 	TCase *ids = tcase_create("tenant_ids");
 
 	tcase_add_checked_fixture(ids, make_directory, remove_directory);
+	tcase_set_timeout(ids, 60); /* filling all 65535 ids, under sanitizers too */
 	tcase_add_test(ids, ids_are_assigned_lowest_first_and_are_stable);
 	tcase_add_test(ids, a_released_id_is_reused_only_after_release);
 	tcase_add_test(ids, ids_survive_a_save_and_a_load);
