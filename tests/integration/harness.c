@@ -340,6 +340,14 @@ static size_t collect_body(char *data, size_t size, size_t count, void *user)
 	return fwrite(data, size, count, out);
 }
 
+const char *harness_socket(void)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/run/tenantd.sock", H.scratch);
+	return path;
+}
+
 char *harness_get(const char *path, long *status)
 {
 	char socket_path[4096], url[4096];

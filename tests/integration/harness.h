@@ -42,6 +42,8 @@ int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_
 /* Starts a netprobe listener and returns once it is ready. */
 pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments);
 
+/* The agent's control socket. */
+const char *harness_socket(void);
 /* GET PATH on the control socket; the body is malloc'ed, NULL on failure. */
 char *harness_get(const char *path, long *status);
 /* The value of the series NAME{LABELS} in /metrics, 0 when absent. */

@@ -501,6 +501,61 @@ START_TEST(an_unknown_endpoint_is_a_json_404)
 }
 END_TEST
 
+static char *command_output(const char *command, int *exit_status)
+{
+	char *output = NULL;
+	size_t length = 0;
+	FILE *out = open_memstream(&output, &length), *child = popen(command, "r");
+	char buffer[4096];
+	size_t got;
+
+	while (child && (got = fread(buffer, 1, sizeof(buffer), child)) > 0)
+		fwrite(buffer, 1, got, out);
+	*exit_status = child ? WEXITSTATUS(pclose(child)) : -1;
+	fclose(out);
+	return output;
+}
+
+START_TEST(tenantctl_status_prints_a_table_and_json)
+{
+	char command[4200];
+	char *output;
+	int exit_status;
+
+	snprintf(command, sizeof(command), "build/tenantctl --socket %s status", harness_socket());
+	output = command_output(command, &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_msg(strstr(output, "Programs:  7 attached to ") != NULL, "%s", output);
+	ck_assert_msg(strstr(output, "Tenants:   6\n") != NULL, "%s", output);
+	free(output);
+
+	snprintf(command, sizeof(command), "build/tenantctl --json --socket %s status",
+		 harness_socket());
+	output = command_output(command, &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_ptr_nonnull(json_tokener_parse(output));
+	free(output);
+}
+END_TEST
+
+START_TEST(tenantctl_without_an_agent_fails_with_one_line)
+{
+	char *output;
+	int exit_status;
+
+	output = command_output("build/tenantctl --socket /nonexistent/tenantd.sock status 2>&1",
+				&exit_status);
+	ck_assert_int_eq(exit_status, 1);
+	ck_assert_str_eq(output, "tenantctl: cannot reach tenantd: /nonexistent/tenantd.sock: No "
+				 "such file or directory (is tenantd running?)\n");
+	free(output);
+	output = command_output("build/tenantctl frobnicate 2>&1", &exit_status);
+	ck_assert_int_eq(exit_status, 2);
+	ck_assert_str_eq(output, "tenantctl: unknown command 'frobnicate'; see tenantctl --help\n");
+	free(output);
+}
+END_TEST
+
 /* --- configuration errors ------------------------------------------------- */
 
 START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
@@ -598,6 +653,8 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, the_metrics_exposition_passes_promtool_check);
 	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
 	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
+	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
+	tcase_add_test(accounting, tenantctl_without_an_agent_fails_with_one_line);
 
 	tcase_add_test(lifecycle, a_bad_config_refuses_start_up_and_attaches_nothing);
 	tcase_add_test(lifecycle, a_broken_reload_leaves_the_running_policy_as_it_was);
