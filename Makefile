@@ -103,12 +103,22 @@ demo: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/netprobe
 	@scripts/demo.sh
 
+# The example config is installed only where none exists yet.
 install: all
 	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(PREFIX)/sbin/tenantd
 	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(PREFIX)/bin/tenantctl
 	install -D -m 0644 systemd/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.service
-	install -D -m 0644 systemd/tenantd.conf.example $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf
+	install -D -m 0644 systemd/tenantd.sysusers $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf
+	install -D -m 0644 systemd/tenantd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tenantd/tenants.d
+	[ -e $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf ] || \
+		install -m 0644 systemd/tenantd.conf.example $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf
+	install -D -m 0644 systemd/tenant-acme.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/tenantd/examples/tenants.d/acme.conf
+	install -D -m 0644 systemd/tenant-acme.slice \
+		$(DESTDIR)$(PREFIX)/share/doc/tenantd/examples/tenant-acme.slice
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/tenantd
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tenantd/
 
 clean:
 	rm -rf $(BUILD)

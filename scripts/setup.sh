@@ -7,7 +7,7 @@ packages=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
 	libmicrohttpd-dev libjson-c-dev libinih-dev libcurl4-openssl-dev
 	libseccomp-dev libcap-dev libmnl-dev check
-	iproute2 curl python3 prometheus libclang-rt-14-dev
+	iproute2 curl prometheus libclang-rt-14-dev
 )
 
 missing=()
