@@ -42,7 +42,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
-.PHONY: all setup check unit-check integration-check demo install clean
+.PHONY: all setup check demo bench install uninstall clean
 all: $(BUILD)/tenantd $(BUILD)/tenantctl
 
 # Installs the Debian packages the build, the tests and the demo need.
@@ -104,6 +104,16 @@ demo: setup
 	@scripts/demo.sh
 
 # The example config is installed only where none exists yet.
+$(BUILD)/bench/loopback: bench/loopback.c
+	@mkdir -p $(@D)
+	$(msg) CC $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# Loopback overhead against no agent; figures in docs/benchmarks.md.
+bench: setup
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/loopback
+	@bench/run.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(PREFIX)/sbin/tenantd
 	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(PREFIX)/bin/tenantctl
@@ -119,6 +129,12 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/tenantd/examples/tenant-acme.slice
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/tenantd
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tenantd/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/tenantd $(DESTDIR)$(PREFIX)/bin/tenantctl
+	rm -f $(DESTDIR)$(UNITDIR)/tenantd.service
+	rm -f $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tenantd
 
 clean:
 	rm -rf $(BUILD)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Routes control-socket requests. libmicrohttpd runs in its epoll mode with
- * no threads of its own, so requests are served from the agent's single
- * event loop and never race with policy changes. */
+/* Routes control-socket requests, and serves /metrics on MetricsListen=.
+ * libmicrohttpd runs in its epoll mode with no threads of its own; both
+ * daemons' epoll fds sit in one epoll fd the agent's loop waits on, so
+ * requests never race with policy changes. */
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -19,6 +21,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "report.h"
+#include "validate.h"
 
 #define SOCKET_NAME "tenantd.sock"
 #define CONNECTION_TIMEOUT_SECONDS 30
@@ -27,7 +30,9 @@
 
 struct api_server {
 	struct agent *agent;
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *daemon; /* the control socket */
+	struct MHD_Daemon *metrics_daemon; /* MetricsListen=, or NULL */
+	int epoll_fd;
 	char socket_path[PATH_MAX];
 };
 
@@ -148,6 +153,69 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 	return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such endpoint");
 }
 
+/* MetricsListen= is for Prometheus, which cannot scrape a Unix socket: it
+ * serves the operator view of /metrics and nothing else. TCP carries no
+ * peer credentials, which is why it belongs on a loopback address. */
+static enum MHD_Result handle_metrics_request(void *context, struct MHD_Connection *connection,
+					      const char *url, const char *method,
+					      const char *version, const char *upload_data,
+					      size_t *upload_data_size, void **request_state)
+{
+	struct api_server *server = context;
+
+	if (strcmp(url, "/metrics"))
+		return respond_error(connection, MHD_HTTP_NOT_FOUND,
+				     "only /metrics is served here");
+	if (strcmp(method, MHD_HTTP_METHOD_GET))
+		return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+	return respond_report(connection, report_metrics, server->agent,
+			      "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static int listen_tcp(const char *text)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	const char *reason = NULL;
+	_cleanup_close_ int fd = -1;
+	int one = 1;
+
+	if (listen_address_parse(text, &address, &length, &reason)) {
+		log_error("MetricsListen=%s %s", text, reason);
+		return -EINVAL;
+	}
+	fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&address, length) || listen(fd, SOMAXCONN)) {
+		log_error("MetricsListen=%s: cannot listen: %s", text, strerror(errno));
+		return -errno;
+	}
+	return TAKE_FD(fd);
+}
+
+static struct MHD_Daemon *start_daemon(int listen_fd, MHD_AccessHandlerCallback handler,
+				       struct api_server *server)
+{
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler,
+				server, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned int)CONNECTION_TIMEOUT_SECONDS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+				MHD_OPTION_END);
+}
+
+static int watch_daemon(struct api_server *server, struct MHD_Daemon *daemon)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	struct epoll_event event = { .events = EPOLLIN, .data.ptr = daemon };
+
+	if (!info || epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, info->epoll_fd, &event))
+		return -EIO;
+	return 0;
+}
+
 static int listen_unix(const char *path)
 {
 	struct sockaddr_un address = { .sun_family = AF_UNIX };
@@ -176,8 +244,9 @@ static int listen_unix(const char *path)
 int api_server_open(struct agent *agent, const char *runtime_directory,
 		    struct api_server **out)
 {
+	const char *metrics_listen = agent->config.agent.metrics_listen;
 	struct api_server *server;
-	int fd;
+	int fd, r;
 
 	if (mkdir(runtime_directory, 0755) && errno != EEXIST) {
 		log_error("%s: cannot create: %s", runtime_directory, strerror(errno));
@@ -187,55 +256,95 @@ int api_server_open(struct agent *agent, const char *runtime_directory,
 	if (!server)
 		return -ENOMEM;
 	server->agent = agent;
+	server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	snprintf(server->socket_path, sizeof(server->socket_path), "%s/" SOCKET_NAME,
 		 runtime_directory);
 	fd = listen_unix(server->socket_path);
-	if (fd < 0) {
-		free(server);
-		return fd;
+	if (fd < 0 || server->epoll_fd < 0) {
+		r = fd < 0 ? fd : -errno;
+		goto fail;
 	}
-	server->daemon = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle_request, server,
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)CONNECTION_TIMEOUT_SECONDS, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)CONNECTION_LIMIT, MHD_OPTION_END);
+	server->daemon = start_daemon(fd, handle_request, server);
 	if (!server->daemon) {
 		log_error("%s: cannot start the HTTP server", server->socket_path);
 		close(fd);
-		free(server);
-		return -EIO;
+		r = -EIO;
+		goto fail;
+	}
+	r = watch_daemon(server, server->daemon);
+	if (r)
+		goto fail;
+	if (metrics_listen[0]) {
+		fd = listen_tcp(metrics_listen);
+		if (fd < 0) {
+			r = fd;
+			goto fail;
+		}
+		server->metrics_daemon = start_daemon(fd, handle_metrics_request, server);
+		if (!server->metrics_daemon) {
+			log_error("MetricsListen=%s: cannot start the HTTP server", metrics_listen);
+			close(fd);
+			r = -EIO;
+			goto fail;
+		}
+		r = watch_daemon(server, server->metrics_daemon);
+		if (r)
+			goto fail;
+		log_info("serving /metrics on %s", metrics_listen);
 	}
 	*out = server;
 	return 0;
+fail:
+	api_server_close(server);
+	return r;
 }
 
 void api_server_close(struct api_server *server)
 {
 	if (!server)
 		return;
-	MHD_stop_daemon(server->daemon);
-	unlink(server->socket_path);
+	if (server->metrics_daemon)
+		MHD_stop_daemon(server->metrics_daemon);
+	if (server->daemon) {
+		MHD_stop_daemon(server->daemon);
+		unlink(server->socket_path);
+	}
+	if (server->epoll_fd >= 0)
+		close(server->epoll_fd);
 	free(server);
 }
 
 int api_server_fd(const struct api_server *server)
 {
-	const union MHD_DaemonInfo *info;
-
-	info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-	return info ? info->epoll_fd : -1;
+	return server->epoll_fd;
 }
 
 int api_server_run(struct api_server *server)
 {
-	return MHD_run(server->daemon) == MHD_YES ? 0 : -EIO;
+	int r = MHD_run(server->daemon) == MHD_YES ? 0 : -EIO;
+
+	if (server->metrics_daemon && MHD_run(server->metrics_daemon) != MHD_YES)
+		r = -EIO;
+	return r;
+}
+
+static int daemon_timeout(struct MHD_Daemon *daemon)
+{
+	MHD_UNSIGNED_LONG_LONG timeout;
+
+	if (!daemon || MHD_get_timeout(daemon, &timeout) != MHD_YES)
+		return -1;
+	return timeout > 60000 ? 60000 : (int)timeout;
 }
 
 int api_server_timeout(const struct api_server *server)
 {
-	MHD_UNSIGNED_LONG_LONG timeout;
+	int control = daemon_timeout(server->daemon);
+	int metrics = daemon_timeout(server->metrics_daemon);
 
-	if (MHD_get_timeout(server->daemon, &timeout) != MHD_YES)
-		return -1;
-	return timeout > 60000 ? 60000 : (int)timeout;
+	if (control < 0)
+		return metrics;
+	if (metrics < 0)
+		return control;
+	return control < metrics ? control : metrics;
 }

@@ -178,13 +178,13 @@ static int parse_agent_key(struct parse_state *state, const char *key, char *val
 			return -EINVAL;
 		}
 	} else if (!strcmp(key, "MetricsListen")) {
-		if (strlen(value) >= sizeof(agent->metrics_listen)) {
-			set_error(state->error, &where, key, "address too long");
-			return -EINVAL;
-		}
-		if (*value && !strrchr(value, ':')) {
-			set_error(state->error, &where, key,
-				  "'%s' is not ADDRESS:PORT, e.g. 127.0.0.1:9810", value);
+		struct sockaddr_storage address;
+		socklen_t length;
+
+		if (*value && (strlen(value) >= sizeof(agent->metrics_listen) ||
+			       listen_address_parse(value, &address, &length, &reason))) {
+			set_error(state->error, &where, key, "'%s' %s", value,
+				  reason ? reason : "is too long");
 			return -EINVAL;
 		}
 		strcpy(agent->metrics_listen, value);

@@ -59,6 +59,9 @@ int agent_reload(struct agent *agent)
 		config_free(&fresh);
 		return -EINVAL;
 	}
+	if (strcmp(fresh.agent.metrics_listen, agent->config.agent.metrics_listen))
+		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
+			    fresh.agent.metrics_listen);
 	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
 			 agent->options.state_directory, agent->cgroup_mount);
 	if (r) {

@@ -243,3 +243,51 @@ bool cgroup_path_below(const char *path, const char *ancestor)
 		return true;
 	return !strncmp(path, ancestor, length) && (path[length] == '\0' || path[length] == '/');
 }
+
+int listen_address_parse(const char *text, struct sockaddr_storage *out, socklen_t *length,
+			 const char **reason)
+{
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+	const char *colon = strrchr(text, ':');
+	char address[INET6_ADDRSTRLEN + 2];
+	size_t address_length;
+	char *end;
+	long port;
+
+	memset(out, 0, sizeof(*out));
+	if (!colon || colon == text) {
+		*reason = "is not ADDRESS:PORT, e.g. 127.0.0.1:9810 or [::1]:9810";
+		return -EINVAL;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || colon[1] < '1' || colon[1] > '9' || port > 65535) {
+		*reason = "has no port 1..65535 after its last colon";
+		return -EINVAL;
+	}
+	address_length = (size_t)(colon - text);
+	if (address_length >= sizeof(address)) {
+		*reason = "is not an IPv4 address or a bracketed IPv6 address";
+		return -EINVAL;
+	}
+	memcpy(address, text, address_length);
+	address[address_length] = '\0';
+	if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*length = sizeof(*v4);
+		return 0;
+	}
+	if (address_length > 2 && address[0] == '[' && address[address_length - 1] == ']') {
+		address[address_length - 1] = '\0';
+		if (inet_pton(AF_INET6, address + 1, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons((uint16_t)port);
+			*length = sizeof(*v6);
+			return 0;
+		}
+	}
+	*reason = "is not an IPv4 address or a bracketed IPv6 address";
+	return -EINVAL;
+}

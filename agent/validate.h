@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define TENANT_NAME_MAX 39
 
@@ -31,5 +32,9 @@ int port_protocol_parse(const char *text, struct port_protocol *out, const char 
 const char *protocol_name(uint8_t protocol);
 int cgroup_path_normalize(const char *text, char *out, size_t size, const char **reason);
 bool cgroup_path_below(const char *path, const char *ancestor);
+/* ADDRESS:PORT with an IPv4 address or a bracketed IPv6 one, e.g.
+ * 127.0.0.1:9810 or [::1]:9810. */
+int listen_address_parse(const char *text, struct sockaddr_storage *out, socklen_t *length,
+			 const char **reason);
 
 #endif /* TENANTD_VALIDATE_H */

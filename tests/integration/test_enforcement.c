@@ -39,6 +39,16 @@ static long long counter(const char *name, const char *tenant)
 
 static const char *netns_a, *netns_b;
 
+/* A port per test run, so parallel runs on one machine do not collide. */
+static int metrics_port(void)
+{
+	static int port;
+
+	if (!port)
+		port = 20000 + getpid() % 20000;
+	return port;
+}
+
 /* Tenants of the suite:
  *   acme     tenant, enforce; owns 10.201.1.0/24 and fd00:201:1::/48;
  *            AllowTo globex:9102/tcp and globex:9103/udp
@@ -55,7 +65,8 @@ static void write_suite_config(const char *host_policy)
 
 	harness_write_config("tenantd.conf",
 			     "[Agent]\nHostPolicy=%s\nHostAllowPorts=9153/tcp 9153/udp\n"
-			     "EventRate=1000\n", host_policy);
+			     "EventRate=1000\nMetricsListen=127.0.0.1:%d\n", host_policy,
+			     metrics_port());
 	harness_write_config("tenants.d/acme.conf",
 			     "[Tenant]\nCgroup=%s/acme\nNetwork=10.201.1.0/24\n"
 			     "Network=fd00:201:1::/48\nAllowTo=globex:9102/tcp\n"
@@ -105,6 +116,21 @@ static void suite_setup(void)
 static void suite_teardown(void)
 {
 	harness_cleanup();
+}
+
+static char *command_output(const char *command, int *exit_status)
+{
+	char *output = NULL;
+	size_t length = 0;
+	FILE *out = open_memstream(&output, &length), *child = popen(command, "r");
+	char buffer[4096];
+	size_t got;
+
+	while (child && (got = fread(buffer, 1, sizeof(buffer), child)) > 0)
+		fwrite(buffer, 1, got, out);
+	*exit_status = child ? WEXITSTATUS(pclose(child)) : -1;
+	fclose(out);
+	return output;
 }
 
 /* --- local sockets of another tenant ------------------------------------ */
@@ -490,6 +516,30 @@ START_TEST(the_status_names_the_attached_programs_and_tenant_count)
 }
 END_TEST
 
+START_TEST(metrics_listen_serves_the_exposition_over_tcp_and_nothing_else)
+{
+	char command[256], *output;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "curl -s -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/metrics",
+		 metrics_port());
+	output = command_output(command, &exit_status);
+	ck_assert_str_eq(output, "200");
+	free(output);
+	snprintf(command, sizeof(command), "curl -s http://127.0.0.1:%d/metrics", metrics_port());
+	output = command_output(command, &exit_status);
+	ck_assert_ptr_nonnull(strstr(output, "\ntenantd_tenant_info{tenant=\"acme\",kind=\"tenant\","
+					     "mode=\"enforce\"} 1\n"));
+	free(output);
+	snprintf(command, sizeof(command),
+		 "curl -s -w ' %%{http_code}' http://127.0.0.1:%d/v1/status", metrics_port());
+	output = command_output(command, &exit_status);
+	ck_assert_str_eq(output, "{\"error\":\"only /metrics is served here\"} 404");
+	free(output);
+}
+END_TEST
+
 START_TEST(an_unknown_endpoint_is_a_json_404)
 {
 	long status = 0;
@@ -500,21 +550,6 @@ START_TEST(an_unknown_endpoint_is_a_json_404)
 	free(body);
 }
 END_TEST
-
-static char *command_output(const char *command, int *exit_status)
-{
-	char *output = NULL;
-	size_t length = 0;
-	FILE *out = open_memstream(&output, &length), *child = popen(command, "r");
-	char buffer[4096];
-	size_t got;
-
-	while (child && (got = fread(buffer, 1, sizeof(buffer), child)) > 0)
-		fwrite(buffer, 1, got, out);
-	*exit_status = child ? WEXITSTATUS(pclose(child)) : -1;
-	fclose(out);
-	return output;
-}
 
 START_TEST(tenantctl_status_prints_a_table_and_json)
 {
@@ -653,6 +688,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, the_metrics_exposition_passes_promtool_check);
 	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
 	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
+	tcase_add_test(accounting, metrics_listen_serves_the_exposition_over_tcp_and_nothing_else);
 	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
 	tcase_add_test(accounting, tenantctl_without_an_agent_fails_with_one_line);
 

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* loopback: a client and a server in the calling process's cgroup, over
+ * loopback TCP. "connections SECONDS" prints connections per second (each
+ * one connect, accept and close); "throughput SECONDS" prints bytes per
+ * second received by the server. bench/run.sh runs it with and without the
+ * agent attached and reports the ratios. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int listen_any_port(struct sockaddr_in *address)
+{
+	socklen_t length = sizeof(*address);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	memset(address, 0, sizeof(*address));
+	address->sin_family = AF_INET;
+	address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)address, sizeof(*address)) || listen(fd, 4096) ||
+	    getsockname(fd, (struct sockaddr *)address, &length)) {
+		perror("listen");
+		exit(EXIT_FAILURE);
+	}
+	return fd;
+}
+
+static void serve_connections(int listener)
+{
+	for (;;) {
+		int fd = accept(listener, NULL, NULL);
+
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void serve_throughput(int listener, int report_fd, double seconds)
+{
+	static char buffer[1 << 17];
+	int fd = accept(listener, NULL, NULL);
+	unsigned long long bytes = 0;
+	double start = 0, end;
+	ssize_t got;
+
+	while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+		if (!start)
+			start = now();
+		bytes += (unsigned long long)got;
+		if (now() - start >= seconds)
+			break;
+	}
+	end = now();
+	dprintf(report_fd, "%.0f\n", (double)bytes / (end - start));
+	exit(EXIT_SUCCESS);
+}
+
+static double run_connections(const struct sockaddr_in *address, double seconds)
+{
+	struct linger abort_on_close = { .l_onoff = 1, .l_linger = 0 };
+	unsigned long count = 0;
+	double start = now(), elapsed;
+
+	do {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		/* RST on close: no TIME_WAIT, so ports never run out. */
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
+		if (connect(fd, (const struct sockaddr *)address, sizeof(*address))) {
+			fprintf(stderr, "connect: %s\n", strerror(errno));
+			exit(EXIT_FAILURE);
+		}
+		close(fd);
+		count++;
+	} while ((elapsed = now() - start) < seconds);
+	return (double)count / elapsed;
+}
+
+static void run_throughput(const struct sockaddr_in *address)
+{
+	static char buffer[1 << 17];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (connect(fd, (const struct sockaddr *)address, sizeof(*address))) {
+		perror("connect");
+		exit(EXIT_FAILURE);
+	}
+	while (send(fd, buffer, sizeof(buffer), MSG_NOSIGNAL) > 0)
+		;
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in address;
+	double seconds;
+	int listener, report[2];
+	pid_t server;
+
+	if (argc != 3 || (strcmp(argv[1], "connections") && strcmp(argv[1], "throughput"))) {
+		fprintf(stderr, "usage: loopback connections|throughput SECONDS\n");
+		return 2;
+	}
+	seconds = atof(argv[2]);
+	listener = listen_any_port(&address);
+	if (pipe(report))
+		return EXIT_FAILURE;
+	server = fork();
+	if (server == 0) {
+		if (!strcmp(argv[1], "connections"))
+			serve_connections(listener);
+		serve_throughput(listener, report[1], seconds);
+	}
+	close(listener);
+	if (!strcmp(argv[1], "connections")) {
+		printf("%.0f\n", run_connections(&address, seconds));
+	} else {
+		char line[64] = "";
+
+		run_throughput(&address);
+		if (read(report[0], line, sizeof(line) - 1) <= 0)
+			return EXIT_FAILURE;
+		printf("%s", line);
+	}
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	return EXIT_SUCCESS;
+}
