@@ -2,6 +2,8 @@
 # Everything generated (vmlinux.h, BPF objects, skeletons, binaries) goes to build/.
 
 BUILD := build
+# A failed step must not leave an empty target that looks up to date.
+.DELETE_ON_ERROR:
 # make V=1 shows the full commands.
 ifeq ($(V),1)
 Q :=

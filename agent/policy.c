@@ -122,15 +122,10 @@ static int ensure_counters(struct bpf_map *map, __u32 id, const char *tenant)
 	return -errno;
 }
 
-static int write_settings(struct tenantd_bpf *skeleton, const struct agent_config *agent)
+static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_config *agent)
 {
-	struct agent_settings settings = {
-		.host_policy = agent->host_policy,
-		.event_rate = agent->event_rate,
-	};
 	struct key_set wanted = { .key_size = sizeof(struct host_port_key) };
 	__u8 present = 1;
-	__u32 zero = 0;
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < agent->host_port_count; i++) {
@@ -145,10 +140,24 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	}
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.host_ports, &wanted);
-	if (r == 0)
-		r = upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
 	free(wanted.keys);
 	return r;
+}
+
+/* Written last: the new generation tells the programs that every cached
+ * cgroup resolution predates this policy and must be walked again. */
+static int write_settings(struct tenantd_bpf *skeleton, const struct agent_config *agent)
+{
+	struct agent_settings settings = {
+		.host_policy = agent->host_policy,
+		.event_rate = agent->event_rate,
+	};
+	struct agent_settings previous = {};
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.settings), &zero, &previous);
+	settings.generation = previous.generation + 1;
+	return upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
 }
 
 struct desired {
@@ -264,7 +273,7 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 
 	r = assign_ids(config, ids, state_directory);
 	if (r == 0)
-		r = write_settings(skeleton, &config->agent);
+		r = write_host_ports(skeleton, &config->agent);
 	for (size_t i = 0; r == 0 && i < config->tenant_count; i++)
 		r = write_tenant(skeleton, &config->tenants[i], ids, cgroup_mount, &desired);
 	/* Tenants with an id but no drop-in are off-boarded: their sockets are
@@ -285,6 +294,8 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = sweep_stale(skeleton->maps.network_owner, &desired.networks);
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.exceptions, &desired.exceptions);
+	if (r == 0)
+		r = write_settings(skeleton, &config->agent);
 	free(desired.cgroups.keys);
 	free(desired.networks.keys);
 	free(desired.exceptions.keys);

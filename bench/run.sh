@@ -43,9 +43,16 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 report() { # mode unit
 	local mode=$1 unit=$2 with=() without=()
+	# Alternate which side goes first, so neither always runs on a
+	# warmer machine.
 	for round in $(seq "$rounds"); do
-		without+=("$(measure bare/acme "$mode")")
-		with+=("$(measure agent/acme "$mode")")
+		if [ $((round % 2)) -eq 1 ]; then
+			without+=("$(measure bare/acme "$mode")")
+			with+=("$(measure agent/acme "$mode")")
+		else
+			with+=("$(measure agent/acme "$mode")")
+			without+=("$(measure bare/acme "$mode")")
+		fi
 	done
 	local a b
 	a=$(printf '%s\n' "${with[@]}" | median)

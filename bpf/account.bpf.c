@@ -11,18 +11,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define LOOPBACK_IFINDEX 1
+
 static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
 {
-	struct bpf_sock *sk = skb->sk;
-	struct socket_tag *tag;
-
-	if (!sk)
-		return TENANT_ID_HOST;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return TENANT_ID_HOST;
-	tag = bpf_sk_storage_get(&socket_tenant, sk, 0, 0);
-	return tag ? tag->tenant_id : TENANT_ID_HOST;
+	return skb->sk ? tenant_of_packet_socket(skb) : TENANT_ID_HOST;
 }
 
 /* Length of the IP and transport headers of the first segment, needed only
@@ -160,7 +153,10 @@ int filter_ingress(struct __sk_buff *skb)
 		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
 		return SKB_DROP;
 	}
-	if (flow_from_packet(skb, &flow)) {
+	/* Loopback packets come from local sockets, whose connect() or
+	 * sendmsg() was judged already; only packets from outside can come
+	 * from another tenant's network unjudged. */
+	if (skb->ingress_ifindex != LOOPBACK_IFINDEX && flow_from_packet(skb, &flow)) {
 		owner = network_of_packet(&flow);
 		if (owner >= 0 && owner != me) {
 			theirs = tenant_record(owner);

@@ -1,44 +1,39 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Enforcement at the socket layer: tags sockets when they are created,
- * refuses raw sockets, and decides every connect() and unconnected
+/* Enforcement at the socket layer: refuses raw sockets and every socket of
+ * an off-boarded tenant, and decides every connect() and unconnected
  * sendmsg() against the owner of the destination, local socket or network. */
 #include "verdict.bpf.h"
 
+#define SOCK_DGRAM 2
 #define SOCK_ALLOW 1
 #define SOCK_DENY 0 /* the syscall fails with EPERM */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void flow_from_task(struct flow *flow)
-{
-	flow->pid = bpf_get_current_pid_tgid() >> 32;
-	flow->cgroup_id = bpf_get_current_cgroup_id();
-	flow->has_task = true;
-}
-
 SEC("cgroup/sock_create")
-int tag_socket(struct bpf_sock *sk)
+int check_socket(struct bpf_sock *sk)
 {
 	struct tenant_record *mine;
-	struct socket_tag *tag;
 	struct flow flow = {};
 	__u32 me;
 
-	me = tenant_of_current_cgroup();
-	tag = bpf_sk_storage_get(&socket_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag) {
-		tag->tenant_id = me;
-		tag->tagged = 1;
-	}
+	me = tenant_of_current_task();
 	if (me == TENANT_ID_HOST)
 		return SOCK_ALLOW;
+	if (sk->family == AF_INET && sk->type == SOCK_DGRAM) {
+		struct udp4_tag *tag = bpf_sk_storage_get(&udp4_socket_tenant, sk, 0,
+							  BPF_SK_STORAGE_GET_F_CREATE);
+
+		if (tag)
+			tag->tenant_id = me;
+	}
 	mine = tenant_record(me);
 	if (!mine)
 		return SOCK_ALLOW;
 
 	flow.family = sk->family;
 	flow.protocol = sk->protocol;
-	flow_from_task(&flow);
+	flow.from_task = true;
 	if (mine->flags & TENANT_FLAG_TOMBSTONED)
 		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow) ?
 			SOCK_DENY : SOCK_ALLOW;
@@ -49,14 +44,13 @@ int tag_socket(struct bpf_sock *sk)
 	return SOCK_ALLOW;
 }
 
-/* The owner of a local socket bound to the destination, TENANT_ID_HOST for
- * an untagged one, or -1 when nothing local listens there. The lookup runs
+/* The owner of a local socket bound to the destination (TENANT_ID_HOST for
+ * one in no tenant), or -1 when nothing local listens there. The lookup runs
  * in the caller's network namespace and matches wildcard binds, so every
  * address that reaches the socket finds it. */
 static __always_inline __s64 local_owner(struct bpf_sock_addr *ctx,
 					 struct bpf_sock_tuple *tuple, __u32 tuple_size)
 {
-	struct socket_tag *tag;
 	struct bpf_sock *peer;
 	__s64 owner;
 
@@ -68,8 +62,7 @@ static __always_inline __s64 local_owner(struct bpf_sock_addr *ctx,
 		return -1;
 	if (!peer)
 		return -1;
-	tag = bpf_sk_storage_get(&socket_tenant, peer, 0, 0);
-	owner = tag && tag->tagged ? tag->tenant_id : TENANT_ID_HOST;
+	owner = tenant_of_socket(peer, false);
 	bpf_sk_release(peer);
 	return owner;
 }
@@ -96,13 +89,12 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	__u32 me;
 	int reason = REASON_LOCAL_SOCKET;
 
-	me = tenant_of_socket(ctx->sk);
+	me = tenant_of_socket(ctx->sk, true);
 	if (me == TENANT_ID_HOST)
 		return SOCK_ALLOW;
 	mine = tenant_record(me);
 	if (!mine)
 		return SOCK_ALLOW;
-	flow_from_task(flow);
 	if (mine->flags & TENANT_FLAG_TOMBSTONED)
 		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, flow) ?
 			SOCK_DENY : SOCK_ALLOW;
@@ -143,7 +135,7 @@ static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
 static __always_inline int decide4(struct bpf_sock_addr *ctx, bool is_connect)
 {
 	struct bpf_sock_tuple tuple = {};
-	struct flow flow = { .family = AF_INET };
+	struct flow flow = { .family = AF_INET, .from_task = true };
 	__u32 ip4 = ctx->user_ip4;
 
 	if (!ip4)
@@ -159,7 +151,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, bool is_connect)
 static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
 {
 	struct bpf_sock_tuple tuple = {};
-	struct flow flow = { .family = AF_INET6 };
+	struct flow flow = { .family = AF_INET6, .from_task = true };
 	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1];
 	__u32 w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
 

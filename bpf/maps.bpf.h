@@ -23,13 +23,20 @@ struct {
 	__type(value, struct tenant_record);
 } tenants __weak SEC(".maps");
 
-/* BPF_F_CLONE: accepted sockets inherit their listener's tag. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct socket_tag);
-} socket_tenant __weak SEC(".maps");
+	__type(value, struct udp4_tag);
+} udp4_socket_tenant __weak SEC(".maps");
+
+/* Eviction only costs a walk of the cgroup's ancestors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CGROUP_CACHE_ENTRIES);
+	__type(key, __u64); /* cgroup id */
+	__type(value, struct cgroup_resolution);
+} cgroup_cache __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Which tenant a process or socket belongs to: the deepest tenant cgroup
- * among the caller's cgroup v2 ancestors, remembered per socket in socket
- * local storage so the tag survives fd passing and cgroup moves. */
+/* Which tenant a socket belongs to. The kernel records in every socket the
+ * cgroup of the task that created it (sk_cgrp_data) and never changes it, so
+ * that cgroup is the socket's tag: it survives fd passing and cgroup moves,
+ * and sockets older than tenantd carry it too. A cgroup's tenant is its
+ * deepest ancestor-or-self listed in cgroup_tenant, cached per cgroup so the
+ * hot paths do one lookup. Each hook reaches the socket's cgroup its own
+ * way, whichever the kernel allows it. */
 #ifndef TENANTD_TAG_BPF_H
 #define TENANTD_TAG_BPF_H
 
@@ -14,40 +18,127 @@ static __always_inline struct agent_settings *current_settings(void)
 	return bpf_map_lookup_elem(&settings, &zero);
 }
 
-/* Walks from the root towards the caller's own cgroup so that the deepest
- * tenant wins. The bound is a verifier requirement; ancestor ids of levels
- * below the caller's are 0, which ends the walk early. */
-static __always_inline __u32 tenant_of_current_cgroup(void)
+/* The generation is read before any walk, so an entry computed while the
+ * agent changes the policy is stored with the old generation and is walked
+ * again on its next use. */
+static __always_inline bool cache_lookup(__u64 cgroup_id, __u32 generation, __u32 *tenant)
 {
-	__u32 tenant = TENANT_ID_HOST;
+	struct cgroup_resolution *cached = bpf_map_lookup_elem(&cgroup_cache, &cgroup_id);
 
-	for (int level = 1; level < CGROUP_MAX_DEPTH; level++) {
-		__u64 cgroup_id = bpf_get_current_ancestor_cgroup_id(level);
-		__u32 *owner;
+	if (!cached || cached->generation != generation)
+		return false;
+	*tenant = cached->tenant_id;
+	return true;
+}
 
-		if (!cgroup_id)
-			break;
-		owner = bpf_map_lookup_elem(&cgroup_tenant, &cgroup_id);
-		if (owner)
-			tenant = *owner;
-	}
+static __always_inline __u32 cache_store(__u64 cgroup_id, __u32 generation, __u32 tenant)
+{
+	struct cgroup_resolution fresh = { .tenant_id = tenant, .generation = generation };
+
+	bpf_map_update_elem(&cgroup_cache, &cgroup_id, &fresh, BPF_ANY);
 	return tenant;
 }
 
-/* Sockets created before the programs were attached carry no tag yet; they
- * are tagged on first use from the cgroup of the task using them. */
-static __always_inline __u32 tenant_of_socket(struct bpf_sock *sk)
+static __always_inline __u32 owner_of_cgroup_id(__u64 cgroup_id, __u32 tenant)
 {
-	struct socket_tag *tag;
+	__u32 *owner = bpf_map_lookup_elem(&cgroup_tenant, &cgroup_id);
 
-	tag = bpf_sk_storage_get(&socket_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!tag)
-		return TENANT_ID_HOST;
-	if (!tag->tagged) {
-		tag->tenant_id = tenant_of_current_cgroup();
-		tag->tagged = 1;
+	return owner ? *owner : tenant;
+}
+
+/* The walks go root-down, keeping the deepest tenant found. Their bound is
+ * a verifier requirement; systemd hierarchies stay far below it, and the
+ * ancestor ids of levels below the cgroup's own are 0, ending the walk. */
+static __always_inline __u32 tenant_of_current_task(void)
+{
+	struct agent_settings *cfg = current_settings();
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	__u32 tenant = TENANT_ID_HOST;
+
+	if (!cfg || cache_lookup(cgroup_id, cfg->generation, &tenant))
+		return tenant;
+	for (int level = 1; level < CGROUP_MAX_DEPTH; level++) {
+		__u64 ancestor = bpf_get_current_ancestor_cgroup_id(level);
+
+		if (!ancestor)
+			break;
+		tenant = owner_of_cgroup_id(ancestor, tenant);
 	}
-	return tag->tenant_id;
+	return cache_store(cgroup_id, cfg->generation, tenant);
+}
+
+/* cgroup_skb: the cgroup of the packet's socket. */
+static __always_inline __u32 tenant_of_packet_socket(struct __sk_buff *skb)
+{
+	struct agent_settings *cfg = current_settings();
+	__u64 cgroup_id = bpf_skb_cgroup_id(skb);
+	__u32 tenant = TENANT_ID_HOST;
+
+	if (!cgroup_id || !cfg || cache_lookup(cgroup_id, cfg->generation, &tenant))
+		return tenant;
+	for (int level = 1; level < CGROUP_MAX_DEPTH; level++) {
+		__u64 ancestor = bpf_skb_ancestor_cgroup_id(skb, level);
+
+		if (!ancestor)
+			break;
+		tenant = owner_of_cgroup_id(ancestor, tenant);
+	}
+	return cache_store(cgroup_id, cfg->generation, tenant);
+}
+
+/* A cgroup reached through BTF: walked leaf-up, the first listed cgroup is
+ * the deepest tenant cgroup. */
+static __always_inline __u32 tenant_of_cgroup(struct cgroup *cgroup)
+{
+	struct agent_settings *cfg = current_settings();
+	__u32 tenant = TENANT_ID_HOST;
+	__u64 cgroup_id, id;
+
+	if (!cgroup || !cfg)
+		return TENANT_ID_HOST;
+	cgroup_id = cgroup->kn->id;
+	if (cache_lookup(cgroup_id, cfg->generation, &tenant))
+		return tenant;
+	for (int level = 0; level < CGROUP_MAX_DEPTH && cgroup; level++) {
+		__u32 *owner;
+
+		id = cgroup->kn->id;
+		owner = bpf_map_lookup_elem(&cgroup_tenant, &id);
+		if (owner) {
+			tenant = *owner;
+			break;
+		}
+		if (!cgroup->self.parent)
+			break;
+		cgroup = cgroup->self.parent->cgroup;
+	}
+	return cache_store(cgroup_id, cfg->generation, tenant);
+}
+
+/* Socket-address hooks and local peers. TCP and UDP-over-IPv6 sockets cast
+ * to their kernel type through BTF; no such cast exists for UDP-over-IPv4
+ * sockets, which therefore carry their tenant in socket storage, written
+ * when they are created. Without either, CALLER_FALLBACK says whether the
+ * calling task's cgroup stands in (true for the caller's own socket) or
+ * the socket counts as the host's (a peer). */
+static __always_inline __u32 tenant_of_socket(struct bpf_sock *sk, bool caller_fallback)
+{
+	struct udp6_sock *udp6;
+	struct tcp_sock *tcp;
+	struct udp4_tag *tag;
+
+	if (!sk)
+		return TENANT_ID_HOST;
+	tcp = bpf_skc_to_tcp_sock(sk);
+	if (tcp)
+		return tenant_of_cgroup(tcp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup);
+	udp6 = bpf_skc_to_udp6_sock(sk);
+	if (udp6)
+		return tenant_of_cgroup(udp6->udp.inet.sk.sk_cgrp_data.cgroup);
+	tag = bpf_sk_storage_get(&udp4_socket_tenant, sk, 0, 0);
+	if (tag)
+		return tag->tenant_id;
+	return caller_fallback ? tenant_of_current_task() : TENANT_ID_HOST;
 }
 
 #endif /* TENANTD_TAG_BPF_H */

@@ -24,9 +24,8 @@ struct flow {
 	__u16 port; /* host byte order: the remote end's */
 	__u16 local_port; /* ingress only: the receiving socket's port */
 	__u8 addr[16];
-	__u64 cgroup_id;
-	__u32 pid;
-	bool has_task; /* false in softirq context (ingress) */
+	__u64 cgroup_id; /* ingress: the receiving socket's; else the task's */
+	bool from_task; /* a syscall, not softirq: pid, comm and cgroup are the caller's */
 };
 
 static __always_inline struct tenant_record *tenant_record(__u32 id)
@@ -129,20 +128,24 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 		event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 		if (event) {
 			event->boot_ns = bpf_ktime_get_boot_ns();
-			event->cgroup_id = flow->cgroup_id;
 			event->tenant_id = me;
 			event->peer_id = peer;
-			event->pid = flow->pid;
 			event->dport = flow->port;
 			event->reason = reason;
 			event->action = action;
 			event->protocol = flow->protocol;
 			event->family = flow->family;
 			__builtin_memcpy(event->addr, flow->addr, sizeof(event->addr));
-			if (flow->has_task)
+			/* Only now, on the rare violation path, is the caller looked at. */
+			if (flow->from_task) {
+				event->pid = bpf_get_current_pid_tgid() >> 32;
+				event->cgroup_id = bpf_get_current_cgroup_id();
 				bpf_get_current_comm(event->comm, sizeof(event->comm));
-			else
+			} else {
+				event->pid = 0;
+				event->cgroup_id = flow->cgroup_id;
 				__builtin_memset(event->comm, 0, sizeof(event->comm));
+			}
 			bpf_ringbuf_submit(event, 0);
 			return;
 		}

@@ -11,12 +11,13 @@
 
 /* Bumped whenever a map layout below changes; the agent refuses to adopt
  * pinned maps written by a different layout version. */
-#define TENANTD_ABI_VERSION 1
+#define TENANTD_ABI_VERSION 2
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
 #define TENANT_MAX_ENTRIES 65536
 #define CGROUP_MAX_ENTRIES 65536
+#define CGROUP_CACHE_ENTRIES 65536
 #define NETWORK_MAX_ENTRIES 65536
 #define EXCEPTION_MAX_ENTRIES 65536
 #define VIOLATION_MAX_ENTRIES 65536
@@ -76,10 +77,17 @@ struct tenant_record {
 	__u8 pad;
 };
 
-/* socket_tenant: socket local storage, set when the socket is created. */
-struct socket_tag {
+/* udp4_socket_tenant: socket storage of UDP-over-IPv4 sockets, the one
+ * kind the programs cannot trace back to its cgroup. */
+struct udp4_tag {
 	__u32 tenant_id;
-	__u32 tagged; /* 0 until the tag is set: storage is zero-filled */
+};
+
+/* cgroup_cache: which tenant a cgroup resolves to, found by walking its
+ * ancestors once; valid while `generation` equals the settings' one. */
+struct cgroup_resolution {
+	__u32 tenant_id;
+	__u32 generation;
 };
 
 /* tenant_counters: per-CPU hash keyed by tenant id, created by the agent
@@ -129,6 +137,8 @@ struct violation_key {
 struct agent_settings {
 	__u32 host_policy;
 	__u32 event_rate; /* events per tenant per second */
+	__u32 generation; /* bumped after every policy change */
+	__u32 pad;
 };
 
 /* event_budget: per-tenant rate limiter for the event ring. */

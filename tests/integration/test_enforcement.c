@@ -99,6 +99,7 @@ static void suite_setup(void)
 	probe_listen("globex", NULL, "listen udp :: 9103");
 	probe_listen("globex", NULL, "listen tcp 127.0.0.1 9104");
 	probe_listen("globex", NULL, "listen udp :: 9105");
+	probe_listen("globex", NULL, "listen udp 127.0.0.1 9106");
 	probe_listen("dns", NULL, "listen tcp :: 9201");
 	probe_listen("dns", NULL, "listen udp :: 9201");
 	probe_listen("acme", NULL, "listen tcp :: 9301");
@@ -224,6 +225,22 @@ START_TEST(unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9105 10"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::ffff:127.0.0.1 9105 10"), EPERM);
 	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 3);
+}
+END_TEST
+
+START_TEST(udp_to_an_ipv4_only_socket_of_another_tenant_is_refused)
+{
+	char arguments[4200];
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9106 10"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9106"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(probe("globex", NULL, "sendto 127.0.0.1 9106 10"), 0);
+	/* An IPv4 UDP socket created in acme stays acme's in globex's cgroup. */
+	snprintf(arguments, sizeof(arguments), "connect-after-move %s udp 127.0.0.1 9106",
+		 harness_cgroup("globex"));
+	ck_assert_int_eq(probe("acme", NULL, arguments), EPERM);
 }
 END_TEST
 
@@ -661,6 +678,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(local, tcp_connect_by_a_host_interface_address_is_refused);
 	tcase_add_test(local, connected_udp_to_another_tenant_is_refused_in_both_families);
 	tcase_add_test(local, unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families);
+	tcase_add_test(local, udp_to_an_ipv4_only_socket_of_another_tenant_is_refused);
 	tcase_add_test(local, connections_within_a_tenant_are_allowed);
 	tcase_add_test(local, processes_in_nested_cgroups_belong_to_the_tenant);
 	tcase_add_test(local, untagged_processes_are_not_restricted);
