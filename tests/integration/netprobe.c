@@ -75,6 +75,21 @@ static int socket_type(const char *protocol)
 	return !strcmp(protocol, "udp") ? SOCK_DGRAM : SOCK_STREAM;
 }
 
+/* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
+ * fills in; prints the failure and returns a negative exit status. */
+static int socket_for(const char *protocol, const char *text, int port,
+		      struct sockaddr_storage *address, socklen_t *length)
+{
+	int family = parse_address(text, port, address, length), fd;
+
+	if (family < 0)
+		return -fail("address", EINVAL);
+	fd = socket(family, socket_type(protocol), 0);
+	if (fd < 0)
+		return -fail("socket", errno);
+	return fd;
+}
+
 /* listen PROTO ADDR PORT: prints "ready", then receives and discards
  * everything until killed. */
 static int serve(const char *protocol, const char *text, int port)
@@ -82,13 +97,10 @@ static int serve(const char *protocol, const char *text, int port)
 	struct sockaddr_storage address;
 	socklen_t length;
 	char buffer[65536];
-	int family = parse_address(text, port, &address, &length), fd, one = 1;
+	int fd = socket_for(protocol, text, port, &address, &length), one = 1;
 
-	if (family < 0)
-		return fail("address", EINVAL);
-	fd = socket(family, socket_type(protocol), 0);
 	if (fd < 0)
-		return fail("socket", errno);
+		return -fd;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&address, length))
 		return fail("bind", errno);
@@ -119,13 +131,10 @@ static int connect_and_send(const char *protocol, const char *text, int port, lo
 	struct sockaddr_storage address;
 	socklen_t length;
 	char buffer[65536] = { 0 };
-	int family = parse_address(text, port, &address, &length), fd;
+	int fd = socket_for(protocol, text, port, &address, &length);
 
-	if (family < 0)
-		return fail("address", EINVAL);
-	fd = socket(family, socket_type(protocol), 0);
 	if (fd < 0)
-		return fail("socket", errno);
+		return -fd;
 	if (connect(fd, (struct sockaddr *)&address, length))
 		return fail("connect", errno);
 	while (bytes > 0) {
@@ -153,13 +162,10 @@ static int connect_after_move(const char *cgroup, const char *protocol, const ch
 {
 	struct sockaddr_storage address;
 	socklen_t length;
-	int family = parse_address(text, port, &address, &length), fd;
+	int fd = socket_for(protocol, text, port, &address, &length);
 
-	if (family < 0)
-		return fail("address", EINVAL);
-	fd = socket(family, socket_type(protocol), 0);
 	if (fd < 0)
-		return fail("socket", errno);
+		return -fd;
 	if (join_cgroup(cgroup))
 		return fail("join cgroup", errno);
 	if (connect(fd, (struct sockaddr *)&address, length))
@@ -175,13 +181,13 @@ static int send_datagrams(const char *text, int port, long bytes, long count)
 	struct sockaddr_storage address;
 	socklen_t length;
 	static char buffer[65536];
-	int family = parse_address(text, port, &address, &length), fd;
+	int fd;
 
-	if (family < 0 || bytes < 0 || bytes > (long)sizeof(buffer))
+	if (bytes < 0 || bytes > (long)sizeof(buffer))
 		return fail("arguments", EINVAL);
-	fd = socket(family, SOCK_DGRAM, 0);
+	fd = socket_for("udp", text, port, &address, &length);
 	if (fd < 0)
-		return fail("socket", errno);
+		return -fd;
 	for (long i = 0; i < count; i++)
 		if (sendto(fd, buffer, (size_t)bytes, 0, (struct sockaddr *)&address, length) < 0)
 			return fail("sendto", errno);

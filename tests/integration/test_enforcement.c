@@ -92,6 +92,9 @@ static void suite_setup(void)
 	for (size_t i = 0; i < sizeof(cgroups) / sizeof(cgroups[0]); i++)
 		harness_cgroup(cgroups[i]);
 	write_suite_config("deny");
+	/* Listening before tenantd starts: its sockets must be judged too. */
+	probe_listen("globex", NULL, "listen tcp :: 9107");
+	probe_listen("globex", NULL, "listen udp :: 9108");
 	harness_agent_start();
 
 	probe_listen("globex", NULL, "listen tcp :: 9101");
@@ -241,6 +244,17 @@ START_TEST(udp_to_an_ipv4_only_socket_of_another_tenant_is_refused)
 	snprintf(arguments, sizeof(arguments), "connect-after-move %s udp 127.0.0.1 9106",
 		 harness_cgroup("globex"));
 	ck_assert_int_eq(probe("acme", NULL, arguments), EPERM);
+}
+END_TEST
+
+START_TEST(sockets_created_before_tenantd_started_belong_to_their_tenant)
+{
+	long long before = violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9107"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9108 10"), EPERM);
+	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9107"), 0);
 }
 END_TEST
 
@@ -679,6 +693,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(local, connected_udp_to_another_tenant_is_refused_in_both_families);
 	tcase_add_test(local, unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families);
 	tcase_add_test(local, udp_to_an_ipv4_only_socket_of_another_tenant_is_refused);
+	tcase_add_test(local, sockets_created_before_tenantd_started_belong_to_their_tenant);
 	tcase_add_test(local, connections_within_a_tenant_are_allowed);
 	tcase_add_test(local, processes_in_nested_cgroups_belong_to_the_tenant);
 	tcase_add_test(local, untagged_processes_are_not_restricted);
