@@ -25,8 +25,18 @@ for test in "$@"; do
 	fi
 done
 
-# A test process that was killed outright cannot clean up after itself.
+# A test process that was killed outright cannot clean up after itself:
+# stop the agents and netns listeners it started, then remove its files.
 cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+for agent in $(pgrep -f -- '--bpffs-dir /sys/fs/bpf/tenantd-test-[0-9]+' || true); do
+	pid=$(tr '\0' ' ' </proc/"$agent"/cmdline 2>/dev/null | sed -n 's/.*tenantd-test-\([0-9]*\).*/\1/p')
+	[ -n "$pid" ] && [ ! -d "/proc/$pid" ] && kill "$agent" 2>/dev/null
+done
+for probe in $(pgrep -f -- '--netns tenantd-test-[0-9]+-' || true); do
+	pid=$(tr '\0' ' ' </proc/"$probe"/cmdline 2>/dev/null | sed -n 's/.*tenantd-test-\([0-9]*\)-.*/\1/p')
+	[ -n "$pid" ] && [ ! -d "/proc/$pid" ] && kill -9 "$probe" 2>/dev/null
+done
+sleep 0.2
 for leftover in "$cgroup2"/tenantd-test-* /sys/fs/bpf/tenantd-test-* /tmp/tenantd-test-*; do
 	[ -e "$leftover" ] || continue
 	pid=${leftover##*tenantd-test-}

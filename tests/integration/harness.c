@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <curl/curl.h>
 
 #include "harness.h"
@@ -33,6 +34,7 @@ static struct {
 	char netns_a[64], netns_b[64];
 	bool netns_created;
 	pid_t agent;
+	pid_t runner; /* the child running the Check suite */
 	pid_t listeners[MAX_LISTENERS];
 	int listener_count;
 	char cgroup_path[4096];
@@ -92,9 +94,36 @@ static void find_cgroup2_mount(void)
 
 static void on_signal(int signal_number)
 {
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+	/* Check's handler in the runner signals the whole process group;
+	 * nothing may interrupt the clean-up. */
+	sigaction(SIGTERM, &ignore, NULL);
+	sigaction(SIGINT, &ignore, NULL);
+	if (H.runner > 0)
+		kill(H.runner, SIGKILL);
 	harness_cleanup();
 	signal(signal_number, SIG_DFL);
 	raise(signal_number);
+}
+
+int harness_run(struct SRunner *runner)
+{
+	int status;
+
+	H.runner = fork();
+	if (H.runner < 0)
+		die("fork");
+	if (H.runner == 0) {
+		srunner_run_all(runner, CK_NORMAL);
+		_exit(srunner_ntests_failed(runner) > 255 ? 255 : srunner_ntests_failed(runner));
+	}
+	while (waitpid(H.runner, &status, 0) < 0 && errno == EINTR)
+		;
+	H.runner = 0;
+	if (!WIFEXITED(status))
+		return 1;
+	return WEXITSTATUS(status);
 }
 
 void harness_setup(void)
@@ -105,9 +134,15 @@ void harness_setup(void)
 	snprintf(H.scratch, sizeof(H.scratch), "/tmp/tenantd-test-%d", H.owner);
 	snprintf(H.bpffs, sizeof(H.bpffs), "/sys/fs/bpf/tenantd-test-%d", H.owner);
 	atexit(harness_cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGABRT, on_signal);
+	{
+		struct sigaction handler = { .sa_handler = on_signal };
+
+		sigfillset(&handler.sa_mask);
+		sigaction(SIGINT, &handler, NULL);
+		sigaction(SIGTERM, &handler, NULL);
+		sigaction(SIGABRT, &handler, NULL);
+		sigaction(SIGHUP, &handler, NULL);
+	}
 	if (run_command("mkdir -p %s/conf/tenants.d %s/state %s/run", H.scratch, H.scratch,
 			H.scratch))
 		die("cannot create %s", H.scratch);
@@ -338,6 +373,14 @@ static size_t collect_body(char *data, size_t size, size_t count, void *user)
 	FILE *out = user;
 
 	return fwrite(data, size, count, out);
+}
+
+const char *harness_log(void)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	return path;
 }
 
 const char *harness_socket(void)

@@ -12,10 +12,17 @@
 
 #include <json-c/json.h>
 
+struct SRunner;
+
 /* Creates the scratch tree; call once, from the unchecked fixture. */
 void harness_setup(void);
 /* Stops the agent and removes everything; safe to call more than once. */
 void harness_cleanup(void);
+/* Runs the Check suite in a child process and returns the number of failed
+ * tests. Check installs its own SIGINT/SIGTERM handlers while it runs (they
+ * kill the process group), so the harness stays outside it, in the process
+ * that cleans up whatever ends the run. */
+int harness_run(struct SRunner *runner);
 
 /* "/tenantd-test-PID": the scratch cgroup, relative to the cgroup2 mount. */
 const char *harness_root(void);
@@ -42,6 +49,8 @@ int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_
 /* Starts a netprobe listener and returns once it is ready. */
 pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments);
 
+/* The agent's stderr, where its messages and events go. */
+const char *harness_log(void);
 /* The agent's control socket. */
 const char *harness_socket(void);
 /* GET PATH on the control socket; the body is malloc'ed, NULL on failure. */

@@ -59,14 +59,19 @@ static int metrics_port(void)
  *   umbrella tenant, enforce (off-boarded by its test)
  * and "host", a cgroup under the root that belongs to no tenant.
  * HostPolicy=deny with HostAllowPorts=9153/tcp 9153/udp. */
+static void write_agent_config(const char *host_policy, int event_rate)
+{
+	harness_write_config("tenantd.conf",
+			     "[Agent]\nHostPolicy=%s\nHostAllowPorts=9153/tcp 9153/udp\n"
+			     "EventRate=%d\nMetricsListen=127.0.0.1:%d\n", host_policy, event_rate,
+			     metrics_port());
+}
+
 static void write_suite_config(const char *host_policy)
 {
 	const char *root = harness_root();
 
-	harness_write_config("tenantd.conf",
-			     "[Agent]\nHostPolicy=%s\nHostAllowPorts=9153/tcp 9153/udp\n"
-			     "EventRate=1000\nMetricsListen=127.0.0.1:%d\n", host_policy,
-			     metrics_port());
+	write_agent_config(host_policy, 1000);
 	harness_write_config("tenants.d/acme.conf",
 			     "[Tenant]\nCgroup=%s/acme\nNetwork=10.201.1.0/24\n"
 			     "Network=fd00:201:1::/48\nAllowTo=globex:9102/tcp\n"
@@ -80,12 +85,14 @@ static void write_suite_config(const char *host_policy)
 	harness_write_config("tenants.d/ops.conf", "[Tenant]\nKind=platform\nCgroup=%s/ops\n",
 			     root);
 	harness_write_config("tenants.d/umbrella.conf", "[Tenant]\nCgroup=%s/umbrella\n", root);
+	harness_write_config("tenants.d/hooli.conf", "[Tenant]\nCgroup=%s/hooli\n", root);
 }
 
 static void suite_setup(void)
 {
 	static const char *const cgroups[] = {
-		"acme", "acme/web/worker", "globex", "initech", "dns", "ops", "umbrella", "host",
+		"acme", "acme/web/worker", "globex", "initech", "dns", "ops", "umbrella", "hooli",
+		"host",
 	};
 
 	harness_setup();
@@ -508,6 +515,42 @@ START_TEST(a_denied_connect_emits_an_event_with_every_field)
 }
 END_TEST
 
+static int count_events(const char *tenant)
+{
+	char command[512], *output;
+	int exit_status, count;
+
+	snprintf(command, sizeof(command), "grep -c '^{\"time\":[^,]*,\"tenant\":\"%s\"' %s",
+		 tenant, harness_log());
+	output = command_output(command, &exit_status);
+	count = atoi(output);
+	free(output);
+	return count;
+}
+
+START_TEST(events_beyond_the_event_rate_are_counted_as_sampled_out)
+{
+	long long sampled = counter("tenantd_events_sampled_out_total", "hooli");
+	long long denied = violations("hooli", "globex", "local_socket", "denied");
+	int events = count_events("hooli");
+
+	write_agent_config("deny", 2);
+	ck_assert(harness_agent_reload());
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(violations("hooli", "globex", "local_socket", "denied"), denied + 10);
+	usleep(200 * 1000); /* the last events through the ring buffer */
+	/* Every violation is either an event or counted as sampled out; at 2
+	 * per second, most of ten quick ones are sampled out. */
+	ck_assert_int_eq(count_events("hooli") - events +
+				 counter("tenantd_events_sampled_out_total", "hooli") - sampled,
+			 10);
+	ck_assert_int_ge(counter("tenantd_events_sampled_out_total", "hooli") - sampled, 4);
+	write_agent_config("deny", 1000);
+	ck_assert(harness_agent_reload());
+}
+END_TEST
+
 /* --- read-out ------------------------------------------------------------ */
 
 START_TEST(the_metrics_exposition_passes_promtool_check)
@@ -537,7 +580,7 @@ START_TEST(the_status_names_the_attached_programs_and_tenant_count)
 	free(body);
 	ck_assert_ptr_nonnull(status_document);
 	ck_assert(json_object_object_get_ex(status_document, "tenants", &field));
-	ck_assert_int_eq(json_object_get_int(field), 6);
+	ck_assert_int_eq(json_object_get_int(field), 7);
 	ck_assert(json_object_object_get_ex(status_document, "programs", &programs));
 	ck_assert(json_object_object_get_ex(programs, "attached", &field));
 	ck_assert_int_eq(json_object_get_int(field), 7);
@@ -592,7 +635,7 @@ START_TEST(tenantctl_status_prints_a_table_and_json)
 	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 0);
 	ck_assert_msg(strstr(output, "Programs:  7 attached to ") != NULL, "%s", output);
-	ck_assert_msg(strstr(output, "Tenants:   6\n") != NULL, "%s", output);
+	ck_assert_msg(strstr(output, "Tenants:   7\n") != NULL, "%s", output);
 	free(output);
 
 	snprintf(command, sizeof(command), "build/tenantctl --json --socket %s status",
@@ -671,7 +714,9 @@ START_TEST(an_off_boarded_tenant_loses_all_network_access)
 	ck_assert(harness_agent_reload());
 	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), EPERM);
 	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9153"), EPERM);
-	ck_assert_int_ge(violations("umbrella", "host", "tombstoned", "denied"), before + 2);
+	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp 127.0.0.1 9153"), EPERM);
+	ck_assert_int_eq(probe("umbrella", NULL, "sendto 127.0.0.1 9201 10"), EPERM);
+	ck_assert_int_ge(violations("umbrella", "host", "tombstoned", "denied"), before + 4);
 	/* Its counters stay exported. */
 	ck_assert_int_gt(counter("tenantd_tenant_tx_packets_total", "umbrella"), 0);
 }
@@ -717,6 +762,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver);
 	tcase_add_test(accounting, tcp_traffic_is_counted_identically_by_sender_and_receiver);
 	tcase_add_test(accounting, a_denied_connect_emits_an_event_with_every_field);
+	tcase_add_test(accounting, events_beyond_the_event_rate_are_counted_as_sampled_out);
 
 	tcase_add_test(accounting, the_metrics_exposition_passes_promtool_check);
 	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
@@ -744,8 +790,7 @@ int main(void)
 
 	/* One agent for the whole suite: set up here, not per test case. */
 	suite_setup();
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
+	failed = harness_run(runner);
 	srunner_free(runner);
 	suite_teardown();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
