@@ -56,13 +56,3 @@ int cgroup_id_of(const char *mount, const char *path, uint64_t *id)
 	*id = status.st_ino;
 	return 0;
 }
-
-int cgroup_path_level(const char *path)
-{
-	int level = 0;
-
-	for (const char *p = path; *p; p++)
-		if (*p == '/' && p[1])
-			level++;
-	return level;
-}

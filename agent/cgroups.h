@@ -11,7 +11,5 @@
 int cgroup2_mount_find(char *out, size_t size);
 /* The cgroup id of MOUNT/PATH (its kernfs inode number). */
 int cgroup_id_of(const char *mount, const char *path, uint64_t *id);
-/* Nesting depth of PATH ("/" is 0, "/a/b" is 2). */
-int cgroup_path_level(const char *path);
 
 #endif /* TENANTD_CGROUPS_H */
