@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,7 +34,6 @@ static struct {
 	char bpffs[256];
 	char netns_a[64], netns_b[64];
 	bool netns_created;
-	pid_t agent;
 	pid_t runner; /* the child running the Check suite */
 	pid_t listeners[MAX_LISTENERS];
 	int listener_count;
@@ -129,6 +129,8 @@ int harness_run(struct SRunner *runner)
 void harness_setup(void)
 {
 	H.owner = getpid();
+	/* Agents started by forked tests are reparented here and reaped. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	find_cgroup2_mount();
 	snprintf(H.root, sizeof(H.root), "/tenantd-test-%d", H.owner);
 	snprintf(H.scratch, sizeof(H.scratch), "/tmp/tenantd-test-%d", H.owner);
@@ -196,6 +198,57 @@ static bool socket_ready(void)
 	return status == 200;
 }
 
+/* The agent may be started by a forked test and stopped by the suite's
+ * owner, or the other way round, so it is tracked by a pid file, not by
+ * process-local state; the owner is a child subreaper and reaps it. */
+static pid_t agent_pid_read(void)
+{
+	char path[4096];
+	FILE *file;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "%s/agent.pid", H.scratch);
+	file = fopen(path, "re");
+	if (!file)
+		return 0;
+	if (fscanf(file, "%d", &pid) != 1)
+		pid = 0;
+	fclose(file);
+	return pid;
+}
+
+static void agent_pid_write(pid_t pid)
+{
+	char path[4096];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/agent.pid", H.scratch);
+	file = fopen(path, "we");
+	if (!file)
+		die("cannot write %s", path);
+	fprintf(file, "%d\n", pid);
+	fclose(file);
+}
+
+/* Gone, or a zombie waiting for whichever process reaps it. */
+static bool process_gone(pid_t pid)
+{
+	char path[64], line[512];
+	const char *state;
+	FILE *file;
+	bool gone = true;
+
+	waitpid(pid, NULL, WNOHANG);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	file = fopen(path, "re");
+	if (!file)
+		return true;
+	if (fgets(line, sizeof(line), file) && (state = strrchr(line, ')')))
+		gone = state[2] == 'Z' || state[2] == 'X';
+	fclose(file);
+	return gone;
+}
+
 void harness_agent_start(void)
 {
 	char log_path[4096], config[4096], runtime[4096], state[4096];
@@ -204,6 +257,8 @@ void harness_agent_start(void)
 		"--state-dir", state, "--bpffs-dir", H.bpffs, "--cgroup-root", H.root, NULL,
 	};
 	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attributes;
+	pid_t pid;
 
 	snprintf(config, sizeof(config), "%s/conf", H.scratch);
 	snprintf(runtime, sizeof(runtime), "%s/run", H.scratch);
@@ -212,14 +267,18 @@ void harness_agent_start(void)
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path,
 					 O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (posix_spawn(&H.agent, argv[0], &actions, NULL, argv, environ))
+	/* A process group of its own: Check kills a finished test's group, and
+	 * an agent a test restarts must outlive that test. */
+	posix_spawnattr_init(&attributes);
+	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attributes, 0);
+	if (posix_spawn(&pid, argv[0], &actions, &attributes, argv, environ))
 		die("cannot start %s", argv[0]);
+	posix_spawnattr_destroy(&attributes);
 	posix_spawn_file_actions_destroy(&actions);
+	agent_pid_write(pid);
 	for (int i = 0; i < 200; i++) {
-		int status;
-
-		if (waitpid(H.agent, &status, WNOHANG) == H.agent) {
-			H.agent = 0;
+		if (process_gone(pid)) {
 			run_command("cat %s >&2", log_path);
 			die("tenantd exited during start-up");
 		}
@@ -230,18 +289,27 @@ void harness_agent_start(void)
 	die("tenantd did not answer on its control socket within 10 s");
 }
 
+void harness_agent_signal(int signal_number)
+{
+	pid_t pid = agent_pid_read();
+
+	if (pid <= 0)
+		return;
+	kill(pid, signal_number);
+	if (signal_number != SIGTERM && signal_number != SIGKILL)
+		return;
+	for (int i = 0; i < 400 && !process_gone(pid); i++)
+		usleep(25 * 1000);
+}
+
 void harness_agent_stop(void)
 {
-	if (H.agent <= 0)
-		return;
-	kill(H.agent, SIGTERM);
-	waitpid(H.agent, NULL, 0);
-	H.agent = 0;
+	harness_agent_signal(SIGTERM);
 }
 
 pid_t harness_agent_pid(void)
 {
-	return H.agent;
+	return agent_pid_read();
 }
 
 static long log_size(void)
@@ -278,7 +346,7 @@ bool harness_agent_reload(void)
 {
 	long offset = log_size();
 
-	kill(H.agent, SIGHUP);
+	kill(agent_pid_read(), SIGHUP);
 	for (int i = 0; i < 200; i++) {
 		char *applied = log_find(offset, "reloaded:");
 		char *refused = log_find(offset, "reload refused");
@@ -373,6 +441,16 @@ static size_t collect_body(char *data, size_t size, size_t count, void *user)
 	FILE *out = user;
 
 	return fwrite(data, size, count, out);
+}
+
+const char *harness_scratch(void)
+{
+	return H.scratch;
+}
+
+const char *harness_bpffs(void)
+{
+	return H.bpffs;
 }
 
 const char *harness_log(void)
@@ -518,6 +596,8 @@ void harness_cleanup(void)
 	}
 	H.listener_count = 0;
 	harness_agent_stop();
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	if (H.bpffs[0])
 		run_command(BUILD_DIRECTORY "/tenantd --detach --bpffs-dir %s 2>/dev/null; true",
 			    H.bpffs);

@@ -34,7 +34,10 @@ void harness_write_config(const char *relative_path, const char *format, ...)
 void harness_remove_config(const char *relative_path);
 
 void harness_agent_start(void);
+/* SIGTERM, and waits until the agent is gone. */
 void harness_agent_stop(void);
+/* Sends SIGNAL; for SIGTERM and SIGKILL, waits until the agent is gone. */
+void harness_agent_signal(int signal_number);
 /* Sends SIGHUP and waits until the agent logged the outcome; returns true
  * when the reload was applied. */
 bool harness_agent_reload(void);
@@ -49,6 +52,10 @@ int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_
 /* Starts a netprobe listener and returns once it is ready. */
 pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments);
 
+/* The scratch directory: conf/, state/, run/, agent.log. */
+const char *harness_scratch(void);
+/* The agent's unique bpffs directory. */
+const char *harness_bpffs(void);
 /* The agent's stderr, where its messages and events go. */
 const char *harness_log(void);
 /* The agent's control socket. */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* tenantd's own life cycle: enforcement and counting go on in the kernel
+ * while the agent is dead, a restart adopts the pinned programs and maps
+ * (counters continue exactly, ids stay), and --detach removes everything.
+ * Tests run in order and share one agent, which they stop and start. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+static long long counter(const char *name, const char *tenant)
+{
+	char labels[128];
+
+	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
+	return metric(name, labels);
+}
+
+static long long denied_local(const char *tenant, const char *peer)
+{
+	char labels[256];
+
+	snprintf(labels, sizeof(labels),
+		 "tenant=\"%s\",peer=\"%s\",reason=\"local_socket\",action=\"denied\"", tenant, peer);
+	return metric("tenantd_violations_total", labels);
+}
+
+static char *read_file(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return strdup("");
+	if (getdelim(&text, &size, '\0', file) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(file);
+	return text;
+}
+
+static void suite_setup(void)
+{
+	const char *root;
+
+	harness_setup();
+	root = harness_root();
+	harness_cgroup("acme");
+	harness_cgroup("globex");
+	harness_cgroup("dns");
+	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\n", root);
+	harness_write_config("tenants.d/globex.conf", "[Tenant]\nCgroup=%s/globex\n", root);
+	harness_write_config("tenants.d/dns.conf", "[Tenant]\nKind=shared\nCgroup=%s/dns\n", root);
+	harness_agent_start();
+	probe_listen("globex", NULL, "listen tcp :: 9801");
+	probe_listen("dns", NULL, "listen tcp :: 9802");
+	probe_listen("dns", NULL, "listen udp :: 9803");
+}
+
+START_TEST(enforcement_holds_while_the_agent_is_killed)
+{
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_agent_signal(SIGKILL);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9801"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9802"), 0);
+	harness_agent_start();
+}
+END_TEST
+
+START_TEST(counters_count_while_the_agent_is_dead_and_continue_after_restart)
+{
+	long long packets = counter("tenantd_tenant_tx_packets_total", "acme");
+	long long bytes = counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long denied = denied_local("acme", "globex");
+
+	harness_agent_signal(SIGKILL);
+	/* 10 datagrams of 100 bytes over IPv4: 10 x (100 + 8 + 20) bytes. */
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9803 100 10"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_agent_start();
+	ck_assert_int_eq(counter("tenantd_tenant_tx_packets_total", "acme"), packets + 10);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme"), bytes + 1280);
+	ck_assert_int_eq(counter("tenantd_tenant_rx_bytes_total", "dns"), received + 1280);
+	ck_assert_int_eq(denied_local("acme", "globex"), denied + 1);
+}
+END_TEST
+
+START_TEST(a_transfer_running_across_a_kill_and_restart_is_counted_exactly)
+{
+	long long sent = counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
+	pid_t transfer = fork();
+	int status;
+
+	if (transfer == 0)
+		_exit(probe("acme", NULL, "connect tcp 127.0.0.1 9802 400000000"));
+	usleep(100 * 1000);
+	harness_agent_signal(SIGKILL);
+	usleep(100 * 1000);
+	harness_agent_start();
+	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	usleep(100 * 1000);
+	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 400000000);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
+			 counter("tenantd_tenant_rx_bytes_total", "dns") - received);
+}
+END_TEST
+
+START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
+{
+	char ids_path[4200], *ids_before, *ids_after, *status;
+	long http_status = 0;
+
+	snprintf(ids_path, sizeof(ids_path), "%s/state/tenant-ids", harness_scratch());
+	ids_before = read_file(ids_path);
+	ck_assert_ptr_nonnull(strstr(ids_before, "acme 1\n"));
+	harness_agent_stop();
+	harness_agent_start();
+	ids_after = read_file(ids_path);
+	ck_assert_str_eq(ids_after, ids_before);
+	status = harness_get("/v1/status", &http_status);
+	ck_assert_int_eq(http_status, 200);
+	ck_assert_msg(strstr(status, "\"attached\":7,\"adopted\":7") != NULL, "%s", status);
+	free(status);
+	free(ids_before);
+	free(ids_after);
+}
+END_TEST
+
+START_TEST(a_normal_stop_leaves_enforcement_in_place)
+{
+	harness_agent_stop();
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_agent_start();
+}
+END_TEST
+
+START_TEST(detach_removes_every_program_link_and_map)
+{
+	char command[4300];
+	int status;
+
+	harness_agent_stop();
+	ck_assert_int_eq(access(harness_bpffs(), F_OK), 0);
+	snprintf(command, sizeof(command), "build/tenantd --detach --bpffs-dir %s 2>/dev/null",
+		 harness_bpffs());
+	status = system(command);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), 0);
+}
+END_TEST
+
+static Suite *lifecycle_suite(void)
+{
+	Suite *suite = suite_create("lifecycle");
+	TCase *restart = tcase_create("restart");
+
+	tcase_set_timeout(restart, 60);
+	tcase_add_test(restart, enforcement_holds_while_the_agent_is_killed);
+	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
+	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
+	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
+	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
+	tcase_add_test(restart, detach_removes_every_program_link_and_map);
+	suite_add_tcase(suite, restart);
+	return suite;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(lifecycle_suite());
+	int failed;
+
+	suite_setup();
+	failed = harness_run(runner);
+	srunner_free(runner);
+	harness_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
