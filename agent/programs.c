@@ -16,9 +16,13 @@
 #include "cleanup.h"
 #include "log.h"
 #include "programs.h"
+#include "tenantd_abi.h"
 #include "tenantd.skel.h"
 
 #define BPFFS_DEFAULT_MOUNT "/sys/fs/bpf"
+/* A one-entry array pinned beside the maps, holding the layout version of
+ * everything pinned there (TENANTD_ABI_VERSION of the tenantd that made it). */
+#define LAYOUT_PIN "layout"
 
 static bool is_bpffs(const char *path)
 {
@@ -152,6 +156,49 @@ static int attach_programs(struct programs *programs, int cgroup_fd)
 	return 0;
 }
 
+/* Refuses pinned objects of another layout before libbpf would try to reuse
+ * them: the old programs stay attached and keep enforcing, and the operator
+ * is told the two ways forward. */
+static int check_layout(const char *pin_directory)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	__u32 key = 0, version = 0;
+
+	snprintf(path, sizeof(path), "%s/" LAYOUT_PIN, pin_directory);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_map_lookup_elem(fd, &key, &version))
+		return -errno;
+	if (version == TENANTD_ABI_VERSION)
+		return 0;
+	log_error("%s holds maps of layout version %u; this tenantd uses version %u and "
+		  "cannot adopt them. The pinned programs stay attached and keep enforcing. "
+		  "Either run the tenantd version that pinned them, or run "
+		  "'tenantd --detach --bpffs-dir %s' and start this one (counters restart "
+		  "from zero)", pin_directory, version, TENANTD_ABI_VERSION, pin_directory);
+	return -EPROTO;
+}
+
+static int pin_layout(const char *pin_directory)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	__u32 key = 0, version = TENANTD_ABI_VERSION;
+
+	snprintf(path, sizeof(path), "%s/" LAYOUT_PIN, pin_directory);
+	if (access(path, F_OK) == 0)
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tenantd_layout", sizeof(key), sizeof(version),
+			    1, NULL);
+	if (fd < 0 || bpf_map_update_elem(fd, &key, &version, BPF_ANY) || bpf_obj_pin(fd, path)) {
+		log_error("%s: cannot pin the layout version: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
@@ -169,6 +216,8 @@ int programs_load(struct programs *programs, const char *pin_directory)
 	libbpf_set_print(libbpf_print);
 
 	r = bpffs_prepare(pin_directory);
+	if (r == 0)
+		r = check_layout(pin_directory);
 	if (r)
 		return r;
 	programs->skeleton = tenantd_bpf__open();
@@ -184,7 +233,11 @@ int programs_load(struct programs *programs, const char *pin_directory)
 			  "from another tenantd version, run 'tenantd --detach' first",
 			  strerror(-r), pin_directory);
 		programs_close(programs);
+		return r;
 	}
+	r = pin_layout(pin_directory);
+	if (r)
+		programs_close(programs);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "harness.h"
+#include "tenantd_abi.h"
 
 static long long counter(const char *name, const char *tenant)
 {
@@ -147,6 +148,40 @@ START_TEST(a_normal_stop_leaves_enforcement_in_place)
 }
 END_TEST
 
+START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
+{
+	char command[8400], output[2048] = "";
+	FILE *agent;
+	int status;
+
+	harness_agent_stop();
+	snprintf(command, sizeof(command),
+		 "bpftool map update pinned %s/layout key 0 0 0 0 value 0xe7 0x03 0 0",
+		 harness_bpffs());
+	ck_assert_int_eq(system(command), 0);
+	snprintf(command, sizeof(command),
+		 "build/tenantd --config-dir %s/conf --state-dir %s/state --runtime-dir %s/run "
+		 "--bpffs-dir %s --cgroup-root %s 2>&1",
+		 harness_scratch(), harness_scratch(), harness_scratch(), harness_bpffs(),
+		 harness_root());
+	agent = popen(command, "r");
+	ck_assert_ptr_nonnull(agent);
+	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
+	status = pclose(agent);
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_msg(strstr(output, "holds maps of layout version 999; this tenantd uses "
+				     "version") != NULL, "%s", output);
+	ck_assert_msg(strstr(output, "'tenantd --detach --bpffs-dir ") != NULL, "%s", output);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	/* Put the version back for the tests that follow. */
+	snprintf(command, sizeof(command),
+		 "bpftool map update pinned %s/layout key 0 0 0 0 value %d 0 0 0", harness_bpffs(),
+		 TENANTD_ABI_VERSION);
+	ck_assert_int_eq(system(command), 0);
+	harness_agent_start();
+}
+END_TEST
+
 START_TEST(detach_removes_every_program_link_and_map)
 {
 	char command[4300];
@@ -174,6 +209,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
+	tcase_add_test(restart, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
 	tcase_add_test(restart, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, restart);
 	return suite;
