@@ -29,6 +29,11 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -Wno-format-truncation
 CFLAGS ?= -O2 -g
+# make SANITIZE=1: AddressSanitizer, LeakSanitizer and UBSan, any error fatal.
+ifeq ($(SANITIZE),1)
+CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
 CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DTENANTD_VERSION='"$(VERSION)"' \
 	-Iinclude -Iagent -I$(BUILD) $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lelf -lz
@@ -44,7 +49,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
-.PHONY: all setup check demo bench install uninstall clean
+.PHONY: all setup check test-binaries demo bench install uninstall clean
 all: $(BUILD)/tenantd $(BUILD)/tenantctl
 
 # Installs the Debian packages the build, the tests and the demo need.
@@ -97,9 +102,16 @@ $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS)
+
+# Every test twice: as built, and built with the sanitizers (the agent, its
+# client and the tests alike), so a memory error or a leak fails the run.
+SANITIZE_BUILD := $(BUILD)/sanitize
 check: setup
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS)
-	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	@$(MAKE) --no-print-directory test-binaries
+	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
+	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) \
+		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 demo: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/netprobe

@@ -53,10 +53,16 @@ static int add_entry(struct tenant_ids *ids, const char *name, uint32_t id)
 
 	if (r)
 		return r;
-	grown = realloc(ids->entries, (ids->count + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	ids->entries = grown;
+	if (ids->count == ids->capacity) {
+		size_t capacity = ids->capacity ? 2 * ids->capacity : 16;
+
+		grown = realloc(ids->entries, capacity * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		ids->entries = grown;
+		ids->capacity = capacity;
+	}
+	grown = ids->entries;
 	snprintf(grown[ids->count].name, sizeof(grown[ids->count].name), "%s", name);
 	grown[ids->count].id = id;
 	ids->count++;
@@ -170,14 +176,17 @@ int64_t tenant_ids_assign(struct tenant_ids *ids, const char *name)
 	r = ensure_index(ids);
 	if (r)
 		return r;
-	/* Lowest free id: a scan of a 256 KiB array, only when a tenant is
-	 * created. */
-	for (uint32_t id = 1; id <= TENANT_ID_MAX; id++) {
+	/* Lowest free id, scanning on from the last one handed out. */
+	for (uint32_t id = ids->lowest_free ? ids->lowest_free : 1; id <= TENANT_ID_MAX; id++) {
 		if (ids->by_id[id])
 			continue;
 		r = add_entry(ids, name, id);
-		return r ? (int64_t)r : (int64_t)id;
+		if (r)
+			return r;
+		ids->lowest_free = id + 1;
+		return id;
 	}
+	ids->lowest_free = TENANT_ID_MAX + 1;
 	return -ENOSPC;
 }
 
@@ -187,6 +196,8 @@ void tenant_ids_release(struct tenant_ids *ids, const char *name)
 
 	if (!ids->by_name || !(index = *name_slot(ids, name)))
 		return;
+	if (!ids->lowest_free || ids->entries[index - 1].id < ids->lowest_free)
+		ids->lowest_free = ids->entries[index - 1].id;
 	ids->entries[index - 1] = ids->entries[--ids->count];
 	rebuild_index(ids);
 }

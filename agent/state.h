@@ -20,8 +20,10 @@ struct tenant_id_entry {
 struct tenant_ids {
 	struct tenant_id_entry *entries;
 	size_t count;
+	size_t capacity;
 	uint32_t *by_id; /* TENANT_ID_MAX + 1 slots: entry index + 1, 0 = free */
 	uint32_t *by_name; /* open-addressing hash of names: entry index + 1 */
+	uint32_t lowest_free; /* no id below this one is free */
 };
 
 /* Reads DIR/tenant-ids; a missing file is an empty table. */

@@ -8,8 +8,11 @@ passed=0
 failed=0
 failed_binaries=()
 for test in "$@"; do
-	echo "== ${test##*/}"
-	output=$("$test" 2>&1)
+	# build/tests/test_x runs against build/, build/sanitize/tests/test_x
+	# against build/sanitize/.
+	build=${test%/tests/*}
+	echo "== $test"
+	output=$(TENANTD_BUILD="$build" "$test" 2>&1)
 	status=$?
 	echo "$output"
 	# Check's summary: "100%: Checks: 29, Failures: 0, Errors: 0"
@@ -20,7 +23,7 @@ for test in "$@"; do
 		failed=$((failed + failures + errors))
 	fi
 	if [ "$status" -ne 0 ]; then
-		failed_binaries+=("${test##*/}")
+		failed_binaries+=("$test")
 		[ -z "$summary" ] && failed=$((failed + 1))
 	fi
 done

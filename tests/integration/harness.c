@@ -21,7 +21,6 @@
 
 #include "harness.h"
 
-#define BUILD_DIRECTORY "build"
 #define MAX_LISTENERS 64
 
 extern char **environ;
@@ -253,7 +252,7 @@ void harness_agent_start(void)
 {
 	char log_path[4096], config[4096], runtime[4096], state[4096];
 	char *argv[] = {
-		BUILD_DIRECTORY "/tenantd", "--config-dir", config, "--runtime-dir", runtime,
+		(char *)harness_binary("tenantd"), "--config-dir", config, "--runtime-dir", runtime,
 		"--state-dir", state, "--bpffs-dir", H.bpffs, "--cgroup-root", H.root, NULL,
 	};
 	posix_spawn_file_actions_t actions;
@@ -310,6 +309,19 @@ void harness_agent_stop(void)
 pid_t harness_agent_pid(void)
 {
 	return agent_pid_read();
+}
+
+int harness_agent_sanitizer_reports(void)
+{
+	char command[4300];
+	int status;
+
+	harness_agent_stop();
+	snprintf(command, sizeof(command),
+		 "grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' %s/agent.log >&2",
+		 H.scratch);
+	status = system(command);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
 }
 
 static long log_size(void)
@@ -375,7 +387,7 @@ static pid_t spawn_probe(const char *cgroup, const char *netns, const char *argu
 		snprintf(cgroup_directory, sizeof(cgroup_directory), "%s%s/%s", H.cgroup_mount,
 			 H.root, cgroup);
 	snprintf(command, sizeof(command), "%s", arguments);
-	argv[argc++] = BUILD_DIRECTORY "/tests/netprobe";
+	argv[argc++] = (char *)harness_binary("tests/netprobe");
 	if (cgroup_directory[0]) {
 		argv[argc++] = "--cgroup";
 		argv[argc++] = cgroup_directory;
@@ -441,6 +453,17 @@ static size_t collect_body(char *data, size_t size, size_t count, void *user)
 	FILE *out = user;
 
 	return fwrite(data, size, count, out);
+}
+
+const char *harness_binary(const char *name)
+{
+	static char paths[4][4096];
+	static int next;
+	const char *build = getenv("TENANTD_BUILD");
+	char *path = paths[next++ % 4];
+
+	snprintf(path, sizeof(paths[0]), "%s/%s", build && *build ? build : "build", name);
+	return path;
 }
 
 const char *harness_scratch(void)
@@ -599,7 +622,7 @@ void harness_cleanup(void)
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	if (H.bpffs[0])
-		run_command(BUILD_DIRECTORY "/tenantd --detach --bpffs-dir %s 2>/dev/null; true",
+		run_command("%s --detach --bpffs-dir %s 2>/dev/null; true", harness_binary("tenantd"),
 			    H.bpffs);
 	if (H.root[0]) {
 		snprintf(path, sizeof(path), "%s%s", H.cgroup_mount, H.root);

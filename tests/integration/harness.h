@@ -42,6 +42,9 @@ void harness_agent_signal(int signal_number);
  * when the reload was applied. */
 bool harness_agent_reload(void);
 pid_t harness_agent_pid(void);
+/* Stops the agent and counts the sanitizer reports in its log (for a
+ * sanitized build: a leak or a memory error fails the suite). */
+int harness_agent_sanitizer_reports(void);
 
 /* Runs netprobe inside cgroup NAME ("" for the harness's own cgroup), and
  * network namespace NETNS (NULL for the current one); waits for it and
@@ -52,6 +55,9 @@ int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_
 /* Starts a netprobe listener and returns once it is ready. */
 pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments);
 
+/* NAME ("tenantd", "tenantctl", "tests/netprobe") in the build under test:
+ * $TENANTD_BUILD, or build/. */
+const char *harness_binary(const char *name);
 /* The scratch directory: conf/, state/, run/, agent.log. */
 const char *harness_scratch(void);
 /* The agent's unique bpffs directory. */

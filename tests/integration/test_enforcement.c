@@ -337,12 +337,15 @@ END_TEST
 START_TEST(audit_mode_allows_the_traffic_and_counts_it_as_audited)
 {
 	long long audited = violations("initech", "globex", "local_socket", "audited");
+	struct json_object *event;
 	long long denied = violations("initech", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
 	ck_assert_int_eq(violations("initech", "globex", "local_socket", "audited"), audited + 1);
 	ck_assert_int_eq(violations("initech", "globex", "local_socket", "denied"), denied);
-	ck_assert_ptr_nonnull(harness_wait_event("initech", "local_socket", 9101, 0));
+	event = harness_wait_event("initech", "local_socket", 9101, 0);
+	ck_assert_ptr_nonnull(event);
+	json_object_put(event);
 }
 END_TEST
 
@@ -627,38 +630,44 @@ END_TEST
 
 START_TEST(tenantctl_status_prints_a_table_and_json)
 {
+	struct json_object *document;
 	char command[4200];
 	char *output;
 	int exit_status;
 
-	snprintf(command, sizeof(command), "build/tenantctl --socket %s status", harness_socket());
+	snprintf(command, sizeof(command), "%s --socket %s status", harness_binary("tenantctl"),
+		 harness_socket());
 	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 0);
 	ck_assert_msg(strstr(output, "Programs:  7 attached to ") != NULL, "%s", output);
 	ck_assert_msg(strstr(output, "Tenants:   7\n") != NULL, "%s", output);
 	free(output);
 
-	snprintf(command, sizeof(command), "build/tenantctl --json --socket %s status",
-		 harness_socket());
+	snprintf(command, sizeof(command), "%s --json --socket %s status",
+		 harness_binary("tenantctl"), harness_socket());
 	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 0);
-	ck_assert_ptr_nonnull(json_tokener_parse(output));
+	document = json_tokener_parse(output);
+	ck_assert_ptr_nonnull(document);
+	json_object_put(document);
 	free(output);
 }
 END_TEST
 
 START_TEST(tenantctl_without_an_agent_fails_with_one_line)
 {
-	char *output;
+	char command[4200], *output;
 	int exit_status;
 
-	output = command_output("build/tenantctl --socket /nonexistent/tenantd.sock status 2>&1",
-				&exit_status);
+	snprintf(command, sizeof(command), "%s --socket /nonexistent/tenantd.sock status 2>&1",
+		 harness_binary("tenantctl"));
+	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 1);
 	ck_assert_str_eq(output, "tenantctl: cannot reach tenantd: /nonexistent/tenantd.sock: No "
 				 "such file or directory (is tenantd running?)\n");
 	free(output);
-	output = command_output("build/tenantctl frobnicate 2>&1", &exit_status);
+	snprintf(command, sizeof(command), "%s frobnicate 2>&1", harness_binary("tenantctl"));
+	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 2);
 	ck_assert_str_eq(output, "tenantctl: unknown command 'frobnicate'; see tenantctl --help\n");
 	free(output);
@@ -669,15 +678,15 @@ END_TEST
 
 START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
 {
-	char command[1024], output[1024] = "";
+	char command[4200], output[1024] = "";
 	FILE *agent;
 	int status;
 
 	snprintf(command, sizeof(command),
-		 "build/tenantd --config-dir tests/corpus/config/network-overlap-ipv4 "
+		 "%s --config-dir tests/corpus/config/network-overlap-ipv4 "
 		 "--state-dir /tmp/tenantd-test-%d-bad --runtime-dir /tmp/tenantd-test-%d-bad "
 		 "--bpffs-dir /sys/fs/bpf/tenantd-test-%d-bad --cgroup-root %s 2>&1",
-		 getpid(), getpid(), getpid(), harness_root());
+		 harness_binary("tenantd"), getpid(), getpid(), getpid(), harness_root());
 	agent = popen(command, "r");
 	ck_assert_ptr_nonnull(agent);
 	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
@@ -792,6 +801,7 @@ int main(void)
 	suite_setup();
 	failed = harness_run(runner);
 	srunner_free(runner);
+	failed += harness_agent_sanitizer_reports();
 	suite_teardown();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

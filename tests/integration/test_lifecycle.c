@@ -160,10 +160,10 @@ START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 		 harness_bpffs());
 	ck_assert_int_eq(system(command), 0);
 	snprintf(command, sizeof(command),
-		 "build/tenantd --config-dir %s/conf --state-dir %s/state --runtime-dir %s/run "
+		 "%s --config-dir %s/conf --state-dir %s/state --runtime-dir %s/run "
 		 "--bpffs-dir %s --cgroup-root %s 2>&1",
-		 harness_scratch(), harness_scratch(), harness_scratch(), harness_bpffs(),
-		 harness_root());
+		 harness_binary("tenantd"), harness_scratch(), harness_scratch(), harness_scratch(),
+		 harness_bpffs(), harness_root());
 	agent = popen(command, "r");
 	ck_assert_ptr_nonnull(agent);
 	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
@@ -189,8 +189,8 @@ START_TEST(detach_removes_every_program_link_and_map)
 
 	harness_agent_stop();
 	ck_assert_int_eq(access(harness_bpffs(), F_OK), 0);
-	snprintf(command, sizeof(command), "build/tenantd --detach --bpffs-dir %s 2>/dev/null",
-		 harness_bpffs());
+	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
+		 harness_binary("tenantd"), harness_bpffs());
 	status = system(command);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
@@ -223,6 +223,7 @@ int main(void)
 	suite_setup();
 	failed = harness_run(runner);
 	srunner_free(runner);
+	failed += harness_agent_sanitizer_reports();
 	harness_cleanup();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
