@@ -49,7 +49,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
-.PHONY: all setup check test-binaries demo bench install uninstall clean
+.PHONY: all setup check test-binaries fuzz demo bench install uninstall clean
 all: $(BUILD)/tenantd $(BUILD)/tenantctl
 
 # Installs the Debian packages the build, the tests and the demo need.
@@ -102,7 +102,33 @@ $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS)
+# libFuzzer targets, built with clang whatever CC is.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/config.c agent/validate.c agent/log.c
+$(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c agent/validate.c
+$(FUZZ_TARGETS):
+	@mkdir -p $(@D)
+	$(msg) FUZZ $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out -Wno-format-truncation,$(WARNINGS)) $^ -o $@ \
+		$(shell pkg-config --libs inih)
+
+# Fuzzes each target for FUZZ_SECONDS on a scratch copy of its seed corpus
+# (tests/fuzz/corpus/NAME); copy new finds worth keeping back into it.
+fuzz: setup
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@for target in $(FUZZ_TARGETS); do \
+		name=$${target##*/fuzz_}; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$name && \
+		cp -n tests/fuzz/corpus/$$name/* $(BUILD)/fuzz/corpus-$$name/ && \
+		$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			$(BUILD)/fuzz/corpus-$$name || exit 1; \
+	done
+
+test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS) $(FUZZ_TARGETS)
 
 # Every test twice: as built, and built with the sanitizers (the agent, its
 # client and the tests alike), so a memory error or a leak fails the run.
@@ -110,7 +136,7 @@ SANITIZE_BUILD := $(BUILD)/sanitize
 check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
-	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) \
+	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 demo: setup

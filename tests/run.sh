@@ -12,8 +12,23 @@ for test in "$@"; do
 	# against build/sanitize/.
 	build=${test%/tests/*}
 	echo "== $test"
-	output=$(TENANTD_BUILD="$build" "$test" 2>&1)
-	status=$?
+	case "${test##*/}" in
+	fuzz_*)
+		# A fuzz target replays its seed corpus once: one check.
+		corpus=tests/fuzz/corpus/${test##*/fuzz_}
+		output=$("$test" -runs=0 "$corpus" 2>&1)
+		status=$?
+		echo "$output" | tail -2
+		if [ "$status" -eq 0 ]; then
+			output="100%: Checks: 1, Failures: 0, Errors: 0"
+		else
+			echo "$output"
+			output="0%: Checks: 1, Failures: 1, Errors: 0"
+		fi ;;
+	*)
+		output=$(TENANTD_BUILD="$build" "$test" 2>&1)
+		status=$? ;;
+	esac
 	echo "$output"
 	# Check's summary: "100%: Checks: 29, Failures: 0, Errors: 0"
 	summary=$(echo "$output" | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' | tail -1)
