@@ -3,6 +3,7 @@
  * cgroup tree: every row of the design's enforcement table in both address
  * families, each kind and mode, AllowTo, HostPolicy, exact counters and the
  * fields of a violation event. Each test is one behaviour. */
+#include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -712,6 +713,49 @@ START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
 }
 END_TEST
 
+/* Each case of the bad-input corpus, installed into the running agent's
+ * config: the reload is refused naming the case's file, the policy holds,
+ * and after the case is removed a reload applies again. */
+#define CORPUS "tests/corpus/config"
+static struct dirent **corpus_cases;
+static int corpus_case_count;
+
+static int is_case(const struct dirent *entry)
+{
+	return entry->d_name[0] != '.';
+}
+
+START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
+{
+	const char *name = corpus_cases[_i]->d_name;
+	char command[8400], refusal[512];
+	int status;
+
+	snprintf(command, sizeof(command),
+		 "cp -r %s/%s/. %s/conf/ && rm -f %s/conf/expected", CORPUS, name,
+		 harness_scratch(), harness_scratch());
+	status = system(command);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_msg(!harness_agent_reload(), "%s was applied", name);
+	/* The refusal names a file of the case, with its line. */
+	snprintf(command, sizeof(command),
+		 "grep 'reload refused' %s | tail -1 | grep -qE '%s/conf/(tenantd.conf|tenants.d/[^:]+"
+		 ".conf):[0-9]+: '", harness_log(), harness_scratch());
+	status = system(command);
+	snprintf(refusal, sizeof(refusal), "case %s: refusal does not name file:line", name);
+	ck_assert_msg(WEXITSTATUS(status) == 0, "%s", refusal);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9201"), 0);
+
+	snprintf(command, sizeof(command), "cd %s/%s && for f in $(find . -name '*.conf'); do "
+		 "rm -f %s/conf/$f; done", CORPUS, name, harness_scratch());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	write_suite_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
 /* --- off-boarding (last: it changes the suite's config) ------------------ */
 
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
@@ -737,6 +781,8 @@ static Suite *enforcement_suite(void)
 	TCase *local = tcase_create("local_sockets"), *kinds = tcase_create("kinds_and_modes");
 	TCase *networks = tcase_create("networks"), *accounting = tcase_create("accounting");
 	TCase *lifecycle = tcase_create("off_boarding");
+
+	tcase_set_timeout(lifecycle, 30);
 
 	tcase_add_test(local, tcp_connect_to_another_tenant_over_ipv4_is_refused_with_eperm);
 	tcase_add_test(local, tcp_connect_to_another_tenant_over_ipv6_is_refused_with_eperm);
@@ -782,6 +828,8 @@ static Suite *enforcement_suite(void)
 
 	tcase_add_test(lifecycle, a_bad_config_refuses_start_up_and_attaches_nothing);
 	tcase_add_test(lifecycle, a_broken_reload_leaves_the_running_policy_as_it_was);
+	tcase_add_loop_test(lifecycle, each_broken_config_is_refused_on_reload_and_the_policy_holds,
+			    0, corpus_case_count);
 	tcase_add_test(lifecycle, an_off_boarded_tenant_loses_all_network_access);
 
 	suite_add_tcase(suite, local);
@@ -794,8 +842,15 @@ static Suite *enforcement_suite(void)
 
 int main(void)
 {
-	SRunner *runner = srunner_create(enforcement_suite());
+	SRunner *runner;
 	int failed;
+
+	corpus_case_count = scandir(CORPUS, &corpus_cases, is_case, alphasort);
+	if (corpus_case_count < 30) {
+		fprintf(stderr, "%s: the bad-input corpus is missing\n", CORPUS);
+		return EXIT_FAILURE;
+	}
+	runner = srunner_create(enforcement_suite());
 
 	/* One agent for the whole suite: set up here, not per test case. */
 	suite_setup();
@@ -803,5 +858,8 @@ int main(void)
 	srunner_free(runner);
 	failed += harness_agent_sanitizer_reports();
 	suite_teardown();
+	for (int i = 0; i < corpus_case_count; i++)
+		free(corpus_cases[i]);
+	free(corpus_cases);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
