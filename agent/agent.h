@@ -21,6 +21,7 @@ struct options {
 
 struct event_stream;
 struct api_server;
+struct cgroup_watch;
 
 struct agent {
 	struct options options;
@@ -31,10 +32,13 @@ struct agent {
 	struct programs programs;
 	struct event_stream *events;
 	struct api_server *api;
+	struct cgroup_watch *cgroup_watch;
 	struct timespec started; /* CLOCK_MONOTONIC */
 };
 
 /* Re-reads the configuration and applies it whole, or not at all. */
 int agent_reload(struct agent *agent);
+/* Applies the configuration held again, after cgroups came or went. */
+int agent_refresh_cgroups(struct agent *agent);
 
 #endif /* TENANTD_AGENT_H */

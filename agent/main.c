@@ -14,13 +14,14 @@
 
 #include "agent.h"
 #include "api.h"
+#include "cgroup_watch.h"
 #include "cgroups.h"
 #include "cleanup.h"
 #include "events.h"
 #include "log.h"
 #include "policy.h"
 
-enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API };
+enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API, SOURCE_CGROUPS };
 
 static void usage(FILE *out)
 {
@@ -71,8 +72,25 @@ int agent_reload(struct agent *agent)
 	}
 	config_free(&agent->config);
 	agent->config = fresh;
+	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
 	return 0;
+}
+
+int agent_refresh_cgroups(struct agent *agent)
+{
+	int r;
+
+	/* Re-arm first, so a cgroup created while the maps are written is
+	 * reported again rather than missed. */
+	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount);
+	if (r)
+		log_error("cannot update the cgroup map after a cgroup change: %s", strerror(-r));
+	else
+		log_info("cgroups changed: tenant cgroups re-resolved");
+	return r;
 }
 
 static int epoll_watch(int epoll_fd, int fd, enum loop_source source)
@@ -110,6 +128,8 @@ static int run_loop(struct agent *agent)
 		r = epoll_watch(epoll_fd, event_stream_fd(agent->events), SOURCE_EVENTS);
 	if (r == 0)
 		r = epoll_watch(epoll_fd, api_server_fd(agent->api), SOURCE_API);
+	if (r == 0)
+		r = epoll_watch(epoll_fd, cgroup_watch_fd(agent->cgroup_watch), SOURCE_CGROUPS);
 	if (r)
 		return r;
 	log_info("ready: %u programs attached to %s, %zu tenants, control socket in %s",
@@ -141,6 +161,10 @@ static int run_loop(struct agent *agent)
 				return 0;
 			case SOURCE_EVENTS:
 				event_stream_consume(agent->events);
+				break;
+			case SOURCE_CGROUPS:
+				if (cgroup_watch_drain(agent->cgroup_watch))
+					agent_refresh_cgroups(agent);
 				break;
 			}
 		}
@@ -196,6 +220,10 @@ static int start(struct agent *agent, bool check_only)
 	r = event_stream_open(agent, &agent->events);
 	if (r)
 		return r;
+	r = cgroup_watch_open(&agent->cgroup_watch);
+	if (r)
+		return r;
+	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	return api_server_open(agent, agent->options.runtime_directory, &agent->api);
 }
 
@@ -282,6 +310,7 @@ int main(int argc, char **argv)
 	if (r == 0 && !check_only)
 		r = run_loop(&agent);
 	api_server_close(agent.api);
+	cgroup_watch_close(agent.cgroup_watch);
 	event_stream_close(agent.events);
 	programs_close(&agent.programs);
 	tenant_ids_free(&agent.ids);

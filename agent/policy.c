@@ -181,8 +181,8 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 		uint64_t cgroup_id;
 
 		if (cgroup_id_of(cgroup_mount, tenant->cgroups[i].path, &cgroup_id)) {
-			log_warning("tenant %s: cgroup %s does not exist yet (%s:%d); its "
-				    "processes are tagged once it does and tenantd is reloaded",
+			log_warning("tenant %s: cgroup %s does not exist yet (%s:%d); it is "
+				    "tagged as soon as it is created",
 				    tenant->name, tenant->cgroups[i].path,
 				    tenant->cgroups[i].where.file, tenant->cgroups[i].where.line);
 			continue;

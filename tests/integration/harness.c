@@ -155,10 +155,16 @@ const char *harness_root(void)
 	return H.root;
 }
 
-const char *harness_cgroup(const char *name)
+const char *harness_cgroup_path(const char *name)
 {
 	snprintf(H.cgroup_path, sizeof(H.cgroup_path), "%s%s%s%s", H.cgroup_mount, H.root,
 		 name[0] ? "/" : "", name);
+	return H.cgroup_path;
+}
+
+const char *harness_cgroup(const char *name)
+{
+	harness_cgroup_path(name);
 	if (run_command("mkdir -p '%s'", H.cgroup_path))
 		die("cannot create cgroup %s", H.cgroup_path);
 	return H.cgroup_path;

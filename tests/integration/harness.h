@@ -28,6 +28,8 @@ int harness_run(struct SRunner *runner);
 const char *harness_root(void);
 /* Creates ROOT/NAME (and parents) and returns its full path. */
 const char *harness_cgroup(const char *name);
+/* The full path of ROOT/NAME, without creating it. */
+const char *harness_cgroup_path(const char *name);
 /* Writes SCRATCH/conf/RELATIVE_PATH from a printf format. */
 void harness_write_config(const char *relative_path, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -5,9 +5,11 @@
  * Tests run in order and share one agent, which they stop and start. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +63,8 @@ static void suite_setup(void)
 	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\n", root);
 	harness_write_config("tenants.d/globex.conf", "[Tenant]\nCgroup=%s/globex\n", root);
 	harness_write_config("tenants.d/dns.conf", "[Tenant]\nKind=shared\nCgroup=%s/dns\n", root);
+	/* A slice systemd has not created yet. */
+	harness_write_config("tenants.d/late.conf", "[Tenant]\nCgroup=%s/late.slice/app\n", root);
 	harness_agent_start();
 	probe_listen("globex", NULL, "listen tcp :: 9801");
 	probe_listen("dns", NULL, "listen tcp :: 9802");
@@ -148,6 +152,72 @@ START_TEST(a_normal_stop_leaves_enforcement_in_place)
 }
 END_TEST
 
+static int probe_until(const char *cgroup, const char *arguments, int expected)
+{
+	int outcome = -1;
+
+	/* The agent reacts to inotify, not instantly: up to 5 s. */
+	for (int i = 0; i < 100 && (outcome = probe(cgroup, NULL, arguments)) != expected; i++)
+		usleep(50 * 1000);
+	return outcome;
+}
+
+static bool cgroup_mapped(const char *name)
+{
+	char command[8400];
+	struct stat status;
+
+	if (stat(harness_cgroup_path(name), &status))
+		return false;
+	snprintf(command, sizeof(command),
+		 "bpftool -j map dump pinned %s/cgroup_tenant | grep -q '\"key\":%llu,'",
+		 harness_bpffs(), (unsigned long long)status.st_ino);
+	return WEXITSTATUS(system(command)) == 0;
+}
+
+START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
+{
+	ck_assert(!cgroup_mapped("late.slice/app"));
+	harness_cgroup("late.slice/app");
+	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
+	ck_assert(cgroup_mapped("late.slice/app"));
+}
+END_TEST
+
+START_TEST(a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged)
+{
+	char path[4200], command[8400];
+	struct stat status;
+
+	harness_cgroup("late.slice/app");
+	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
+	snprintf(path, sizeof(path), "%s", harness_cgroup_path("late.slice/app"));
+	ck_assert_int_eq(stat(path, &status), 0);
+	ck_assert_int_eq(rmdir(path), 0);
+	snprintf(command, sizeof(command),
+		 "for i in $(seq 100); do bpftool -j map dump pinned %s/cgroup_tenant | "
+		 "grep -q '\"key\":%llu,' || exit 0; sleep 0.05; done; exit 1",
+		 harness_bpffs(), (unsigned long long)status.st_ino);
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	harness_cgroup("late.slice/app");
+	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
+}
+END_TEST
+
+START_TEST(a_process_moved_to_another_tenant_opens_sockets_as_that_tenant)
+{
+	char arguments[4200];
+
+	/* acme is refused globex's port; moved into globex, it is globex. */
+	snprintf(arguments, sizeof(arguments), "--cgroup %s connect tcp ::1 9801",
+		 harness_cgroup_path("globex"));
+	ck_assert_int_eq(probe("acme", NULL, arguments), 0);
+	snprintf(arguments, sizeof(arguments), "--cgroup %s connect tcp ::1 9801",
+		 harness_cgroup_path("acme"));
+	ck_assert_int_eq(probe("globex", NULL, arguments), EPERM);
+}
+END_TEST
+
 START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 {
 	char command[8400], output[2048] = "";
@@ -209,6 +279,9 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
+	tcase_add_test(restart, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
+	tcase_add_test(restart, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
+	tcase_add_test(restart, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
 	tcase_add_test(restart, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
 	tcase_add_test(restart, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, restart);
