@@ -36,8 +36,9 @@ struct agent {
 	struct timespec started; /* CLOCK_MONOTONIC */
 };
 
-/* Re-reads the configuration and applies it whole, or not at all. */
-int agent_reload(struct agent *agent);
+/* Re-reads the configuration and applies it whole, or not at all; on
+ * refusal ERROR says why ("file:line: key: reason"). */
+int agent_reload(struct agent *agent, char *error, size_t size);
 /* Applies the configuration held again, after cgroups came or went. */
 int agent_refresh_cgroups(struct agent *agent);
 

@@ -5,6 +5,7 @@
  * requests never race with policy changes. */
 #include <errno.h>
 #include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "report.h"
 #include "validate.h"
+#include "who.h"
 
 #define SOCKET_NAME "tenantd.sock"
 #define CONNECTION_TIMEOUT_SECONDS 30
@@ -34,11 +36,6 @@ struct api_server {
 	struct MHD_Daemon *metrics_daemon; /* MetricsListen=, or NULL */
 	int epoll_fd;
 	char socket_path[PATH_MAX];
-};
-
-struct caller {
-	struct ucred credentials;
-	bool operator;
 };
 
 static bool peer_in_group(int fd, const struct ucred *credentials, const char *group_name)
@@ -59,19 +56,29 @@ static bool peer_in_group(int fd, const struct ucred *credentials, const char *g
 	return false;
 }
 
-static int identify_caller(struct api_server *server, struct MHD_Connection *connection,
-			   struct caller *caller)
+/* Operators are root and AdminGroup; anyone else is seen as the tenant its
+ * process belongs to, and a caller in no tenant is refused (-EACCES). */
+static int caller_view(struct api_server *server, struct MHD_Connection *connection,
+		       struct view *view)
 {
 	const union MHD_ConnectionInfo *info;
-	socklen_t length = sizeof(caller->credentials);
+	struct ucred credentials;
+	socklen_t length = sizeof(credentials);
+	char cgroup[PATH_MAX];
 
+	memset(view, 0, sizeof(*view));
 	info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &caller->credentials,
-				&length))
+	if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length))
 		return -EACCES;
-	caller->operator = caller->credentials.uid == 0 ||
-			   peer_in_group(info->connect_fd, &caller->credentials,
-					 server->agent->config.agent.admin_group);
+	if (credentials.uid == 0 ||
+	    peer_in_group(info->connect_fd, &credentials, server->agent->config.agent.admin_group)) {
+		view->operator = true;
+		return 0;
+	}
+	if (tenant_of_process(server->agent, credentials.pid, &view->tenant_id, cgroup,
+			      sizeof(cgroup)) ||
+	    view->tenant_id == TENANT_ID_HOST)
+		return -EACCES;
 	return 0;
 }
 
@@ -99,27 +106,65 @@ static enum MHD_Result respond_error(struct MHD_Connection *connection, unsigned
 	char *body;
 
 	json_object_object_add(object, "error", json_object_new_string(message));
-	body = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	body = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(object);
 	if (!body)
 		return MHD_NO;
 	return respond(connection, status, "application/json", body, strlen(body));
 }
 
-static enum MHD_Result respond_report(struct MHD_Connection *connection,
-				      int (*build)(const struct agent *, char **, size_t *),
-				      const struct agent *agent, const char *content_type)
+/* R from a report_* call: its document, the 404 NOT_FOUND, or a 500. */
+static enum MHD_Result respond_built(struct MHD_Connection *connection, int r, char *body,
+				     size_t length, const char *content_type,
+				     const char *not_found)
 {
-	char *body = NULL;
-	size_t length = 0;
-	int r = build(agent, &body, &length);
+	if (r == 0)
+		return respond(connection, MHD_HTTP_OK, content_type, body, length);
+	free(body);
+	if (r == -ENOENT)
+		return respond_error(connection, MHD_HTTP_NOT_FOUND, not_found);
+	log_error("cannot build a response: %s", strerror(-r));
+	return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			     "internal error, see the agent's log");
+}
 
-	if (r) {
-		log_error("cannot build a response: %s", strerror(-r));
-		return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				     "internal error, see the agent's log");
-	}
-	return respond(connection, MHD_HTTP_OK, content_type, body, length);
+#define JSON "application/json"
+#define EXPOSITION "text/plain; version=0.0.4; charset=utf-8"
+#define TENANTS_PREFIX "/v1/tenants/"
+
+static enum MHD_Result handle_who(struct api_server *server, struct MHD_Connection *connection,
+				  const struct view *view)
+{
+	const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "pid");
+	char *body = NULL, *end;
+	size_t length = 0;
+	long pid;
+	int r;
+
+	errno = 0;
+	pid = text ? strtol(text, &end, 10) : 0;
+	if (!text || !*text || *end || errno || pid <= 0 || pid > INT32_MAX)
+		return respond_error(connection, MHD_HTTP_BAD_REQUEST,
+				     "pid must be a process id, e.g. /v1/who?pid=1234");
+	r = report_who(server->agent, view, (pid_t)pid, &body, &length);
+	return respond_built(connection, r, body, length, JSON, "no such process");
+}
+
+static enum MHD_Result handle_reload(struct api_server *server, struct MHD_Connection *connection,
+				     const struct view *view)
+{
+	char error[CONFIG_ERROR_MAX], *body;
+
+	if (!view->operator)
+		return respond_error(connection, MHD_HTTP_FORBIDDEN,
+				     "only operators may change the configuration");
+	if (agent_reload(server->agent, error, sizeof(error)))
+		return respond_error(connection, MHD_HTTP_BAD_REQUEST, error);
+	if (asprintf(&body, "{\"reloaded\":true,\"tenants\":%zu}",
+		     server->agent->config.tenant_count) < 0)
+		return MHD_NO;
+	return respond(connection, MHD_HTTP_OK, JSON, body, strlen(body));
 }
 
 static enum MHD_Result handle_request(void *context, struct MHD_Connection *connection,
@@ -128,29 +173,49 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 				      void **request_state)
 {
 	struct api_server *server = context;
-	struct caller caller;
+	struct agent *agent = server->agent;
 	bool is_get = !strcmp(method, MHD_HTTP_METHOD_GET);
+	char *body = NULL;
+	size_t length = 0;
+	struct view view;
+	int r;
 
-	if (identify_caller(server, connection, &caller))
-		return respond_error(connection, MHD_HTTP_FORBIDDEN, "cannot identify the caller");
-	if (!caller.operator)
+	if (caller_view(server, connection, &view))
 		return respond_error(connection, MHD_HTTP_FORBIDDEN,
-				     "only root and members of the admin group may use this API");
-	if (!strcmp(url, "/metrics")) {
+				     "only operators and processes of a tenant may use this API");
+	if (!strcmp(url, "/v1/reload")) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+		return handle_reload(server, connection, &view);
+	}
+	if (!strcmp(url, "/metrics") || !strcmp(url, "/v1/status") || !strcmp(url, "/v1/who") ||
+	    !strcmp(url, "/v1/tenants") || !strncmp(url, TENANTS_PREFIX, strlen(TENANTS_PREFIX))) {
 		if (!is_get)
-			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-					     "use GET");
-		return respond_report(connection, report_metrics, server->agent,
-				      "text/plain; version=0.0.4; charset=utf-8");
+			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+	} else {
+		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	}
+	/* Each report fills BODY before it is handed on: C leaves the order in
+	 * which arguments are evaluated open, so never in one call. */
+	if (!strcmp(url, "/metrics")) {
+		r = report_metrics(agent, &view, &body, &length);
+		return respond_built(connection, r, body, length, EXPOSITION, "");
 	}
 	if (!strcmp(url, "/v1/status")) {
-		if (!is_get)
-			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-					     "use GET");
-		return respond_report(connection, report_status, server->agent,
-				      "application/json");
+		r = report_status(agent, &view, &body, &length);
+		return respond_built(connection, r, body, length, JSON, "");
 	}
-	return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	if (!strcmp(url, "/v1/who"))
+		return handle_who(server, connection, &view);
+	if (!strcmp(url, "/v1/tenants")) {
+		r = report_tenants(agent, &view, NULL, &body, &length);
+		return respond_built(connection, r, body, length, JSON, "");
+	}
+	/* Another tenant's name and a name that does not exist answer alike. */
+	if (!tenant_name_valid(url + strlen(TENANTS_PREFIX)))
+		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such tenant");
+	r = report_tenants(agent, &view, url + strlen(TENANTS_PREFIX), &body, &length);
+	return respond_built(connection, r, body, length, JSON, "no such tenant");
 }
 
 /* MetricsListen= is for Prometheus, which cannot scrape a Unix socket: it
@@ -168,8 +233,14 @@ static enum MHD_Result handle_metrics_request(void *context, struct MHD_Connecti
 				     "only /metrics is served here");
 	if (strcmp(method, MHD_HTTP_METHOD_GET))
 		return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-	return respond_report(connection, report_metrics, server->agent,
-			      "text/plain; version=0.0.4; charset=utf-8");
+	{
+		static const struct view operator_view = { .operator = true };
+		char *body = NULL;
+		size_t length = 0;
+		int r = report_metrics(server->agent, &operator_view, &body, &length);
+
+		return respond_built(connection, r, body, length, EXPOSITION, "");
+	}
 }
 
 static int listen_tcp(const char *text)

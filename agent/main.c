@@ -41,58 +41,6 @@ static void usage(FILE *out)
 		"  --version           print the version and exit\n");
 }
 
-int agent_reload(struct agent *agent)
-{
-	char error[CONFIG_ERROR_MAX];
-	struct config fresh;
-	int r;
-
-	r = config_load(agent->options.config_directory, agent->options.cgroup_root, &fresh,
-			error);
-	if (r) {
-		log_error("reload refused, the running policy is unchanged: %s", error);
-		return r;
-	}
-	if (strcmp(fresh.agent.cgroup_root, agent->config.agent.cgroup_root)) {
-		log_error("reload refused, the running policy is unchanged: CgroupRoot changed "
-			  "from %s to %s; restart tenantd to move its programs",
-			  agent->config.agent.cgroup_root, fresh.agent.cgroup_root);
-		config_free(&fresh);
-		return -EINVAL;
-	}
-	if (strcmp(fresh.agent.metrics_listen, agent->config.agent.metrics_listen))
-		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
-			    fresh.agent.metrics_listen);
-	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount);
-	if (r) {
-		log_error("reload failed while writing the policy maps: %s", strerror(-r));
-		config_free(&fresh);
-		return r;
-	}
-	config_free(&agent->config);
-	agent->config = fresh;
-	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
-	log_info("reloaded: %zu tenants", agent->config.tenant_count);
-	return 0;
-}
-
-int agent_refresh_cgroups(struct agent *agent)
-{
-	int r;
-
-	/* Re-arm first, so a cgroup created while the maps are written is
-	 * reported again rather than missed. */
-	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
-	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount);
-	if (r)
-		log_error("cannot update the cgroup map after a cgroup change: %s", strerror(-r));
-	else
-		log_info("cgroups changed: tenant cgroups re-resolved");
-	return r;
-}
-
 static int epoll_watch(int epoll_fd, int fd, enum loop_source source)
 {
 	struct epoll_event event = { .events = EPOLLIN, .data.u32 = source };
@@ -154,7 +102,9 @@ static int run_loop(struct agent *agent)
 				    sizeof(signal_info))
 					break;
 				if (signal_info.ssi_signo == SIGHUP) {
-					agent_reload(agent);
+					char error[CONFIG_ERROR_MAX];
+
+					agent_reload(agent, error, sizeof(error));
 					break;
 				}
 				log_info("stopping; the programs stay attached and keep enforcing");

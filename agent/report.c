@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Snapshots the counters under their tenants' names. Every tenant that holds
- * an id is reported, off-boarded ones included, until it is purged. */
+/* Snapshots the counters under their tenants' names, for the caller's view.
+ * Every tenant that holds an id is reported, off-boarded ones included,
+ * until it is purged. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,29 @@
 #include "metrics.h"
 #include "report.h"
 #include "tenantd.skel.h"
+#include "validate.h"
+#include "who.h"
 
-int report_metrics(const struct agent *agent, char **text, size_t *length)
+#define OTHER_TENANT "other"
+
+static bool visible(const struct view *view, uint32_t tenant_id)
+{
+	return view->operator || view->tenant_id == tenant_id;
+}
+
+/* A peer's label as VIEW may see it. */
+static const char *peer_label(const struct agent *agent, const struct view *view, uint32_t peer)
+{
+	const char *label = tenant_label(agent, peer);
+
+	if (view->operator || peer == view->tenant_id || !strcmp(label, "host") ||
+	    !strcmp(label, "unknown"))
+		return label;
+	return OTHER_TENANT;
+}
+
+int report_metrics(const struct agent *agent, const struct view *view, char **text,
+		   size_t *length)
 {
 	_cleanup_free_ struct metrics_tenant *tenants = NULL;
 	_cleanup_free_ struct metrics_violation *violations = NULL;
@@ -36,6 +58,8 @@ int report_metrics(const struct agent *agent, char **text, size_t *length)
 		const struct tenant_config *tenant = config_find_tenant(&agent->config, entry->name);
 		struct metrics_tenant *out = &tenants[snapshot.tenant_count];
 
+		if (!visible(view, entry->id))
+			continue;
 		out->name = entry->name;
 		if (tenant) {
 			out->kind = tenant_kind_name(tenant->kind);
@@ -55,29 +79,62 @@ int report_metrics(const struct agent *agent, char **text, size_t *length)
 	if (!violations)
 		return -ENOMEM;
 	for (size_t i = 0; i < total_count; i++) {
-		violations[i] = (struct metrics_violation){
+		struct metrics_violation row = {
 			.tenant = tenant_label(agent, totals[i].key.tenant_id),
-			.peer = tenant_label(agent, totals[i].key.peer_id),
+			.peer = peer_label(agent, view, totals[i].key.peer_id),
 			.reason = violation_reason_name(totals[i].key.reason),
 			.action = violation_action_name(totals[i].key.action),
 			.count = totals[i].count,
 		};
+		size_t j;
+
+		if (!visible(view, totals[i].key.tenant_id))
+			continue;
+		/* Masked peers fold into one series per (reason, action). */
+		for (j = 0; j < snapshot.violation_count; j++) {
+			if (!strcmp(violations[j].peer, row.peer) &&
+			    !strcmp(violations[j].reason, row.reason) &&
+			    !strcmp(violations[j].action, row.action) &&
+			    !strcmp(violations[j].tenant, row.tenant))
+				break;
+		}
+		if (j < snapshot.violation_count)
+			violations[j].count += row.count;
+		else
+			violations[snapshot.violation_count++] = row;
 	}
 	snapshot.violations = violations;
-	snapshot.violation_count = total_count;
 	return metrics_render(&snapshot, text, length);
 }
 
-int report_status(const struct agent *agent, char **text, size_t *length)
+static int render_json(struct json_object *document, char **text, size_t *length)
+{
+	*text = strdup(json_object_to_json_string_ext(document, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(document);
+	if (!*text)
+		return -ENOMEM;
+	*length = strlen(*text);
+	return 0;
+}
+
+int report_status(const struct agent *agent, const struct view *view, char **text,
+		  size_t *length)
 {
 	struct json_object *status = json_object_new_object(), *kernel, *programs;
 	struct timespec now;
 	struct utsname system;
-	const char *rendered;
 
 	if (!status)
 		return -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!view->operator) {
+		/* A tenant learns the agent's version and its own name, no more. */
+		json_object_object_add(status, "version", json_object_new_string(TENANTD_VERSION));
+		json_object_object_add(status, "tenant",
+				       json_object_new_string(tenant_label(agent, view->tenant_id)));
+		return render_json(status, text, length);
+	}
 	uname(&system);
 	kernel = json_object_new_object();
 	json_object_object_add(kernel, "release", json_object_new_string(system.release));
@@ -102,11 +159,140 @@ int report_status(const struct agent *agent, char **text, size_t *length)
 	json_object_object_add(status, "programs", programs);
 	json_object_object_add(status, "tenants",
 			       json_object_new_int((int)agent->config.tenant_count));
-	rendered = json_object_to_json_string_ext(status, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*text = strdup(rendered);
-	json_object_put(status);
-	if (!*text)
-		return -ENOMEM;
-	*length = strlen(*text);
-	return 0;
+	return render_json(status, text, length);
+}
+
+static struct json_object *counters_json(const struct tenant_counters *counters)
+{
+	struct json_object *object = json_object_new_object();
+
+	json_object_object_add(object, "tx_bytes", json_object_new_uint64(counters->tx_bytes));
+	json_object_object_add(object, "rx_bytes", json_object_new_uint64(counters->rx_bytes));
+	json_object_object_add(object, "tx_packets", json_object_new_uint64(counters->tx_packets));
+	json_object_object_add(object, "rx_packets", json_object_new_uint64(counters->rx_packets));
+	json_object_object_add(object, "connections",
+			       json_object_new_uint64(counters->connections));
+	json_object_object_add(object, "events_sampled_out",
+			       json_object_new_uint64(counters->events_sampled_out));
+	return object;
+}
+
+static struct json_object *tenant_json(const struct agent *agent, const struct view *view,
+				       const struct tenant_id_entry *entry,
+				       const struct violation_total *totals, size_t total_count)
+{
+	const struct tenant_config *tenant = config_find_tenant(&agent->config, entry->name);
+	struct json_object *object = json_object_new_object(), *list, *item;
+	struct tenant_counters counters;
+	char network[64];
+
+	json_object_object_add(object, "name", json_object_new_string(entry->name));
+	json_object_object_add(object, "id", json_object_new_int((int)entry->id));
+	json_object_object_add(object, "state",
+			       json_object_new_string(tenant ? "active" : "tombstoned"));
+	if (tenant) {
+		json_object_object_add(object, "kind",
+				       json_object_new_string(tenant_kind_name(tenant->kind)));
+		json_object_object_add(object, "mode",
+				       json_object_new_string(tenant_mode_name(tenant->mode)));
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->cgroup_count; i++)
+			json_object_array_add(list, json_object_new_string(tenant->cgroups[i].path));
+		json_object_object_add(object, "cgroups", list);
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->network_count; i++) {
+			network_format(&tenant->networks[i].network, network, sizeof(network));
+			json_object_array_add(list, json_object_new_string(network));
+		}
+		json_object_object_add(object, "networks", list);
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->exception_count; i++) {
+			const struct tenant_exception *exception = &tenant->exceptions[i];
+
+			item = json_object_new_object();
+			if (view->operator)
+				json_object_object_add(item, "tenant",
+						       json_object_new_string(exception->peer));
+			json_object_object_add(item, "port",
+					       json_object_new_int(exception->target.port));
+			json_object_object_add(item, "protocol",
+					       json_object_new_string(
+						       protocol_name(exception->target.protocol)));
+			json_object_array_add(list, item);
+		}
+		json_object_object_add(object, "allow_to", list);
+	}
+	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenant_counters),
+				 entry->id, &counters))
+		memset(&counters, 0, sizeof(counters));
+	json_object_object_add(object, "counters", counters_json(&counters));
+	list = json_object_new_array();
+	for (size_t i = 0; i < total_count; i++) {
+		if (totals[i].key.tenant_id != entry->id)
+			continue;
+		item = json_object_new_object();
+		json_object_object_add(item, "peer", json_object_new_string(
+							     peer_label(agent, view, totals[i].key.peer_id)));
+		json_object_object_add(item, "reason", json_object_new_string(
+							       violation_reason_name(totals[i].key.reason)));
+		json_object_object_add(item, "action", json_object_new_string(
+							       violation_action_name(totals[i].key.action)));
+		json_object_object_add(item, "count", json_object_new_uint64(totals[i].count));
+		json_object_array_add(list, item);
+	}
+	json_object_object_add(object, "violations", list);
+	return object;
+}
+
+int report_tenants(const struct agent *agent, const struct view *view, const char *name,
+		   char **text, size_t *length)
+{
+	_cleanup_free_ struct violation_total *totals = NULL;
+	struct json_object *list = NULL;
+	size_t total_count = 0;
+	int r;
+
+	r = counters_read_violations(bpf_map__fd(agent->programs.skeleton->maps.violations),
+				     &totals, &total_count);
+	if (r)
+		return r;
+	if (!name)
+		list = json_object_new_array();
+	for (size_t i = 0; i < agent->ids.count; i++) {
+		const struct tenant_id_entry *entry = &agent->ids.entries[i];
+
+		if (!visible(view, entry->id))
+			continue;
+		if (!name) {
+			json_object_array_add(list, tenant_json(agent, view, entry, totals,
+								total_count));
+		} else if (!strcmp(entry->name, name)) {
+			return render_json(tenant_json(agent, view, entry, totals, total_count),
+					   text, length);
+		}
+	}
+	if (name)
+		return -ENOENT;
+	return render_json(list, text, length);
+}
+
+int report_who(const struct agent *agent, const struct view *view, pid_t pid, char **text,
+	       size_t *length)
+{
+	struct json_object *answer;
+	char cgroup[PATH_MAX];
+	uint32_t tenant_id;
+
+	if (tenant_of_process(agent, pid, &tenant_id, cgroup, sizeof(cgroup)))
+		return -ENOENT;
+	/* A tenant may ask about its own processes only; any other pid looks
+	 * like one that does not exist. */
+	if (!view->operator && tenant_id != view->tenant_id)
+		return -ENOENT;
+	answer = json_object_new_object();
+	json_object_object_add(answer, "pid", json_object_new_int(pid));
+	json_object_object_add(answer, "tenant",
+			       json_object_new_string(tenant_label(agent, tenant_id)));
+	json_object_object_add(answer, "cgroup", json_object_new_string(cgroup));
+	return render_json(answer, text, length);
 }

@@ -4,12 +4,30 @@
 #ifndef TENANTD_REPORT_H
 #define TENANTD_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct agent;
 
-int report_metrics(const struct agent *agent, char **text, size_t *length);
-/* The status document as a malloc'ed JSON string. */
-int report_status(const struct agent *agent, char **text, size_t *length);
+/* Who is asking: an operator sees everything; anyone else sees one tenant,
+ * and never another tenant's name (it reads "other" where one would be). */
+struct view {
+	bool operator;
+	uint32_t tenant_id; /* the caller's tenant, when not an operator */
+};
+
+/* Each builds a malloc'ed document for VIEW; -ENOENT when what is asked for
+ * does not exist or is not visible, which callers must not tell apart. */
+int report_metrics(const struct agent *agent, const struct view *view, char **text,
+		   size_t *length);
+int report_status(const struct agent *agent, const struct view *view, char **text,
+		  size_t *length);
+/* NAME NULL: every visible tenant, as a JSON array. */
+int report_tenants(const struct agent *agent, const struct view *view, const char *name,
+		   char **text, size_t *length);
+int report_who(const struct agent *agent, const struct view *view, pid_t pid, char **text,
+	       size_t *length);
 
 #endif /* TENANTD_REPORT_H */

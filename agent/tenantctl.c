@@ -111,11 +111,11 @@ static int command_status(const char *socket_path, bool as_json)
 	if (request(socket_path, "GET", "/v1/status", &response))
 		return 1;
 	if (as_json) {
-		printf("%s\n", response.body);
+		printf("%s\n", response.body ? response.body : "");
 		free(response.body);
 		return 0;
 	}
-	status = json_tokener_parse(response.body);
+	status = response.body ? json_tokener_parse(response.body) : NULL;
 	free(response.body);
 	if (!status) {
 		fprintf(stderr, "tenantctl: tenantd answered with something that is not JSON\n");

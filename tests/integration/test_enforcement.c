@@ -5,6 +5,7 @@
  * fields of a violation event. Each test is one behaviour. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -675,6 +676,197 @@ START_TEST(tenantctl_without_an_agent_fails_with_one_line)
 }
 END_TEST
 
+/* --- who sees what -------------------------------------------------------- */
+
+/* METHOD PATH on the control socket from a process in CGROUP ("" for none)
+ * running as an unprivileged user; returns the body, STATUS the HTTP code. */
+static char *request_as_nobody(const char *cgroup, const char *method, const char *path,
+			       long *status)
+{
+	char command[8400], *output, *last_line;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "sh -c '%s%s%s exec setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "curl -s -X %s -w \"\\n%%{http_code}\" --unix-socket %s http://localhost%s'",
+		 cgroup[0] ? "echo $$ > " : "", cgroup[0] ? harness_cgroup_path(cgroup) : "",
+		 cgroup[0] ? "/cgroup.procs &&" : "", method, harness_socket(), path);
+	output = command_output(command, &exit_status);
+	last_line = strrchr(output, '\n');
+	ck_assert_ptr_nonnull(last_line);
+	*status = atol(last_line + 1);
+	*last_line = '\0';
+	return output;
+}
+
+START_TEST(an_operator_sees_every_tenant)
+{
+	struct json_object *tenants;
+	long status = 0;
+	char *body = harness_get("/v1/tenants", &status);
+
+	ck_assert_int_eq(status, 200);
+	tenants = json_tokener_parse(body);
+	ck_assert_ptr_nonnull(tenants);
+	ck_assert_int_ge(json_object_array_length(tenants), 7);
+	ck_assert_ptr_nonnull(strstr(body, "\"name\":\"globex\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"allow_to\":[{\"tenant\":\"globex\",\"port\":9102"));
+	json_object_put(tenants);
+	free(body);
+}
+END_TEST
+
+START_TEST(a_tenant_sees_only_its_own_record)
+{
+	struct json_object *tenants, *first, *field;
+	long status = 0;
+	char *body = request_as_nobody("acme", "GET", "/v1/tenants", &status);
+
+	ck_assert_int_eq(status, 200);
+	tenants = json_tokener_parse(body);
+	ck_assert_ptr_nonnull(tenants);
+	ck_assert_int_eq(json_object_array_length(tenants), 1);
+	first = json_object_array_get_idx(tenants, 0);
+	ck_assert(json_object_object_get_ex(first, "name", &field));
+	ck_assert_str_eq(json_object_get_string(field), "acme");
+	/* Its AllowTo=globex:9102/tcp shows the port, not the other's name. */
+	ck_assert_ptr_null(strstr(body, "globex"));
+	ck_assert_ptr_nonnull(strstr(body, "\"allow_to\":[{\"port\":9102,\"protocol\":\"tcp\"}"));
+	json_object_put(tenants);
+	free(body);
+	body = request_as_nobody("acme", "GET", "/v1/tenants/acme", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"name\":\"acme\""));
+	free(body);
+}
+END_TEST
+
+START_TEST(another_tenants_name_looks_exactly_like_a_missing_one)
+{
+	long other_status = 0, missing_status = 0;
+	char *other = request_as_nobody("acme", "GET", "/v1/tenants/globex", &other_status);
+	char *missing = request_as_nobody("acme", "GET", "/v1/tenants/no-such-one", &missing_status);
+
+	ck_assert_int_eq(other_status, 404);
+	ck_assert_int_eq(missing_status, 404);
+	ck_assert_str_eq(other, missing);
+	ck_assert_str_eq(other, "{\"error\":\"no such tenant\"}");
+	free(other);
+	free(missing);
+}
+END_TEST
+
+START_TEST(a_tenant_sees_only_its_own_metric_series_with_peers_masked)
+{
+	long status = 0;
+	char *body;
+
+	/* acme has local_socket violations against globex by now. */
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	body = request_as_nobody("acme", "GET", "/metrics", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "tenantd_tenant_tx_bytes_total{tenant=\"acme\"}"));
+	ck_assert_ptr_nonnull(strstr(body, "tenantd_violations_total{tenant=\"acme\",peer=\"other\","
+					   "reason=\"local_socket\",action=\"denied\"}"));
+	ck_assert_ptr_null(strstr(body, "globex"));
+	ck_assert_ptr_null(strstr(body, "initech"));
+	ck_assert_ptr_null(strstr(body, "tenant=\"dns\""));
+	free(body);
+}
+END_TEST
+
+START_TEST(a_tenant_status_shows_the_version_and_its_own_name_only)
+{
+	long status = 0;
+	char *body = request_as_nobody("acme", "GET", "/v1/status", &status);
+
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"acme\""));
+	ck_assert_ptr_null(strstr(body, "\"tenants\""));
+	ck_assert_ptr_null(strstr(body, "programs"));
+	free(body);
+}
+END_TEST
+
+START_TEST(a_caller_in_no_tenant_is_refused_everything)
+{
+	static const char *const paths[] = { "/metrics", "/v1/status", "/v1/tenants",
+					     "/v1/tenants/acme", "/v1/who?pid=1" };
+	long status = 0;
+	char *body;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		body = request_as_nobody("host", "GET", paths[i], &status);
+		ck_assert_int_eq(status, 403);
+		ck_assert_str_eq(body, "{\"error\":\"only operators and processes of a tenant may use "
+				       "this API\"}");
+		free(body);
+	}
+	body = request_as_nobody("", "GET", "/metrics", &status);
+	ck_assert_int_eq(status, 403);
+	free(body);
+}
+END_TEST
+
+START_TEST(who_names_a_process_tenant_for_operators_and_its_own_for_tenants)
+{
+	char path[64], *body;
+	long status = 0;
+	pid_t globex = probe_listen("globex", NULL, "listen tcp :: 9109");
+	pid_t acme = probe_listen("acme", NULL, "listen tcp :: 9110");
+
+	snprintf(path, sizeof(path), "/v1/who?pid=%d", globex);
+	body = harness_get(path, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"globex\""));
+	free(body);
+	/* A tenant asking about another tenant's process: as if it did not exist. */
+	body = request_as_nobody("acme", "GET", path, &status);
+	ck_assert_int_eq(status, 404);
+	ck_assert_str_eq(body, "{\"error\":\"no such process\"}");
+	free(body);
+	body = request_as_nobody("acme", "GET", "/v1/who?pid=999999999", &status);
+	ck_assert_int_eq(status, 404);
+	ck_assert_str_eq(body, "{\"error\":\"no such process\"}");
+	free(body);
+	snprintf(path, sizeof(path), "/v1/who?pid=%d", acme);
+	body = request_as_nobody("acme", "GET", path, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"acme\""));
+	free(body);
+	body = harness_get("/v1/who?pid=abc", &status);
+	ck_assert_int_eq(status, 400);
+	free(body);
+	kill(globex, SIGKILL);
+	kill(acme, SIGKILL);
+}
+END_TEST
+
+START_TEST(reload_over_the_api_is_for_operators_and_reports_errors)
+{
+	long status = 0;
+	char command[4200], *body;
+	int exit_status;
+
+	body = request_as_nobody("acme", "POST", "/v1/reload", &status);
+	ck_assert_int_eq(status, 403);
+	free(body);
+	snprintf(command, sizeof(command),
+		 "curl -s -X POST -w ' %%{http_code}' --unix-socket %s http://localhost/v1/reload",
+		 harness_socket());
+	body = command_output(command, &exit_status);
+	ck_assert_str_eq(body, "{\"reloaded\":true,\"tenants\":7} 200");
+	free(body);
+	harness_write_config("tenants.d/zz-broken.conf", "[Tenant]\nKind=premium\n");
+	body = command_output(command, &exit_status);
+	ck_assert_msg(strstr(body, "tenants.d/zz-broken.conf:2: Kind: 'premium' is not tenant, "
+				   "shared or platform\"} 400") != NULL, "%s", body);
+	free(body);
+	harness_remove_config("tenants.d/zz-broken.conf");
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
 /* --- configuration errors ------------------------------------------------- */
 
 START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
@@ -824,6 +1016,14 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
 	tcase_add_test(accounting, metrics_listen_serves_the_exposition_over_tcp_and_nothing_else);
 	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
+	tcase_add_test(accounting, an_operator_sees_every_tenant);
+	tcase_add_test(accounting, a_tenant_sees_only_its_own_record);
+	tcase_add_test(accounting, another_tenants_name_looks_exactly_like_a_missing_one);
+	tcase_add_test(accounting, a_tenant_sees_only_its_own_metric_series_with_peers_masked);
+	tcase_add_test(accounting, a_tenant_status_shows_the_version_and_its_own_name_only);
+	tcase_add_test(accounting, a_caller_in_no_tenant_is_refused_everything);
+	tcase_add_test(accounting, who_names_a_process_tenant_for_operators_and_its_own_for_tenants);
+	tcase_add_test(accounting, reload_over_the_api_is_for_operators_and_reports_errors);
 	tcase_add_test(accounting, tenantctl_without_an_agent_fails_with_one_line);
 
 	tcase_add_test(lifecycle, a_bad_config_refuses_start_up_and_attaches_nothing);

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* What the running agent does to its policy after start-up: a reload asked
+ * for by SIGHUP or the API, and a refresh when tenant cgroups come or go. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "cgroup_watch.h"
+#include "log.h"
+#include "policy.h"
+
+int agent_reload(struct agent *agent, char *error, size_t size)
+{
+	char reason[CONFIG_ERROR_MAX];
+	struct config fresh;
+	int r;
+
+	r = config_load(agent->options.config_directory, agent->options.cgroup_root, &fresh,
+			reason);
+	if (r == 0 && strcmp(fresh.agent.cgroup_root, agent->config.agent.cgroup_root)) {
+		snprintf(reason, sizeof(reason),
+			 "CgroupRoot changed from %s to %s; restart tenantd to move its programs",
+			 agent->config.agent.cgroup_root, fresh.agent.cgroup_root);
+		config_free(&fresh);
+		r = -EINVAL;
+	}
+	if (r) {
+		snprintf(error, size, "%s", reason);
+		log_error("reload refused, the running policy is unchanged: %s", reason);
+		return r;
+	}
+	if (strcmp(fresh.agent.metrics_listen, agent->config.agent.metrics_listen))
+		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
+			    fresh.agent.metrics_listen);
+	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount);
+	if (r) {
+		snprintf(error, size, "writing the policy maps failed: %s", strerror(-r));
+		log_error("reload failed while writing the policy maps: %s", strerror(-r));
+		config_free(&fresh);
+		return r;
+	}
+	config_free(&agent->config);
+	agent->config = fresh;
+	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	log_info("reloaded: %zu tenants", agent->config.tenant_count);
+	return 0;
+}
+
+int agent_refresh_cgroups(struct agent *agent)
+{
+	int r;
+
+	/* Re-arm first, so a cgroup created while the maps are written is
+	 * reported again rather than missed. */
+	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount);
+	if (r)
+		log_error("cannot update the cgroup map after a cgroup change: %s", strerror(-r));
+	else
+		log_info("cgroups changed: tenant cgroups re-resolved");
+	return r;
+}
