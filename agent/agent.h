@@ -5,6 +5,8 @@
 #define TENANTD_AGENT_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -17,6 +19,13 @@ struct options {
 	const char *state_directory;
 	const char *bpffs_directory;
 	const char *cgroup_root; /* NULL: CgroupRoot= from the config */
+};
+
+/* Who is asking: an operator sees everything; anyone else sees one tenant,
+ * and never another tenant's name (it reads "other" where one would be). */
+struct view {
+	bool operator;
+	uint32_t tenant_id; /* the caller's tenant, when not an operator */
 };
 
 struct event_stream;

@@ -20,6 +20,7 @@
 #include "agent.h"
 #include "api.h"
 #include "cleanup.h"
+#include "events.h"
 #include "log.h"
 #include "report.h"
 #include "validate.h"
@@ -30,8 +31,25 @@
 #define CONNECTION_LIMIT 1024
 #define PEER_GROUPS_MAX 256
 
+/* A client of GET /v1/events?follow=1. Its connection is suspended while
+ * there is nothing new for it and resumed when events arrive, so a slow or
+ * silent client costs nothing and never holds the event consumer up; one
+ * that falls behind the history skips to its oldest event. */
+struct follower {
+	struct api_server *server;
+	struct MHD_Connection *connection;
+	struct view view;
+	uint32_t tenant_id; /* filter, or TENANT_ID_ANY */
+	uint64_t cursor;
+	char *pending;
+	size_t pending_length, pending_offset;
+	bool suspended;
+	struct follower *next;
+};
+
 struct api_server {
 	struct agent *agent;
+	struct follower *followers;
 	struct MHD_Daemon *daemon; /* the control socket */
 	struct MHD_Daemon *metrics_daemon; /* MetricsListen=, or NULL */
 	int epoll_fd;
@@ -131,6 +149,7 @@ static enum MHD_Result respond_built(struct MHD_Connection *connection, int r, c
 
 #define JSON "application/json"
 #define EXPOSITION "text/plain; version=0.0.4; charset=utf-8"
+#define NDJSON "application/x-ndjson"
 #define TENANTS_PREFIX "/v1/tenants/"
 
 static enum MHD_Result handle_who(struct api_server *server, struct MHD_Connection *connection,
@@ -149,6 +168,108 @@ static enum MHD_Result handle_who(struct api_server *server, struct MHD_Connecti
 				     "pid must be a process id, e.g. /v1/who?pid=1234");
 	r = report_who(server->agent, view, (pid_t)pid, &body, &length);
 	return respond_built(connection, r, body, length, JSON, "no such process");
+}
+
+static ssize_t follow_reader(void *context, uint64_t position, char *buffer, size_t size)
+{
+	struct follower *follower = context;
+	size_t count;
+
+	if (follower->pending_offset == follower->pending_length) {
+		free(follower->pending);
+		follower->pending = NULL;
+		follower->pending_length = follower->pending_offset = 0;
+		if (event_stream_render(follower->server->agent->events, &follower->view,
+					follower->tenant_id, &follower->cursor, &follower->pending,
+					&follower->pending_length))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	if (follower->pending_length == 0) {
+		follower->suspended = true;
+		MHD_suspend_connection(follower->connection);
+		return 0;
+	}
+	count = follower->pending_length - follower->pending_offset;
+	if (count > size)
+		count = size;
+	memcpy(buffer, follower->pending + follower->pending_offset, count);
+	follower->pending_offset += count;
+	return (ssize_t)count;
+}
+
+static void follow_free(void *context)
+{
+	struct follower *follower = context, **link;
+
+	for (link = &follower->server->followers; *link; link = &(*link)->next) {
+		if (*link == follower) {
+			*link = follower->next;
+			break;
+		}
+	}
+	free(follower->pending);
+	free(follower);
+}
+
+static void wake_followers(void *context)
+{
+	struct api_server *server = context;
+
+	for (struct follower *follower = server->followers; follower; follower = follower->next) {
+		if (!follower->suspended)
+			continue;
+		follower->suspended = false;
+		MHD_resume_connection(follower->connection);
+	}
+}
+
+static enum MHD_Result handle_events(struct api_server *server,
+				     struct MHD_Connection *connection, const struct view *view)
+{
+	const char *follow = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "follow");
+	const char *name = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "tenant");
+	struct MHD_Response *response;
+	struct follower *follower;
+	uint32_t tenant_id = TENANT_ID_ANY;
+	enum MHD_Result result;
+	uint64_t cursor = 0;
+	char *body = NULL;
+	size_t length = 0;
+	int64_t id;
+
+	if (name) {
+		/* Another tenant's name answers like one that does not exist. */
+		id = tenant_name_valid(name) ? tenant_ids_find(&server->agent->ids, name) : -ENOENT;
+		if (id < 0 || (!view->operator && (uint32_t)id != view->tenant_id))
+			return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such tenant");
+		tenant_id = (uint32_t)id;
+	}
+	if (follow && strcmp(follow, "0") && strcmp(follow, "false")) {
+		follower = calloc(1, sizeof(*follower));
+		if (!follower)
+			return MHD_NO;
+		follower->server = server;
+		follower->connection = connection;
+		follower->view = *view;
+		follower->tenant_id = tenant_id;
+		follower->cursor = event_stream_next(server->agent->events);
+		response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, follow_reader,
+							     follower, follow_free);
+		if (!response) {
+			free(follower);
+			return MHD_NO;
+		}
+		follower->next = server->followers;
+		server->followers = follower;
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, NDJSON);
+		result = MHD_queue_response(connection, MHD_HTTP_OK, response);
+		MHD_destroy_response(response);
+		return result;
+	}
+	if (event_stream_render(server->agent->events, view, tenant_id, &cursor, &body, &length))
+		return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "internal error, see the agent's log");
+	return respond(connection, MHD_HTTP_OK, NDJSON, body, length);
 }
 
 static enum MHD_Result handle_reload(struct api_server *server, struct MHD_Connection *connection,
@@ -189,6 +310,7 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 		return handle_reload(server, connection, &view);
 	}
 	if (!strcmp(url, "/metrics") || !strcmp(url, "/v1/status") || !strcmp(url, "/v1/who") ||
+	    !strcmp(url, "/v1/events") ||
 	    !strcmp(url, "/v1/tenants") || !strncmp(url, TENANTS_PREFIX, strlen(TENANTS_PREFIX))) {
 		if (!is_get)
 			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
@@ -207,6 +329,8 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 	}
 	if (!strcmp(url, "/v1/who"))
 		return handle_who(server, connection, &view);
+	if (!strcmp(url, "/v1/events"))
+		return handle_events(server, connection, &view);
 	if (!strcmp(url, "/v1/tenants")) {
 		r = report_tenants(agent, &view, NULL, &body, &length);
 		return respond_built(connection, r, body, length, JSON, "");
@@ -363,6 +487,7 @@ int api_server_open(struct agent *agent, const char *runtime_directory,
 			goto fail;
 		log_info("serving /metrics on %s", metrics_listen);
 	}
+	event_stream_on_new(agent->events, wake_followers, server);
 	*out = server;
 	return 0;
 fail:

@@ -22,15 +22,36 @@
 #include "metrics.h"
 #include "tenantd.skel.h"
 #include "validate.h"
+#include "who.h"
 
 /* The kernfs file handle type whose payload is a cgroup id. */
 #define FILEID_KERNFS 0xfe
+
+/* An event as it came from the kernel, named only when shown, since who
+ * may read a peer's name depends on who asks. */
+struct recorded_event {
+	struct violation_event raw;
+	uint64_t wall_ns;
+	char *cgroup;
+};
 
 struct event_stream {
 	struct agent *agent;
 	struct ring_buffer *ring;
 	int cgroup_mount_fd;
+	struct recorded_event history[EVENT_HISTORY];
+	uint64_t next_sequence; /* event N is history[N % EVENT_HISTORY] */
+	void (*on_new)(void *context);
+	void *on_new_context;
 };
+
+const char *peer_label_for(const struct agent *agent, const struct view *view, uint32_t id)
+{
+	if (view->operator || id == view->tenant_id || id == TENANT_ID_HOST ||
+	    !tenant_ids_name(&agent->ids, id))
+		return tenant_label(agent, id);
+	return "other";
+}
 
 const char *tenant_label(const struct agent *agent, uint32_t id)
 {
@@ -142,17 +163,78 @@ static int handle_event(void *context, void *data, size_t size)
 	char cgroup[PATH_MAX];
 	_cleanup_free_ char *line = NULL;
 
+	struct recorded_event *slot;
+	uint64_t wall_ns;
+
 	if (size < sizeof(*event))
 		return 0;
 	cgroup_path_of(stream, event->cgroup_id, cgroup, sizeof(cgroup));
+	wall_ns = wall_time_of(event->boot_ns);
 	line = event_format(event, tenant_label(stream->agent, event->tenant_id),
-			    tenant_label(stream->agent, event->peer_id), cgroup,
-			    wall_time_of(event->boot_ns));
+			    tenant_label(stream->agent, event->peer_id), cgroup, wall_ns);
 	if (line) {
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	}
+	slot = &stream->history[stream->next_sequence % EVENT_HISTORY];
+	free(slot->cgroup);
+	slot->raw = *event;
+	slot->wall_ns = wall_ns;
+	slot->cgroup = strdup(cgroup);
+	stream->next_sequence++;
 	return 0;
+}
+
+void event_stream_on_new(struct event_stream *stream, void (*callback)(void *context),
+			 void *context)
+{
+	stream->on_new = callback;
+	stream->on_new_context = context;
+}
+
+uint64_t event_stream_next(const struct event_stream *stream)
+{
+	return stream->next_sequence;
+}
+
+int event_stream_render(struct event_stream *stream, const struct view *view,
+			uint32_t tenant_id, uint64_t *cursor, char **text, size_t *length)
+{
+	uint64_t oldest = stream->next_sequence > EVENT_HISTORY ?
+				  stream->next_sequence - EVENT_HISTORY : 0;
+	FILE *out = open_memstream(text, length);
+
+	if (!out)
+		return -ENOMEM;
+	if (*cursor < oldest)
+		*cursor = oldest;
+	for (; *cursor < stream->next_sequence; (*cursor)++) {
+		const struct recorded_event *recorded = &stream->history[*cursor % EVENT_HISTORY];
+		uint32_t owner = recorded->raw.tenant_id;
+		struct violation_event shown = recorded->raw;
+		const char *cgroup = recorded->cgroup ? recorded->cgroup : "";
+		char *line;
+
+		if ((!view->operator && owner != view->tenant_id) ||
+		    (tenant_id != TENANT_ID_ANY && owner != tenant_id))
+			continue;
+		/* A tenant's socket used by a process in another tenant's cgroup
+		 * (passed, or the process moved): that process is not the
+		 * viewer's to see. */
+		if (!view->operator && cgroup[0] &&
+		    tenant_of_cgroup_path(stream->agent, cgroup) != view->tenant_id) {
+			shown.pid = 0;
+			memset(shown.comm, 0, sizeof(shown.comm));
+			cgroup = "";
+		}
+		line = event_format(&shown, tenant_label(stream->agent, owner),
+				    peer_label_for(stream->agent, view, recorded->raw.peer_id), cgroup,
+				    recorded->wall_ns);
+		if (line)
+			fprintf(out, "%s\n", line);
+		free(line);
+	}
+	return fclose(out) ? -ENOMEM : 0;
 }
 
 int event_stream_open(struct agent *agent, struct event_stream **out)
@@ -181,6 +263,8 @@ void event_stream_close(struct event_stream *stream)
 	if (!stream)
 		return;
 	ring_buffer__free(stream->ring);
+	for (size_t i = 0; i < EVENT_HISTORY; i++)
+		free(stream->history[i].cgroup);
 	if (stream->cgroup_mount_fd >= 0)
 		close(stream->cgroup_mount_fd);
 	free(stream);
@@ -193,7 +277,10 @@ int event_stream_fd(const struct event_stream *stream)
 
 int event_stream_consume(struct event_stream *stream)
 {
+	uint64_t before = stream->next_sequence;
 	int r = ring_buffer__consume(stream->ring);
 
+	if (stream->next_sequence != before && stream->on_new)
+		stream->on_new(stream->on_new_context);
 	return r < 0 ? r : 0;
 }

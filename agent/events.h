@@ -9,12 +9,29 @@
 
 #include "tenantd_abi.h"
 
-struct agent;
-struct event_stream;
+#include "agent.h"
+
+/* How many recent events the agent keeps for GET /v1/events. */
+#define EVENT_HISTORY 4096
 
 /* Names a tenant id for events and metrics: the tenant's name, "host" for
  * id 0 and "unknown" for an id no tenant holds any more. */
 const char *tenant_label(const struct agent *agent, uint32_t id);
+/* The same, as VIEW may see it: another tenant's name reads "other". */
+const char *peer_label_for(const struct agent *agent, const struct view *view, uint32_t id);
+
+/* Called after new events were recorded, e.g. to wake streaming clients. */
+void event_stream_on_new(struct event_stream *stream, void (*callback)(void *context),
+			 void *context);
+/* Appends to a malloc'ed buffer the recorded events from sequence number
+ * *CURSOR on that VIEW may see, of tenant TENANT_ID only unless it is
+ * TENANT_ID_ANY, one JSON line each; advances *CURSOR past them. A cursor
+ * older than the history skips to its oldest event. */
+#define TENANT_ID_ANY UINT32_MAX
+int event_stream_render(struct event_stream *stream, const struct view *view,
+			uint32_t tenant_id, uint64_t *cursor, char **text, size_t *length);
+/* The sequence number the next event will get. */
+uint64_t event_stream_next(const struct event_stream *stream);
 
 int event_stream_open(struct agent *agent, struct event_stream **out);
 void event_stream_close(struct event_stream *stream);

@@ -21,22 +21,9 @@
 #include "validate.h"
 #include "who.h"
 
-#define OTHER_TENANT "other"
-
 static bool visible(const struct view *view, uint32_t tenant_id)
 {
 	return view->operator || view->tenant_id == tenant_id;
-}
-
-/* A peer's label as VIEW may see it. */
-static const char *peer_label(const struct agent *agent, const struct view *view, uint32_t peer)
-{
-	const char *label = tenant_label(agent, peer);
-
-	if (view->operator || peer == view->tenant_id || !strcmp(label, "host") ||
-	    !strcmp(label, "unknown"))
-		return label;
-	return OTHER_TENANT;
 }
 
 int report_metrics(const struct agent *agent, const struct view *view, char **text,
@@ -81,7 +68,7 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 	for (size_t i = 0; i < total_count; i++) {
 		struct metrics_violation row = {
 			.tenant = tenant_label(agent, totals[i].key.tenant_id),
-			.peer = peer_label(agent, view, totals[i].key.peer_id),
+			.peer = peer_label_for(agent, view, totals[i].key.peer_id),
 			.reason = violation_reason_name(totals[i].key.reason),
 			.action = violation_action_name(totals[i].key.action),
 			.count = totals[i].count,
@@ -232,7 +219,7 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 			continue;
 		item = json_object_new_object();
 		json_object_object_add(item, "peer", json_object_new_string(
-							     peer_label(agent, view, totals[i].key.peer_id)));
+							     peer_label_for(agent, view, totals[i].key.peer_id)));
 		json_object_object_add(item, "reason", json_object_new_string(
 							       violation_reason_name(totals[i].key.reason)));
 		json_object_object_add(item, "action", json_object_new_string(

@@ -9,14 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct agent;
-
-/* Who is asking: an operator sees everything; anyone else sees one tenant,
- * and never another tenant's name (it reads "other" where one would be). */
-struct view {
-	bool operator;
-	uint32_t tenant_id; /* the caller's tenant, when not an operator */
-};
+#include "agent.h"
 
 /* Each builds a malloc'ed document for VIEW; -ENOENT when what is asked for
  * does not exist or is not visible, which callers must not tell apart. */

@@ -842,6 +842,98 @@ START_TEST(who_names_a_process_tenant_for_operators_and_its_own_for_tenants)
 }
 END_TEST
 
+START_TEST(events_lists_recent_violations_as_json_lines_and_filters_by_tenant)
+{
+	long status = 0;
+	char *body, *line, *save = NULL;
+	int lines = 0;
+
+	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_ptr_nonnull(harness_wait_event("initech", "local_socket", 9101, 0));
+	body = harness_get("/v1/events", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"acme\",\"peer\":\"globex\""));
+	free(body);
+	body = harness_get("/v1/events?tenant=initech", &status);
+	ck_assert_int_eq(status, 200);
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save), lines++)
+		ck_assert_msg(strstr(line, "\"tenant\":\"initech\"") != NULL, "%s", line);
+	ck_assert_int_ge(lines, 1);
+	free(body);
+	body = harness_get("/v1/events?tenant=no-such-one", &status);
+	ck_assert_int_eq(status, 404);
+	free(body);
+}
+END_TEST
+
+START_TEST(a_tenant_reads_only_its_own_events_with_peers_masked)
+{
+	long status = 0, other_status = 0, missing_status = 0;
+	char *body, *line, *save = NULL, *other, *missing;
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_ptr_nonnull(harness_wait_event("acme", "local_socket", 9101, 0));
+	body = request_as_nobody("acme", "GET", "/v1/events", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"peer\":\"other\""));
+	ck_assert_ptr_null(strstr(body, "globex"));
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		ck_assert_msg(strstr(line, "\"tenant\":\"acme\"") != NULL, "%s", line);
+	free(body);
+	other = request_as_nobody("acme", "GET", "/v1/events?tenant=globex", &other_status);
+	missing = request_as_nobody("acme", "GET", "/v1/events?tenant=no-such-one", &missing_status);
+	ck_assert_int_eq(other_status, 404);
+	ck_assert_int_eq(missing_status, 404);
+	ck_assert_str_eq(other, missing);
+	free(other);
+	free(missing);
+}
+END_TEST
+
+START_TEST(following_events_streams_each_new_one_as_it_happens)
+{
+	char command[4400], output[4300], *text = NULL;
+	pid_t follower;
+
+	snprintf(output, sizeof(output), "%s/follow.out", harness_scratch());
+	snprintf(command, sizeof(command),
+		 "exec curl -sN --unix-socket %s 'http://localhost/v1/events?follow=1&tenant=hooli' "
+		 "> %s", harness_socket(), output);
+	follower = fork();
+	if (follower == 0) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
+	for (int i = 0; i < 100; i++) {
+		FILE *file = fopen(output, "re");
+		size_t size = 0;
+
+		free(text);
+		text = NULL;
+		if (file) {
+			getdelim(&text, &size, '\0', file);
+			fclose(file);
+		}
+		if (text && strstr(text, "\"dport\":9101"))
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_msg(text && strstr(text, "\"tenant\":\"hooli\",\"peer\":\"globex\","
+					  "\"reason\":\"local_socket\"") != NULL,
+		      "streamed: %s", text ? text : "(nothing)");
+	free(text);
+	kill(follower, SIGTERM);
+	waitpid(follower, NULL, 0);
+	/* The agent goes on serving after the client went away. */
+	ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
+	text = harness_get("/v1/status", &(long){ 0 });
+	ck_assert_ptr_nonnull(text);
+	free(text);
+}
+END_TEST
+
 START_TEST(reload_over_the_api_is_for_operators_and_reports_errors)
 {
 	long status = 0;
@@ -1023,6 +1115,9 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, a_tenant_status_shows_the_version_and_its_own_name_only);
 	tcase_add_test(accounting, a_caller_in_no_tenant_is_refused_everything);
 	tcase_add_test(accounting, who_names_a_process_tenant_for_operators_and_its_own_for_tenants);
+	tcase_add_test(accounting, events_lists_recent_violations_as_json_lines_and_filters_by_tenant);
+	tcase_add_test(accounting, a_tenant_reads_only_its_own_events_with_peers_masked);
+	tcase_add_test(accounting, following_events_streams_each_new_one_as_it_happens);
 	tcase_add_test(accounting, reload_over_the_api_is_for_operators_and_reports_errors);
 	tcase_add_test(accounting, tenantctl_without_an_agent_fails_with_one_line);
 
