@@ -20,7 +20,9 @@
 #include "agent.h"
 #include "api.h"
 #include "cleanup.h"
+#include "dropins.h"
 #include "events.h"
+#include "policy.h"
 #include "log.h"
 #include "report.h"
 #include "validate.h"
@@ -28,6 +30,7 @@
 
 #define SOCKET_NAME "tenantd.sock"
 #define CONNECTION_TIMEOUT_SECONDS 30
+#define BODY_MAX (64 * 1024)
 #define CONNECTION_LIMIT 1024
 #define PEER_GROUPS_MAX 256
 
@@ -45,6 +48,13 @@ struct follower {
 	size_t pending_length, pending_offset;
 	bool suspended;
 	struct follower *next;
+};
+
+/* The body of a request, gathered as libmicrohttpd hands it over. */
+struct request_body {
+	char *data;
+	size_t length;
+	bool too_large;
 };
 
 struct api_server {
@@ -288,6 +298,102 @@ static enum MHD_Result handle_reload(struct api_server *server, struct MHD_Conne
 	return respond(connection, MHD_HTTP_OK, JSON, body, strlen(body));
 }
 
+static void request_completed(void *context, struct MHD_Connection *connection,
+			      void **request_state, enum MHD_RequestTerminationCode code)
+{
+	struct request_body *body = *request_state;
+
+	if (body) {
+		free(body->data);
+		free(body);
+		*request_state = NULL;
+	}
+}
+
+/* A refusal that is about another tenant (a network or cgroup it owns, a
+ * name it has, an exception naming it) is a conflict, not a bad request. */
+static unsigned int refusal_status(const char *error)
+{
+	return strstr(error, " overlaps ") || strstr(error, "already owned by") ||
+			       strstr(error, "already defined in") || strstr(error, "does not exist") ?
+		       MHD_HTTP_CONFLICT :
+		       MHD_HTTP_BAD_REQUEST;
+}
+
+static enum MHD_Result handle_put(struct api_server *server, struct MHD_Connection *connection,
+				  const char *name, const struct request_body *request)
+{
+	static const struct view operator_view = { .operator = true };
+	struct agent *agent = server->agent;
+	const struct tenant_config *existing = config_find_tenant(&agent->config, name);
+	char error[CONFIG_ERROR_MAX], path[PATH_MAX];
+	_cleanup_free_ char *text = NULL, *previous = NULL;
+	char *body = NULL;
+	size_t length = 0;
+	int r;
+
+	if (request->too_large)
+		return respond_error(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "the body is larger than 64 KiB");
+	r = dropin_render(name, request->data ? request->data : "", request->length, &text, error,
+			  sizeof(error));
+	if (r == -EINVAL)
+		return respond_error(connection, MHD_HTTP_BAD_REQUEST, error);
+	if (r)
+		return MHD_NO;
+	if (existing) {
+		snprintf(path, sizeof(path), "%s", existing->where.file);
+	} else {
+		snprintf(path, sizeof(path), "%s/tenants.d", agent->options.config_directory);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/tenants.d/%s.conf", agent->options.config_directory,
+			 name);
+	}
+	if (dropin_replace(path, text, &previous))
+		return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "cannot write the tenant's file, see the agent's log");
+	if (agent_reload(agent, error, sizeof(error))) {
+		dropin_restore(path, previous);
+		return respond_error(connection, refusal_status(error), error);
+	}
+	r = report_tenants(agent, &operator_view, name, &body, &length);
+	if (r)
+		return respond_built(connection, r, body, length, JSON, "no such tenant");
+	return respond(connection, existing ? MHD_HTTP_OK : MHD_HTTP_CREATED, JSON, body, length);
+}
+
+static enum MHD_Result handle_delete(struct api_server *server,
+				     struct MHD_Connection *connection, const char *name)
+{
+	struct agent *agent = server->agent;
+	const char *purge = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "purge");
+	const struct tenant_config *tenant = config_find_tenant(&agent->config, name);
+	char error[CONFIG_ERROR_MAX], path[PATH_MAX], *body;
+	_cleanup_free_ char *previous = NULL;
+	bool purging = purge && strcmp(purge, "0") && strcmp(purge, "false");
+
+	if (!tenant && tenant_ids_find(&agent->ids, name) < 0)
+		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such tenant");
+	if (tenant) {
+		snprintf(path, sizeof(path), "%s", tenant->where.file);
+		if (dropin_remove(path, &previous))
+			return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					     "cannot remove the tenant's file, see the agent's log");
+		if (agent_reload(agent, error, sizeof(error))) {
+			dropin_restore(path, previous);
+			return respond_error(connection, refusal_status(error), error);
+		}
+	}
+	if (purging && policy_purge(agent->programs.skeleton, &agent->ids, name,
+				    agent->options.state_directory))
+		return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "the tenant is off-boarded but its purge failed, see the agent's log");
+	if (asprintf(&body, "{\"tenant\":\"%s\",\"state\":\"%s\"}", name,
+		     purging ? "purged" : "tombstoned") < 0)
+		return MHD_NO;
+	return respond(connection, MHD_HTTP_OK, JSON, body, strlen(body));
+}
+
 static enum MHD_Result handle_request(void *context, struct MHD_Connection *connection,
 				      const char *url, const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -301,9 +407,49 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 	struct view view;
 	int r;
 
+	/* Requests with a body come in several calls: gather it first. */
+	if (!is_get) {
+		struct request_body *request = *request_state;
+
+		if (!request) {
+			*request_state = calloc(1, sizeof(*request));
+			return *request_state ? MHD_YES : MHD_NO;
+		}
+		if (*upload_data_size) {
+			if (request->too_large || request->length + *upload_data_size > BODY_MAX) {
+				request->too_large = true;
+			} else {
+				char *grown = realloc(request->data,
+						      request->length + *upload_data_size + 1);
+
+				if (!grown)
+					return MHD_NO;
+				memcpy(grown + request->length, upload_data, *upload_data_size);
+				request->length += *upload_data_size;
+				grown[request->length] = '\0';
+				request->data = grown;
+			}
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+	}
 	if (caller_view(server, connection, &view))
 		return respond_error(connection, MHD_HTTP_FORBIDDEN,
 				     "only operators and processes of a tenant may use this API");
+	if (!strncmp(url, TENANTS_PREFIX, strlen(TENANTS_PREFIX)) &&
+	    (!strcmp(method, MHD_HTTP_METHOD_PUT) || !strcmp(method, MHD_HTTP_METHOD_DELETE))) {
+		const char *name = url + strlen(TENANTS_PREFIX);
+
+		if (!view.operator)
+			return respond_error(connection, MHD_HTTP_FORBIDDEN,
+					     "only operators may change the configuration");
+		if (!tenant_name_valid(name))
+			return respond_error(connection, MHD_HTTP_BAD_REQUEST,
+					     "a tenant name matches ^[a-z0-9][a-z0-9-]{0,38}$");
+		if (!strcmp(method, MHD_HTTP_METHOD_PUT))
+			return handle_put(server, connection, name, *request_state);
+		return handle_delete(server, connection, name);
+	}
 	if (!strcmp(url, "/v1/reload")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
 			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
@@ -395,6 +541,7 @@ static struct MHD_Daemon *start_daemon(int listen_fd, MHD_AccessHandlerCallback 
 {
 	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler,
 				server, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned int)CONNECTION_TIMEOUT_SECONDS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,

@@ -3,6 +3,7 @@
  * to the desired set by upserting every wanted entry and then deleting the
  * entries that are no longer wanted. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,18 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	return upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
 }
 
+/* For changes outside policy_apply, which bumps the generation itself. */
+static int bump_generation(struct tenantd_bpf *skeleton)
+{
+	struct agent_settings settings = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.settings), &zero, &settings))
+		return -errno;
+	settings.generation++;
+	return upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
+}
+
 struct desired {
 	struct key_set cgroups, networks, exceptions;
 };
@@ -299,5 +312,67 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 	free(desired.cgroups.keys);
 	free(desired.networks.keys);
 	free(desired.exceptions.keys);
+	return r;
+}
+
+/* Deletes the entries of a hash MAP whose key holds ID at ID_OFFSET (or,
+ * when VALUE_MATCH, whose __u32 value is ID). */
+static int delete_entries_of(struct bpf_map *map, __u32 id, size_t id_offset, bool value_match)
+{
+	size_t key_size = bpf_map__key_size(map);
+	struct key_set doomed = { .key_size = key_size };
+	_cleanup_free_ char *key = malloc(key_size);
+	int fd = bpf_map__fd(map), r = 0;
+	void *previous = NULL;
+	__u32 value;
+
+	if (!key)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, previous, key) == 0) {
+		bool match = value_match ? bpf_map_lookup_elem(fd, key, &value) == 0 && value == id
+					 : !memcmp(key + id_offset, &id, sizeof(id));
+
+		if (match && (r = key_set_add(&doomed, key)))
+			break;
+		previous = key;
+	}
+	for (size_t i = 0; r == 0 && i < doomed.count; i++)
+		if (bpf_map_delete_elem(fd, (char *)doomed.keys + i * key_size) && errno != ENOENT)
+			r = -errno;
+	free(doomed.keys);
+	return r;
+}
+
+int policy_purge(struct tenantd_bpf *skeleton, struct tenant_ids *ids, const char *name,
+		 const char *state_directory)
+{
+	struct tenant_record empty = {};
+	int64_t found = tenant_ids_find(ids, name);
+	__u32 id;
+	int r;
+
+	if (found < 0)
+		return -ENOENT;
+	id = (__u32)found;
+	r = delete_entries_of(skeleton->maps.cgroup_tenant, id, 0, true);
+	if (r == 0)
+		r = delete_entries_of(skeleton->maps.violations, id,
+				      offsetof(struct violation_key, tenant_id), false);
+	if (r == 0)
+		r = upsert(skeleton->maps.tenants, &id, &empty, name);
+	if (r == 0 && bpf_map_delete_elem(bpf_map__fd(skeleton->maps.tenant_counters), &id) &&
+	    errno != ENOENT)
+		r = -errno;
+	if (r == 0)
+		r = bump_generation(skeleton);
+	if (r) {
+		log_error("tenant %s: purge failed: %s", name, strerror(-r));
+		return r;
+	}
+	/* Only now that no counter is left may the id go to another tenant. */
+	tenant_ids_release(ids, name);
+	r = tenant_ids_save(state_directory, ids);
+	if (r == 0)
+		log_info("tenant %s: purged, id %u released", name, id);
 	return r;
 }

@@ -17,4 +17,10 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		 struct tenant_ids *ids, const char *state_directory,
 		 const char *cgroup_mount);
 
+/* Drops everything the kernel keeps for tenant ID, which must no longer be
+ * configured: its counters, violations, record and cgroup entries; then
+ * frees the id (persisting the table), so it may be handed out again. */
+int policy_purge(struct tenantd_bpf *skeleton, struct tenant_ids *ids, const char *name,
+		 const char *state_directory);
+
 #endif /* TENANTD_POLICY_H */

@@ -95,7 +95,7 @@ static void suite_setup(void)
 {
 	static const char *const cgroups[] = {
 		"acme", "acme/web/worker", "globex", "initech", "dns", "ops", "umbrella", "hooli",
-		"host",
+		"newco", "host",
 	};
 
 	harness_setup();
@@ -1050,6 +1050,223 @@ START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 }
 END_TEST
 
+/* --- changing tenants over the API ------------------------------------------ */
+
+/* METHOD PATH as root with BODY (NULL: none); the answer, STATUS its code. */
+static char *operator_request(const char *method, const char *path, const char *body,
+			      long *status)
+{
+	char command[8400], body_path[4200], *output, *last_space;
+	int exit_status;
+	FILE *file;
+
+	snprintf(body_path, sizeof(body_path), "%s/request.json", harness_scratch());
+	file = fopen(body_path, "we");
+	ck_assert_ptr_nonnull(file);
+	fputs(body ? body : "", file);
+	fclose(file);
+	snprintf(command, sizeof(command),
+		 "curl -s -X %s %s%s -w ' %%{http_code}' --unix-socket %s 'http://localhost%s'", method,
+		 body ? "-H 'Content-Type: application/json' --data-binary @" : "",
+		 body ? body_path : "", harness_socket(), path);
+	output = command_output(command, &exit_status);
+	last_space = strrchr(output, ' ');
+	ck_assert_ptr_nonnull(last_space);
+	*status = atol(last_space + 1);
+	*last_space = '\0';
+	return output;
+}
+
+static char *file_text(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return NULL;
+	if (getdelim(&text, &size, '\0', file) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(file);
+	return text;
+}
+
+START_TEST(put_creates_a_tenant_writes_its_drop_in_and_enforces_it)
+{
+	char body[512], path[4200], *answer, *written;
+	long status = 0;
+
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	snprintf(body, sizeof(body),
+		 "{\"kind\":\"tenant\",\"mode\":\"enforce\",\"cgroups\":[\"%s/newco\"],"
+		 "\"networks\":[\"10.201.9.0/24\"],\"allow_to\":[{\"tenant\":\"globex\","
+		 "\"port\":9102,\"protocol\":\"tcp\"}]}", harness_root());
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_msg(status == 201, "%ld %s", status, answer);
+	ck_assert_ptr_nonnull(strstr(answer, "\"name\":\"newco\""));
+	free(answer);
+	snprintf(path, sizeof(path), "%s/conf/tenants.d/newco.conf", harness_scratch());
+	written = file_text(path);
+	ck_assert_ptr_nonnull(written);
+	ck_assert_ptr_nonnull(strstr(written, "[Tenant]\nName=newco\nKind=tenant\nMode=enforce\n"));
+	ck_assert_ptr_nonnull(strstr(written, "\nAllowTo=globex:9102/tcp\n"));
+	free(written);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9102"), 0);
+}
+END_TEST
+
+START_TEST(put_replaces_an_existing_tenant)
+{
+	char body[512], *answer;
+	long status = 0;
+
+	snprintf(body, sizeof(body), "{\"mode\":\"audit\",\"cgroups\":[\"%s/newco\"]}",
+		 harness_root());
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_msg(status == 200, "%ld %s", status, answer);
+	ck_assert_ptr_nonnull(strstr(answer, "\"mode\":\"audit\""));
+	free(answer);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	snprintf(body, sizeof(body), "{\"cgroups\":[\"%s/newco\"]}", harness_root());
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_int_eq(status, 200);
+	free(answer);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
+START_TEST(put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothing)
+{
+	char body[512], path[4200], *before, *after, *answer;
+	long status = 0;
+
+	snprintf(path, sizeof(path), "%s/conf/tenants.d/newco.conf", harness_scratch());
+	before = file_text(path);
+	snprintf(body, sizeof(body),
+		 "{\"cgroups\":[\"%s/newco\"],\"networks\":[\"10.201.2.128/25\"]}", harness_root());
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_int_eq(status, 409);
+	ck_assert_msg(strstr(answer, "overlaps 10.201.2.0/24 owned by tenant 'globex'") != NULL, "%s",
+		      answer);
+	free(answer);
+	after = file_text(path);
+	ck_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
+START_TEST(bad_put_requests_are_refused_with_a_clear_error)
+{
+	static const struct {
+		const char *path, *body;
+		long status;
+		const char *error;
+	} cases[] = {
+		{ "/v1/tenants/newco", "{\"kind\":", 400, "{\"error\":\"the body is not JSON: " },
+		{ "/v1/tenants/newco", "[1,2]", 400, "{\"error\":\"the body must be a JSON object\"}" },
+		{ "/v1/tenants/newco", "{\"colour\":\"red\"}", 400,
+		  "{\"error\":\"unknown field 'colour'\"}" },
+		{ "/v1/tenants/newco", "{\"cgroups\":\"/x\"}", 400,
+		  "{\"error\":\"'cgroups' must be an array\"}" },
+		{ "/v1/tenants/newco", "{\"networks\":[\"10.0.0.1/8\"]}", 400,
+		  "{\"error\":\"networks: '10.0.0.1/8': host bits are set after the prefix\"}" },
+		{ "/v1/tenants/newco", "{\"kind\":\"premium\"}", 400, "Kind: 'premium' is not tenant" },
+		{ "/v1/tenants/newco", "{\"allow_to\":[{\"tenant\":\"globex\",\"port\":\"80\","
+				       "\"protocol\":\"tcp\"}]}", 400,
+		  "{\"error\":\"allow_to: 'port' must be a number 1..65535\"}" },
+		{ "/v1/tenants/newco", "{\"name\":\"other\"}", 400,
+		  "{\"error\":\"'name' must match the name in the path\"}" },
+		{ "/v1/tenants/New_Co", "{}", 400, "{\"error\":\"a tenant name matches " },
+		{ "/v1/tenants/newco", "\x01\xff garbage", 400, "{\"error\":\"the body is not JSON" },
+	};
+	long status = 0;
+	char *answer;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		answer = operator_request("PUT", cases[i].path, cases[i].body, &status);
+		ck_assert_msg(status == cases[i].status, "case %zu: %ld %s", i, status, answer);
+		ck_assert_msg(strstr(answer, cases[i].error) != NULL, "case %zu: %s", i, answer);
+		free(answer);
+	}
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
+START_TEST(an_oversized_body_is_refused_with_413)
+{
+	char *body = malloc(70 * 1024 + 1), *answer;
+	long status = 0;
+
+	memset(body, ' ', 70 * 1024);
+	body[70 * 1024] = '\0';
+	body[0] = '{';
+	body[70 * 1024 - 1] = '}';
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_int_eq(status, 413);
+	ck_assert_str_eq(answer, "{\"error\":\"the body is larger than 64 KiB\"}");
+	free(answer);
+	free(body);
+}
+END_TEST
+
+START_TEST(only_operators_may_change_tenants)
+{
+	long status = 0;
+	char *answer = request_as_nobody("acme", "DELETE", "/v1/tenants/acme", &status);
+
+	ck_assert_int_eq(status, 403);
+	ck_assert_str_eq(answer, "{\"error\":\"only operators may change the configuration\"}");
+	free(answer);
+	answer = request_as_nobody("acme", "PUT", "/v1/tenants/acme", &status);
+	ck_assert_int_eq(status, 403);
+	free(answer);
+}
+END_TEST
+
+START_TEST(delete_tombstones_and_purge_frees_the_counters_and_the_id)
+{
+	char ids_path[4200], *answer, *ids;
+	long status = 0;
+
+	answer = operator_request("DELETE", "/v1/tenants/no-such-one", NULL, &status);
+	ck_assert_int_eq(status, 404);
+	free(answer);
+	/* acme's AllowTo names globex: deleting globex would break it. */
+	answer = operator_request("DELETE", "/v1/tenants/globex", NULL, &status);
+	ck_assert_int_eq(status, 409);
+	ck_assert_ptr_nonnull(strstr(answer, "AllowTo: tenant 'globex' does not exist"));
+	free(answer);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102"), 0);
+
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9201"), 0);
+	answer = operator_request("DELETE", "/v1/tenants/newco", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(answer, "{\"tenant\":\"newco\",\"state\":\"tombstoned\"}");
+	free(answer);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9201"), EPERM);
+	ck_assert_int_gt(counter("tenantd_tenant_tx_packets_total", "newco"), 0);
+
+	answer = operator_request("DELETE", "/v1/tenants/newco?purge=1", NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(answer, "{\"tenant\":\"newco\",\"state\":\"purged\"}");
+	free(answer);
+	answer = harness_get("/metrics", &status);
+	ck_assert_ptr_null(strstr(answer, "newco"));
+	free(answer);
+	snprintf(ids_path, sizeof(ids_path), "%s/state/tenant-ids", harness_scratch());
+	ids = file_text(ids_path);
+	ck_assert_ptr_null(strstr(ids, "newco"));
+	free(ids);
+	/* Purged, its cgroup is nobody's: the host's. */
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+}
+END_TEST
+
 /* --- off-boarding (last: it changes the suite's config) ------------------ */
 
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
@@ -1135,6 +1352,13 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(lifecycle, a_broken_reload_leaves_the_running_policy_as_it_was);
 	tcase_add_loop_test(lifecycle, each_broken_config_is_refused_on_reload_and_the_policy_holds,
 			    0, corpus_case_count);
+	tcase_add_test(lifecycle, put_creates_a_tenant_writes_its_drop_in_and_enforces_it);
+	tcase_add_test(lifecycle, put_replaces_an_existing_tenant);
+	tcase_add_test(lifecycle, put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothing);
+	tcase_add_test(lifecycle, bad_put_requests_are_refused_with_a_clear_error);
+	tcase_add_test(lifecycle, an_oversized_body_is_refused_with_413);
+	tcase_add_test(lifecycle, only_operators_may_change_tenants);
+	tcase_add_test(lifecycle, delete_tombstones_and_purge_frees_the_counters_and_the_id);
 	tcase_add_test(lifecycle, an_off_boarded_tenant_loses_all_network_access);
 
 	suite_add_tcase(suite, local);

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* PUT bodies are checked field by field with json-c and each value with the
+ * same validators the config parser uses, so what is written parses; the
+ * config loader then judges the whole, as for any edit by hand. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "dropins.h"
+#include "log.h"
+#include "validate.h"
+
+/* Says what is wrong with the body and yields -EINVAL. */
+#define FAIL(error, size, ...) (snprintf(error, size, __VA_ARGS__), -EINVAL)
+
+static int render_list(FILE *out, struct json_object *list, const char *field, const char *key,
+		       char *error, size_t size)
+{
+	char normalized[PATH_MAX];
+	const char *reason = NULL;
+
+	if (!json_object_is_type(list, json_type_array))
+		return FAIL(error, size, "'%s' must be an array", field);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *item = json_object_array_get_idx(list, i);
+		const char *value = json_object_get_string(item);
+		struct network network;
+
+		if (!json_object_is_type(item, json_type_string))
+			return FAIL(error, size, "'%s' must hold strings", field);
+		if (!strcmp(key, "Cgroup") &&
+		    cgroup_path_normalize(value, normalized, sizeof(normalized), &reason)) {
+			snprintf(error, size, "cgroups: '%.200s' %s", value, reason);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "Network") && network_parse(value, &network, &reason)) {
+			snprintf(error, size, "networks: '%.200s': %s", value, reason);
+			return -EINVAL;
+		}
+		fprintf(out, "%s=%s\n", key, !strcmp(key, "Cgroup") ? normalized : value);
+	}
+	return 0;
+}
+
+static int render_exceptions(FILE *out, struct json_object *list, char *error, size_t size)
+{
+	if (!json_object_is_type(list, json_type_array))
+		return FAIL(error, size, "'%s' must be an array", "allow_to");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *item = json_object_array_get_idx(list, i), *field;
+		const char *peer, *protocol;
+		int port;
+
+		if (!json_object_is_type(item, json_type_object))
+			return FAIL(error, size, "'%s' must hold {\"tenant\", \"port\", \"protocol\"} objects",
+				    "allow_to");
+		json_object_object_foreach(item, key, value) {
+			(void)value;
+			if (strcmp(key, "tenant") && strcmp(key, "port") && strcmp(key, "protocol"))
+				return FAIL(error, size, "allow_to: unknown field '%.64s'", key);
+		}
+		if (!json_object_object_get_ex(item, "tenant", &field) ||
+		    !json_object_is_type(field, json_type_string) ||
+		    !tenant_name_valid(peer = json_object_get_string(field)))
+			return FAIL(error, size, "allow_to: '%s' must be a tenant name", "tenant");
+		if (!json_object_object_get_ex(item, "port", &field) ||
+		    !json_object_is_type(field, json_type_int) ||
+		    (port = json_object_get_int(field)) < 1 || port > 65535)
+			return FAIL(error, size, "allow_to: '%s' must be a number 1..65535", "port");
+		if (!json_object_object_get_ex(item, "protocol", &field) ||
+		    !json_object_is_type(field, json_type_string) ||
+		    (strcmp(protocol = json_object_get_string(field), "tcp") &&
+		     strcmp(protocol, "udp")))
+			return FAIL(error, size, "allow_to: '%s' must be \"tcp\" or \"udp\"",
+				    "protocol");
+		fprintf(out, "AllowTo=%s:%d/%s\n", peer, port, protocol);
+	}
+	return 0;
+}
+
+static int render_fields(FILE *out, const char *name, struct json_object *body, char *error,
+			 size_t size)
+{
+	int r = 0;
+
+	if (!json_object_is_type(body, json_type_object))
+		return FAIL(error, size, "the body must be a JSON object%s", "");
+	fprintf(out, "# Written by tenantd for PUT /v1/tenants/%s.\n[Tenant]\nName=%s\n", name,
+		name);
+	json_object_object_foreach(body, key, value) {
+		if (r)
+			break;
+		if (!strcmp(key, "name")) {
+			if (!json_object_is_type(value, json_type_string) ||
+			    strcmp(json_object_get_string(value), name))
+				r = FAIL(error, size, "'%s' must match the name in the path", "name");
+		} else if (!strcmp(key, "kind") || !strcmp(key, "mode")) {
+			if (!json_object_is_type(value, json_type_string))
+				r = FAIL(error, size, "'%s' must be a string", key);
+			else
+				fprintf(out, "%s=%s\n", !strcmp(key, "kind") ? "Kind" : "Mode",
+					json_object_get_string(value));
+		} else if (!strcmp(key, "cgroups")) {
+			r = render_list(out, value, key, "Cgroup", error, size);
+		} else if (!strcmp(key, "networks")) {
+			r = render_list(out, value, key, "Network", error, size);
+		} else if (!strcmp(key, "allow_to")) {
+			r = render_exceptions(out, value, error, size);
+		} else {
+			snprintf(error, size, "unknown field '%.64s'", key);
+			r = -EINVAL;
+		}
+	}
+	return r;
+}
+
+int dropin_render(const char *name, const char *body, size_t length, char **text, char *error,
+		  size_t error_size)
+{
+	struct json_tokener *tokener = json_tokener_new();
+	struct json_object *document;
+	size_t text_length = 0;
+	FILE *out;
+	int r;
+
+	if (!tokener)
+		return -ENOMEM;
+	document = json_tokener_parse_ex(tokener, body, (int)length);
+	if (!document || json_tokener_get_error(tokener) != json_tokener_success ||
+	    json_tokener_get_parse_end(tokener) != length) {
+		snprintf(error, error_size, "the body is not JSON: %s",
+			 json_tokener_error_desc(json_tokener_get_error(tokener)));
+		json_object_put(document);
+		json_tokener_free(tokener);
+		return -EINVAL;
+	}
+	json_tokener_free(tokener);
+	out = open_memstream(text, &text_length);
+	if (!out) {
+		json_object_put(document);
+		return -ENOMEM;
+	}
+	r = render_fields(out, name, document, error, error_size);
+	json_object_put(document);
+	if (fclose(out) && r == 0)
+		r = -ENOMEM;
+	if (r) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+static char *read_all(const char *path)
+{
+	_cleanup_fclose_ FILE *file = fopen(path, "re");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!file)
+		return NULL;
+	if (getdelim(&text, &size, '\0', file) < 0) {
+		free(text);
+		return strdup("");
+	}
+	return text;
+}
+
+static int write_atomically(const char *path, const char *text)
+{
+	char temporary[PATH_MAX];
+	int fd, r = 0;
+	size_t length = strlen(text);
+
+	snprintf(temporary, sizeof(temporary), "%s.XXXXXX", path);
+	fd = mkostemp(temporary, O_CLOEXEC);
+	if (fd < 0) {
+		log_error("%s: cannot create: %s", temporary, strerror(errno));
+		return -errno;
+	}
+	if (fchmod(fd, 0644) || write(fd, text, length) != (ssize_t)length || fsync(fd) ||
+	    rename(temporary, path)) {
+		r = -errno;
+		log_error("%s: cannot write: %s", path, strerror(errno));
+		unlink(temporary);
+	}
+	close(fd);
+	return r;
+}
+
+int dropin_replace(const char *path, const char *text, char **previous)
+{
+	*previous = read_all(path);
+	return write_atomically(path, text);
+}
+
+int dropin_remove(const char *path, char **previous)
+{
+	*previous = read_all(path);
+	if (unlink(path) && errno != ENOENT) {
+		log_error("%s: cannot remove: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int dropin_restore(const char *path, const char *previous)
+{
+	if (!previous)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	return write_atomically(path, previous);
+}
