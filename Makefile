@@ -83,7 +83,8 @@ $(BUILD)/tenantd: $(BUILD)/agent/main.o $(AGENT_OBJS)
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o
+$(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o $(BUILD)/agent/config.o $(BUILD)/agent/validate.o \
+		$(BUILD)/agent/log.o
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 

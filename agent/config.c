@@ -602,6 +602,30 @@ int config_load(const char *directory, const char *cgroup_root_override,
 	return 0;
 }
 
+int config_load_tenant_file(const char *path, struct config *out,
+			    char error[CONFIG_ERROR_MAX])
+{
+	struct config config = {};
+	const char *base = strrchr(path, '/');
+	char stem[NAME_MAX + 1];
+	size_t length;
+	int r;
+
+	error[0] = '\0';
+	base = base ? base + 1 : path;
+	length = strlen(base);
+	if (length > 5 && !strcmp(base + length - 5, ".conf"))
+		length -= 5;
+	snprintf(stem, sizeof(stem), "%.*s", (int)length, base);
+	r = load_tenant_file(path, stem, &config, error);
+	if (r) {
+		config_free(&config);
+		return r;
+	}
+	*out = config;
+	return 0;
+}
+
 void config_free(struct config *config)
 {
 	for (size_t i = 0; i < config->tenant_count; i++) {

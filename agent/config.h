@@ -70,6 +70,10 @@ struct config {
  * returns a negative errno with `error` set to "file:line: key: reason". */
 int config_load(const char *directory, const char *cgroup_root_override,
 		struct config *out, char error[CONFIG_ERROR_MAX]);
+/* Parses one tenant drop-in on its own (tenantctl apply): checks every
+ * value, not what needs the other files (overlaps, AllowTo targets). */
+int config_load_tenant_file(const char *path, struct config *out,
+			    char error[CONFIG_ERROR_MAX]);
 void config_free(struct config *config);
 const struct tenant_config *config_find_tenant(const struct config *config, const char *name);
 

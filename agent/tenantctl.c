@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* tenantctl: the operator's client for tenantd's control socket. It speaks
  * HTTP over the Unix socket through libcurl and prints tables for people or
- * the agent's JSON for scripts (--json). Errors are one line and a non-zero
- * exit status: 1 for a failed request, 2 for bad usage. */
+ * the agent's JSON for scripts (--json). Errors are one line on stderr and
+ * an exit status scripts can rely on (see usage()). */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +15,36 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "config.h"
+#include "validate.h"
+
 #define DEFAULT_SOCKET "/run/tenantd/tenantd.sock"
-#define EXIT_USAGE 2
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1, /* tenantd unreachable, or its own failure */
+	EXIT_USAGE = 2,
+	EXIT_REFUSED = 3, /* 400, 409, 413: the request was wrong */
+	EXIT_NOT_FOUND = 4,
+	EXIT_FORBIDDEN = 5,
+};
+
+struct client {
+	const char *socket_path;
+	bool as_json;
+};
 
 struct response {
 	char *body;
 	size_t length;
 	long status;
+	bool stream; /* write the body to stdout as it comes */
+	bool as_json;
 };
 
-static size_t append_body(char *data, size_t size, size_t count, void *user)
+static void print_event_line(const char *line, bool as_json);
+
+static size_t receive(char *data, size_t size, size_t count, void *user)
 {
 	struct response *response = user;
 	size_t bytes = size * count;
@@ -35,64 +56,127 @@ static size_t append_body(char *data, size_t size, size_t count, void *user)
 	response->body = grown;
 	response->length += bytes;
 	response->body[response->length] = '\0';
+	/* Streamed events are printed line by line, as soon as whole. */
+	if (response->stream && response->status < 400) {
+		char *newline;
+
+		while ((newline = memchr(response->body, '\n', response->length))) {
+			*newline = '\0';
+			print_event_line(response->body, response->as_json);
+			response->length -= (size_t)(newline + 1 - response->body);
+			memmove(response->body, newline + 1, response->length + 1);
+		}
+	}
 	return bytes;
 }
 
-/* Returns 0 with the response filled, or prints one line and returns 1. */
-static int request(const char *socket_path, const char *method, const char *path,
-		   struct response *response)
+static size_t receive_header(char *data, size_t size, size_t count, void *user)
 {
-	char url[1024], curl_error[CURL_ERROR_SIZE] = "";
-	CURL *curl = curl_easy_init();
+	struct response *response = user;
+
+	/* "HTTP/1.1 200 OK": the status is known before the body streams. */
+	if (size * count > 12 && !strncmp(data, "HTTP/", 5))
+		response->status = strtol(strchr(data, ' ') ? strchr(data, ' ') + 1 : "0", NULL, 10);
+	return size * count;
+}
+
+static int status_exit(long status)
+{
+	if (status == 404)
+		return EXIT_NOT_FOUND;
+	if (status == 403)
+		return EXIT_FORBIDDEN;
+	if (status >= 400 && status < 500)
+		return EXIT_REFUSED;
+	return EXIT_FAILED;
+}
+
+/* Sends the request; on any failure prints one line and returns its exit
+ * status, else 0 with the response filled (the caller frees its body). */
+static int request(const struct client *client, const char *method, const char *path,
+		   const char *body, struct response *response)
+{
+	char url[2048], curl_error[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL;
+	CURL *curl;
 	CURLcode result;
 
-	memset(response, 0, sizeof(*response));
-	/* curl would report a refused TCP port; say what is really missing. */
-	if (access(socket_path, F_OK)) {
+	if (access(client->socket_path, F_OK)) {
 		fprintf(stderr, "tenantctl: cannot reach tenantd: %s: %s (is tenantd running?)\n",
-			socket_path, strerror(errno));
-		curl_easy_cleanup(curl);
-		return 1;
+			client->socket_path, strerror(errno));
+		return EXIT_FAILED;
 	}
+	curl = curl_easy_init();
 	if (!curl) {
 		fprintf(stderr, "tenantctl: cannot initialize libcurl\n");
-		return 1;
+		return EXIT_FAILED;
 	}
 	snprintf(url, sizeof(url), "http://localhost%s", path);
-	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, client->socket_path);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, receive);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, response);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, receive_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, response);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	if (!response->stream)
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	}
 	result = curl_easy_perform(curl);
 	if (result == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status);
+	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (result != CURLE_OK) {
-		fprintf(stderr, "tenantctl: cannot reach tenantd at %s: %s\n", socket_path,
+		fprintf(stderr, "tenantctl: cannot reach tenantd at %s: %s\n", client->socket_path,
 			curl_error[0] ? curl_error : curl_easy_strerror(result));
 		free(response->body);
-		return 1;
+		return EXIT_FAILED;
 	}
 	if (response->status >= 400) {
 		struct json_object *document = json_tokener_parse(response->body ? response->body : "");
 		struct json_object *message;
 
 		if (document && json_object_object_get_ex(document, "error", &message))
-			fprintf(stderr, "tenantctl: %s (HTTP %ld)\n", json_object_get_string(message),
-				response->status);
+			fprintf(stderr, "tenantctl: %s\n", json_object_get_string(message));
 		else
-			fprintf(stderr, "tenantctl: request failed with HTTP %ld\n", response->status);
+			fprintf(stderr, "tenantctl: tenantd answered HTTP %ld\n", response->status);
 		json_object_put(document);
 		free(response->body);
-		return 1;
+		return status_exit(response->status);
 	}
-	return 0;
+	return EXIT_OK;
 }
 
-static const char *string_at(struct json_object *object, const char *key, const char *inner)
+/* GETs PATH and parses it, or prints it as it is with --json. */
+static int fetch(const struct client *client, const char *path, struct json_object **document)
+{
+	struct response response = {};
+	int r = request(client, "GET", path, NULL, &response);
+
+	*document = NULL;
+	if (r)
+		return r;
+	if (client->as_json) {
+		printf("%s\n", response.body ? response.body : "");
+		free(response.body);
+		return EXIT_OK;
+	}
+	*document = json_tokener_parse(response.body ? response.body : "");
+	free(response.body);
+	if (!*document) {
+		fprintf(stderr, "tenantctl: tenantd answered with something that is not JSON\n");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static const char *text_at(struct json_object *object, const char *key, const char *inner)
 {
 	struct json_object *value;
 
@@ -103,34 +187,290 @@ static const char *string_at(struct json_object *object, const char *key, const 
 	return json_object_get_string(value);
 }
 
-static int command_status(const char *socket_path, bool as_json)
+static int command_status(const struct client *client)
 {
-	struct response response;
 	struct json_object *status;
+	int r = fetch(client, "/v1/status", &status);
 
-	if (request(socket_path, "GET", "/v1/status", &response))
-		return 1;
-	if (as_json) {
-		printf("%s\n", response.body ? response.body : "");
-		free(response.body);
-		return 0;
+	if (r || !status)
+		return r;
+	printf("Version:   %s\n", text_at(status, "version", NULL));
+	if (json_object_object_get_ex(status, "tenant", NULL)) {
+		printf("Tenant:    %s\n", text_at(status, "tenant", NULL));
+	} else {
+		printf("Uptime:    %s s\n", text_at(status, "uptime_seconds", NULL));
+		printf("Kernel:    %s (BTF %s)\n", text_at(status, "kernel", "release"),
+		       !strcmp(text_at(status, "kernel", "btf"), "true") ? "yes" : "no");
+		printf("Programs:  %s attached to %s\n", text_at(status, "programs", "attached"),
+		       text_at(status, "programs", "cgroup"));
+		printf("Pinned in: %s\n", text_at(status, "programs", "pinned"));
+		printf("Tenants:   %s\n", text_at(status, "tenants", NULL));
 	}
-	status = response.body ? json_tokener_parse(response.body) : NULL;
-	free(response.body);
-	if (!status) {
-		fprintf(stderr, "tenantctl: tenantd answered with something that is not JSON\n");
-		return 1;
-	}
-	printf("Version:   %s\n", string_at(status, "version", NULL));
-	printf("Uptime:    %s s\n", string_at(status, "uptime_seconds", NULL));
-	printf("Kernel:    %s (BTF %s)\n", string_at(status, "kernel", "release"),
-	       !strcmp(string_at(status, "kernel", "btf"), "true") ? "yes" : "no");
-	printf("Programs:  %s attached to %s\n", string_at(status, "programs", "attached"),
-	       string_at(status, "programs", "cgroup"));
-	printf("Pinned in: %s\n", string_at(status, "programs", "pinned"));
-	printf("Tenants:   %s\n", string_at(status, "tenants", NULL));
 	json_object_put(status);
-	return 0;
+	return EXIT_OK;
+}
+
+static uint64_t violation_total(struct json_object *tenant)
+{
+	struct json_object *violations, *count;
+	uint64_t total = 0;
+
+	if (!json_object_object_get_ex(tenant, "violations", &violations))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(violations); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(violations, i), "count",
+					      &count))
+			total += json_object_get_uint64(count);
+	return total;
+}
+
+static int command_tenants(const struct client *client)
+{
+	struct json_object *tenants;
+	int r = fetch(client, "/v1/tenants", &tenants);
+
+	if (r || !tenants)
+		return r;
+	printf("%-24s %-9s %-8s %-10s %14s %14s %11s %10s\n", "NAME", "KIND", "MODE", "STATE",
+	       "TX BYTES", "RX BYTES", "CONNECTIONS", "VIOLATIONS");
+	for (size_t i = 0; i < json_object_array_length(tenants); i++) {
+		struct json_object *tenant = json_object_array_get_idx(tenants, i);
+
+		printf("%-24s %-9s %-8s %-10s %14s %14s %11s %10" PRIu64 "\n",
+		       text_at(tenant, "name", NULL), text_at(tenant, "kind", NULL),
+		       text_at(tenant, "mode", NULL), text_at(tenant, "state", NULL),
+		       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "rx_bytes"),
+		       text_at(tenant, "counters", "connections"), violation_total(tenant));
+	}
+	json_object_put(tenants);
+	return EXIT_OK;
+}
+
+static void print_list(const char *label, struct json_object *tenant, const char *key)
+{
+	struct json_object *list;
+	size_t count;
+
+	printf("%-12s", label);
+	if (!json_object_object_get_ex(tenant, key, &list) ||
+	    !(count = json_object_array_length(list))) {
+		printf("-\n");
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *item = json_object_array_get_idx(list, i);
+
+		if (json_object_is_type(item, json_type_object))
+			printf("%s%s%s%s/%s", i ? ", " : "",
+			       json_object_object_get_ex(item, "tenant", NULL) ?
+				       text_at(item, "tenant", NULL) : "",
+			       json_object_object_get_ex(item, "tenant", NULL) ? ":" : "",
+			       text_at(item, "port", NULL), text_at(item, "protocol", NULL));
+		else
+			printf("%s%s", i ? ", " : "", json_object_get_string(item));
+	}
+	printf("\n");
+}
+
+static int command_show(const struct client *client, const char *name)
+{
+	struct json_object *tenant, *violations;
+	char path[128];
+	int r;
+
+	if (!tenant_name_valid(name)) {
+		fprintf(stderr, "tenantctl: '%s' is not a tenant name\n", name);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/tenants/%s", name);
+	r = fetch(client, path, &tenant);
+	if (r || !tenant)
+		return r;
+	printf("%-12s%s (id %s)\n", "Tenant:", text_at(tenant, "name", NULL), text_at(tenant, "id", NULL));
+	printf("%-12s%s\n", "State:", text_at(tenant, "state", NULL));
+	printf("%-12s%s\n", "Kind:", text_at(tenant, "kind", NULL));
+	printf("%-12s%s\n", "Mode:", text_at(tenant, "mode", NULL));
+	print_list("Cgroups:", tenant, "cgroups");
+	print_list("Networks:", tenant, "networks");
+	print_list("AllowTo:", tenant, "allow_to");
+	printf("%-12s%s bytes, %s packets sent; %s bytes, %s packets received\n", "Traffic:",
+	       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "tx_packets"),
+	       text_at(tenant, "counters", "rx_bytes"), text_at(tenant, "counters", "rx_packets"));
+	printf("%-12s%s allowed\n", "Connections:", text_at(tenant, "counters", "connections"));
+	if (json_object_object_get_ex(tenant, "violations", &violations) &&
+	    json_object_array_length(violations)) {
+		printf("Violations:\n");
+		for (size_t i = 0; i < json_object_array_length(violations); i++) {
+			struct json_object *v = json_object_array_get_idx(violations, i);
+
+			printf("  %8s  %-8s %-16s peer %s\n", text_at(v, "count", NULL),
+			       text_at(v, "action", NULL), text_at(v, "reason", NULL),
+			       text_at(v, "peer", NULL));
+		}
+	} else {
+		printf("Violations: none\n");
+	}
+	json_object_put(tenant);
+	return EXIT_OK;
+}
+
+/* "2026-11-23T07:46:36.347953516Z acme -> globex local_socket denied
+ * tcp [::1]:8080 pid 6890 (curl) in /tenant-acme.slice" */
+static void print_event_line(const char *line, bool as_json)
+{
+	struct json_object *event;
+	char time_text[32];
+
+	if (as_json || !(event = json_tokener_parse(line))) {
+		printf("%s\n", line);
+		fflush(stdout);
+		return;
+	}
+	snprintf(time_text, sizeof(time_text), "%.19sZ", text_at(event, "time", NULL));
+	printf("%s %s -> %s %s %s %s %s%s%s:%s", time_text, text_at(event, "tenant", NULL),
+	       text_at(event, "peer", NULL), text_at(event, "reason", NULL),
+	       text_at(event, "action", NULL), text_at(event, "proto", NULL),
+	       strchr(text_at(event, "dst", NULL), ':') ? "[" : "", text_at(event, "dst", NULL),
+	       strchr(text_at(event, "dst", NULL), ':') ? "]" : "", text_at(event, "dport", NULL));
+	if (strcmp(text_at(event, "pid", NULL), "0"))
+		printf(" pid %s (%s) in %s", text_at(event, "pid", NULL), text_at(event, "comm", NULL),
+		       text_at(event, "cgroup", NULL));
+	printf("\n");
+	fflush(stdout);
+	json_object_put(event);
+}
+
+static int command_events(const struct client *client, bool follow, const char *tenant)
+{
+	struct response response = { .stream = true, .as_json = client->as_json };
+	char path[128];
+	int r;
+
+	if (tenant && !tenant_name_valid(tenant)) {
+		fprintf(stderr, "tenantctl: '%s' is not a tenant name\n", tenant);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/events?follow=%d%s%s", follow ? 1 : 0,
+		 tenant ? "&tenant=" : "", tenant ? tenant : "");
+	r = request(client, "GET", path, NULL, &response);
+	if (r)
+		return r;
+	if (response.length)
+		print_event_line(response.body, client->as_json);
+	free(response.body);
+	return EXIT_OK;
+}
+
+static int command_who(const struct client *client, const char *pid_text)
+{
+	struct json_object *answer;
+	char path[128], *end;
+	long pid;
+	int r;
+
+	errno = 0;
+	pid = strtol(pid_text, &end, 10);
+	if (!*pid_text || *end || errno || pid <= 0) {
+		fprintf(stderr, "tenantctl: '%s' is not a process id\n", pid_text);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/who?pid=%ld", pid);
+	r = fetch(client, path, &answer);
+	if (r || !answer)
+		return r;
+	printf("%s %s %s\n", text_at(answer, "pid", NULL), text_at(answer, "tenant", NULL),
+	       text_at(answer, "cgroup", NULL));
+	json_object_put(answer);
+	return EXIT_OK;
+}
+
+static int command_change(const struct client *client, const char *method, const char *path,
+			  const char *body, const char *done)
+{
+	struct response response = {};
+	int r = request(client, method, path, body, &response);
+
+	if (r)
+		return r;
+	if (client->as_json)
+		printf("%s\n", response.body ? response.body : "");
+	else
+		printf("%s\n", done);
+	free(response.body);
+	return EXIT_OK;
+}
+
+/* A drop-in (INI, parsed as tenantd parses it) or a JSON body with "name". */
+static int command_apply(const struct client *client, const char *file)
+{
+	char error[CONFIG_ERROR_MAX], path[128], done[160], network[64];
+	struct json_object *body, *list, *name_field;
+	struct config config;
+	const struct tenant_config *tenant;
+	const char *name;
+	FILE *input;
+	int r;
+
+	body = json_object_from_file(file);
+	if (body) {
+		if (!json_object_object_get_ex(body, "name", &name_field) ||
+		    !tenant_name_valid(name = json_object_get_string(name_field))) {
+			fprintf(stderr, "tenantctl: %s: a JSON tenant needs a valid \"name\"\n", file);
+			json_object_put(body);
+			return EXIT_USAGE;
+		}
+	} else {
+		input = fopen(file, "re");
+		if (!input) {
+			fprintf(stderr, "tenantctl: %s: %s\n", file, strerror(errno));
+			return EXIT_USAGE;
+		}
+		fclose(input);
+		if (config_load_tenant_file(file, &config, error)) {
+			fprintf(stderr, "tenantctl: %s\n", error);
+			return EXIT_USAGE;
+		}
+		tenant = &config.tenants[0];
+		body = json_object_new_object();
+		json_object_object_add(body, "kind",
+				       json_object_new_string(tenant_kind_name(tenant->kind)));
+		json_object_object_add(body, "mode",
+				       json_object_new_string(tenant_mode_name(tenant->mode)));
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->cgroup_count; i++)
+			json_object_array_add(list, json_object_new_string(tenant->cgroups[i].path));
+		json_object_object_add(body, "cgroups", list);
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->network_count; i++) {
+			network_format(&tenant->networks[i].network, network, sizeof(network));
+			json_object_array_add(list, json_object_new_string(network));
+		}
+		json_object_object_add(body, "networks", list);
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->exception_count; i++) {
+			struct json_object *item = json_object_new_object();
+
+			json_object_object_add(item, "tenant",
+					       json_object_new_string(tenant->exceptions[i].peer));
+			json_object_object_add(item, "port",
+					       json_object_new_int(tenant->exceptions[i].target.port));
+			json_object_object_add(item, "protocol",
+					       json_object_new_string(protocol_name(
+						       tenant->exceptions[i].target.protocol)));
+			json_object_array_add(list, item);
+		}
+		json_object_object_add(body, "allow_to", list);
+		json_object_object_add(body, "name", json_object_new_string(tenant->name));
+		config_free(&config);
+		json_object_object_get_ex(body, "name", &name_field);
+		name = json_object_get_string(name_field);
+	}
+	snprintf(path, sizeof(path), "/v1/tenants/%s", name);
+	snprintf(done, sizeof(done), "applied: tenant %s", name);
+	r = command_change(client, "PUT", path,
+			   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), done);
+	json_object_put(body);
+	return r;
 }
 
 static void usage(FILE *out)
@@ -138,10 +478,21 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: tenantctl [--socket PATH] [--json] COMMAND\n\n"
 		"Commands:\n"
-		"  status    the agent's version, uptime, kernel and attached programs\n\n"
+		"  status                      the agent's version, uptime and programs\n"
+		"  tenants                     every tenant with its counters\n"
+		"  show NAME                   one tenant in full\n"
+		"  events [--follow] [--tenant NAME]\n"
+		"                              recent violations; --follow keeps watching\n"
+		"  who PID                     the tenant of a process\n"
+		"  reload                      re-read the configuration, all or nothing\n"
+		"  apply FILE                  create or replace a tenant from a drop-in (INI)\n"
+		"                              or a JSON file with a \"name\"\n"
+		"  remove NAME [--purge]       off-board a tenant; --purge drops its counters\n\n"
 		"Options:\n"
 		"  --socket PATH  tenantd's control socket (default " DEFAULT_SOCKET ")\n"
-		"  --json         print the agent's JSON instead of a table\n");
+		"  --json         print the agent's JSON instead of tables\n\n"
+		"Exit status: 0 done, 1 failed (tenantd unreachable or failing), 2 bad usage,\n"
+		"3 refused (bad request or conflict), 4 not found, 5 not allowed.\n");
 }
 
 int main(int argc, char **argv)
@@ -149,24 +500,38 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ "purge", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *socket_path = DEFAULT_SOCKET;
-	bool as_json = false;
-	int option, r;
+	struct client client = { .socket_path = DEFAULT_SOCKET };
+	const char *tenant = NULL, *command;
+	bool follow = false, purge = false;
+	char path[128], done[128];
+	int option, arguments, r;
 
-	while ((option = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
 		case 's':
-			socket_path = optarg;
+			client.socket_path = optarg;
 			break;
 		case 'j':
-			as_json = true;
+			client.as_json = true;
+			break;
+		case 'f':
+			follow = true;
+			break;
+		case 't':
+			tenant = optarg;
+			break;
+		case 'p':
+			purge = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_SUCCESS;
+			return EXIT_OK;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -176,12 +541,37 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tenantctl: missing command; see tenantctl --help\n");
 		return EXIT_USAGE;
 	}
+	command = argv[optind];
+	arguments = argc - optind - 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!strcmp(argv[optind], "status") && optind + 1 == argc) {
-		r = command_status(socket_path, as_json);
+	if (!strcmp(command, "status") && arguments == 0) {
+		r = command_status(&client);
+	} else if (!strcmp(command, "tenants") && arguments == 0) {
+		r = command_tenants(&client);
+	} else if (!strcmp(command, "show") && arguments == 1) {
+		r = command_show(&client, argv[optind + 1]);
+	} else if (!strcmp(command, "events") && arguments == 0) {
+		r = command_events(&client, follow, tenant);
+	} else if (!strcmp(command, "who") && arguments == 1) {
+		r = command_who(&client, argv[optind + 1]);
+	} else if (!strcmp(command, "reload") && arguments == 0) {
+		r = command_change(&client, "POST", "/v1/reload", NULL, "reloaded");
+	} else if (!strcmp(command, "apply") && arguments == 1) {
+		r = command_apply(&client, argv[optind + 1]);
+	} else if (!strcmp(command, "remove") && arguments == 1) {
+		if (!tenant_name_valid(argv[optind + 1])) {
+			fprintf(stderr, "tenantctl: '%s' is not a tenant name\n", argv[optind + 1]);
+			r = EXIT_USAGE;
+		} else {
+			snprintf(path, sizeof(path), "/v1/tenants/%s%s", argv[optind + 1],
+				 purge ? "?purge=1" : "");
+			snprintf(done, sizeof(done), "%s: tenant %s", purge ? "purged" : "off-boarded",
+				 argv[optind + 1]);
+			r = command_change(&client, "DELETE", path, NULL, done);
+		}
 	} else {
-		fprintf(stderr, "tenantctl: unknown command '%s'; see tenantctl --help\n",
-			argv[optind]);
+		fprintf(stderr, "tenantctl: unknown command or wrong arguments: '%s'; see "
+				"tenantctl --help\n", command);
 		r = EXIT_USAGE;
 	}
 	curl_global_cleanup();

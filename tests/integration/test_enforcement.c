@@ -681,7 +681,8 @@ START_TEST(tenantctl_without_an_agent_fails_with_one_line)
 	snprintf(command, sizeof(command), "%s frobnicate 2>&1", harness_binary("tenantctl"));
 	output = command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 2);
-	ck_assert_str_eq(output, "tenantctl: unknown command 'frobnicate'; see tenantctl --help\n");
+	ck_assert_str_eq(output, "tenantctl: unknown command or wrong arguments: 'frobnicate'; see "
+				 "tenantctl --help\n");
 	free(output);
 }
 END_TEST
@@ -1050,6 +1051,194 @@ START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 }
 END_TEST
 
+static char *file_text(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return NULL;
+	if (getdelim(&text, &size, '\0', file) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(file);
+	return text;
+}
+
+/* --- tenantctl ---------------------------------------------------------------- */
+
+/* Runs "tenantctl --socket SOCKET ARGUMENTS" (stderr too); EXIT its status. */
+static char *tenantctl(const char *arguments, int *exit_status)
+{
+	char command[8400];
+
+	snprintf(command, sizeof(command), "%s --socket %s %s 2>&1", harness_binary("tenantctl"),
+		 harness_socket(), arguments);
+	return command_output(command, exit_status);
+}
+
+START_TEST(tenantctl_tenants_prints_a_table_and_json)
+{
+	struct json_object *document;
+	int exit_status;
+	char *output = tenantctl("tenants", &exit_status);
+
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_msg(!strncmp(output, "NAME                     KIND      MODE     STATE     "
+				       "       TX BYTES       RX BYTES CONNECTIONS VIOLATIONS\n", 95),
+		      "%s", output);
+	ck_assert_msg(strstr(output, "\nacme                     tenant    enforce  active    ") != NULL,
+		      "%s", output);
+	ck_assert_ptr_nonnull(strstr(output, "\ndns                      shared    enforce  active"));
+	free(output);
+	output = tenantctl("--json tenants", &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	document = json_tokener_parse(output);
+	ck_assert(json_object_is_type(document, json_type_array));
+	json_object_put(document);
+	free(output);
+}
+END_TEST
+
+START_TEST(tenantctl_show_prints_one_tenant_and_exits_4_when_missing)
+{
+	int exit_status;
+	char *output = tenantctl("show acme", &exit_status);
+
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_msg(strstr(output, "Tenant:     acme (id ") != NULL, "%s", output);
+	ck_assert_ptr_nonnull(strstr(output, "\nMode:       enforce\n"));
+	ck_assert_ptr_nonnull(strstr(output, "\nAllowTo:    globex:9102/tcp, globex:9103/udp\n"));
+	ck_assert_ptr_nonnull(strstr(output, "local_socket     peer globex\n"));
+	free(output);
+	output = tenantctl("show no-such-one", &exit_status);
+	ck_assert_int_eq(exit_status, 4);
+	ck_assert_str_eq(output, "tenantctl: no such tenant\n");
+	free(output);
+	output = tenantctl("show Bad_Name", &exit_status);
+	ck_assert_int_eq(exit_status, 2);
+	free(output);
+}
+END_TEST
+
+START_TEST(tenantctl_events_prints_readable_lines_and_follows)
+{
+	char command[8400], path[4200];
+	int exit_status;
+	char *output;
+	pid_t watcher;
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert(event_seen("acme", "local_socket", 9101));
+	output = tenantctl("events --tenant acme", &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_msg(strstr(output, " acme -> globex local_socket denied tcp [::1]:9101 pid ") != NULL,
+		      "%s", output);
+	free(output);
+	output = tenantctl("--json events --tenant acme", &exit_status);
+	ck_assert_ptr_nonnull(strstr(output, "{\"time\":"));
+	free(output);
+
+	snprintf(path, sizeof(path), "%s/tenantctl-follow.out", harness_scratch());
+	snprintf(command, sizeof(command), "exec %s --socket %s events --follow --tenant hooli > %s",
+		 harness_binary("tenantctl"), harness_socket(), path);
+	watcher = fork();
+	if (watcher == 0) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	ck_assert_int_eq(probe("hooli", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
+	output = NULL;
+	for (int i = 0; i < 100; i++) {
+		free(output);
+		output = file_text(path);
+		if (output && strstr(output, "hooli -> globex"))
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_msg(output && strstr(output, " hooli -> globex local_socket denied tcp "
+					       "127.0.0.1:9101 pid ") != NULL,
+		      "watched: %s", output ? output : "(nothing)");
+	free(output);
+	kill(watcher, SIGTERM);
+	waitpid(watcher, NULL, 0);
+}
+END_TEST
+
+START_TEST(tenantctl_who_reload_apply_and_remove)
+{
+	char arguments[4300], file[4200];
+	int exit_status;
+	pid_t listener = probe_listen("globex", NULL, "listen tcp :: 9111");
+	char *output;
+	FILE *dropin;
+
+	snprintf(arguments, sizeof(arguments), "who %d", listener);
+	output = tenantctl(arguments, &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	snprintf(arguments, sizeof(arguments), "%d globex %s/globex\n", listener, harness_root());
+	ck_assert_str_eq(output, arguments);
+	free(output);
+	kill(listener, SIGKILL);
+
+	output = tenantctl("reload", &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_str_eq(output, "reloaded\n");
+	free(output);
+
+	snprintf(file, sizeof(file), "%s/apco.conf", harness_scratch());
+	dropin = fopen(file, "we");
+	fprintf(dropin, "[Tenant]\nMode=audit\nCgroup=%s/newco\nAllowTo=dns:53/udp\n", harness_root());
+	fclose(dropin);
+	snprintf(arguments, sizeof(arguments), "apply %s", file);
+	output = tenantctl(arguments, &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_str_eq(output, "applied: tenant apco\n");
+	free(output);
+	output = tenantctl("show apco", &exit_status);
+	ck_assert_ptr_nonnull(strstr(output, "\nMode:       audit\n"));
+	ck_assert_ptr_nonnull(strstr(output, "\nAllowTo:    dns:53/udp\n"));
+	free(output);
+
+	output = tenantctl("remove apco --purge", &exit_status);
+	ck_assert_int_eq(exit_status, 0);
+	ck_assert_str_eq(output, "purged: tenant apco\n");
+	free(output);
+	output = tenantctl("remove apco", &exit_status);
+	ck_assert_int_eq(exit_status, 4);
+	free(output);
+
+	dropin = fopen(file, "we");
+	fprintf(dropin, "[Tenant]\nNetwork=10.0.0.1/8\n");
+	fclose(dropin);
+	output = tenantctl(arguments, &exit_status);
+	ck_assert_int_eq(exit_status, 2);
+	snprintf(arguments, sizeof(arguments),
+		 "tenantctl: %s:2: Network: '10.0.0.1/8': host bits are set after the prefix\n", file);
+	ck_assert_str_eq(output, arguments);
+	free(output);
+}
+END_TEST
+
+START_TEST(tenantctl_as_a_tenant_may_read_but_not_change)
+{
+	char command[8400], *output;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "sh -c 'echo $$ > %s/cgroup.procs && exec setpriv --reuid=65534 --regid=65534 "
+		 "--clear-groups %s --socket %s remove acme' 2>&1",
+		 harness_cgroup_path("acme"), harness_binary("tenantctl"), harness_socket());
+	output = command_output(command, &exit_status);
+	ck_assert_int_eq(exit_status, 5);
+	ck_assert_str_eq(output, "tenantctl: only operators may change the configuration\n");
+	free(output);
+}
+END_TEST
+
 /* --- changing tenants over the API ------------------------------------------ */
 
 /* METHOD PATH as root with BODY (NULL: none); the answer, STATUS its code. */
@@ -1075,22 +1264,6 @@ static char *operator_request(const char *method, const char *path, const char *
 	*status = atol(last_space + 1);
 	*last_space = '\0';
 	return output;
-}
-
-static char *file_text(const char *path)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *file = fopen(path, "re");
-
-	if (!file)
-		return NULL;
-	if (getdelim(&text, &size, '\0', file) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(file);
-	return text;
 }
 
 START_TEST(put_creates_a_tenant_writes_its_drop_in_and_enforces_it)
@@ -1352,6 +1525,11 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(lifecycle, a_broken_reload_leaves_the_running_policy_as_it_was);
 	tcase_add_loop_test(lifecycle, each_broken_config_is_refused_on_reload_and_the_policy_holds,
 			    0, corpus_case_count);
+	tcase_add_test(lifecycle, tenantctl_tenants_prints_a_table_and_json);
+	tcase_add_test(lifecycle, tenantctl_show_prints_one_tenant_and_exits_4_when_missing);
+	tcase_add_test(lifecycle, tenantctl_events_prints_readable_lines_and_follows);
+	tcase_add_test(lifecycle, tenantctl_who_reload_apply_and_remove);
+	tcase_add_test(lifecycle, tenantctl_as_a_tenant_may_read_but_not_change);
 	tcase_add_test(lifecycle, put_creates_a_tenant_writes_its_drop_in_and_enforces_it);
 	tcase_add_test(lifecycle, put_replaces_an_existing_tenant);
 	tcase_add_test(lifecycle, put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothing);
