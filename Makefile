@@ -159,6 +159,7 @@ install: all
 	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(PREFIX)/sbin/tenantd
 	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(PREFIX)/bin/tenantctl
 	install -D -m 0644 systemd/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.service
+	install -D -m 0644 systemd/tenantd.socket $(DESTDIR)$(UNITDIR)/tenantd.socket
 	install -D -m 0644 systemd/tenantd.sysusers $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf
 	install -D -m 0644 systemd/tenantd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tenantd/tenants.d
@@ -173,7 +174,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/tenantd $(DESTDIR)$(PREFIX)/bin/tenantctl
-	rm -f $(DESTDIR)$(UNITDIR)/tenantd.service
+	rm -f $(DESTDIR)$(UNITDIR)/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.socket
 	rm -f $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tenantd
 

@@ -4,6 +4,7 @@
  * daemons' epoll fds sit in one epoll fd the agent's loop waits on, so
  * requests never race with policy changes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -558,6 +559,31 @@ static int watch_daemon(struct api_server *server, struct MHD_Daemon *daemon)
 	return 0;
 }
 
+/* systemd socket activation (sd_listen_fds(3)): the first socket passed,
+ * fd 3, when LISTEN_PID names this process. -ENOENT when none was passed. */
+static int inherited_socket(void)
+{
+	const char *listen_pid = getenv("LISTEN_PID"), *listen_fds = getenv("LISTEN_FDS");
+	int accepting = 0, flags;
+	socklen_t length = sizeof(accepting);
+	const int fd = 3;
+
+	if (!listen_pid || !listen_fds || atol(listen_pid) != getpid() || atoi(listen_fds) < 1)
+		return -ENOENT;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) || !accepting) {
+		log_error("LISTEN_FDS: fd %d is not a listening socket", fd);
+		return -ENOTSOCK;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return -errno;
+	log_info("serving the control API on the socket passed by the service manager");
+	return fd;
+}
+
 static int listen_unix(const char *path)
 {
 	struct sockaddr_un address = { .sun_family = AF_UNIX };
@@ -599,9 +625,12 @@ int api_server_open(struct agent *agent, const char *runtime_directory,
 		return -ENOMEM;
 	server->agent = agent;
 	server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	snprintf(server->socket_path, sizeof(server->socket_path), "%s/" SOCKET_NAME,
-		 runtime_directory);
-	fd = listen_unix(server->socket_path);
+	fd = inherited_socket();
+	if (fd == -ENOENT) {
+		snprintf(server->socket_path, sizeof(server->socket_path), "%s/" SOCKET_NAME,
+			 runtime_directory);
+		fd = listen_unix(server->socket_path);
+	}
 	if (fd < 0 || server->epoll_fd < 0) {
 		r = fd < 0 ? fd : -errno;
 		goto fail;
@@ -650,7 +679,9 @@ void api_server_close(struct api_server *server)
 		MHD_stop_daemon(server->metrics_daemon);
 	if (server->daemon) {
 		MHD_stop_daemon(server->daemon);
-		unlink(server->socket_path);
+		/* An inherited socket belongs to the service manager. */
+		if (server->socket_path[0])
+			unlink(server->socket_path);
 	}
 	if (server->epoll_fd >= 0)
 		close(server->epoll_fd);

@@ -3,6 +3,7 @@
  * cleans up: Check forks every test, and a forked test exiting must not tear
  * down what the suite still uses. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -292,6 +295,59 @@ void harness_agent_start(void)
 		usleep(50 * 1000);
 	}
 	die("tenantd did not answer on its control socket within 10 s");
+}
+
+void harness_agent_start_activated(const char *socket_path)
+{
+	struct sockaddr_un address = { .sun_family = AF_UNIX };
+	char log_path[4096], config[4096], runtime[4096], state[4096], pid_text[32];
+	int fd, log_fd;
+	pid_t pid;
+
+	snprintf(config, sizeof(config), "%s/conf", H.scratch);
+	snprintf(runtime, sizeof(runtime), "%s/run", H.scratch);
+	snprintf(state, sizeof(state), "%s/state", H.scratch);
+	snprintf(log_path, sizeof(log_path), "%s/agent.log", H.scratch);
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", socket_path);
+	unlink(socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) || listen(fd, 16) ||
+	    chmod(socket_path, 0666))
+		die("cannot listen on %s", socket_path);
+	/* As a service manager does: the socket on fd 3, LISTEN_PID set in the
+	 * child, which only then knows its pid. */
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (log_fd < 0 || dup2(log_fd, STDERR_FILENO) < 0 || dup2(fd, 3) < 0)
+			_exit(127);
+		setpgid(0, 0);
+		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
+		setenv("LISTEN_PID", pid_text, 1);
+		setenv("LISTEN_FDS", "1", 1);
+		execl(harness_binary("tenantd"), "tenantd", "--config-dir", config, "--runtime-dir",
+		      runtime, "--state-dir", state, "--bpffs-dir", H.bpffs, "--cgroup-root", H.root,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	agent_pid_write(pid);
+	for (int i = 0; i < 200; i++) {
+		int probe_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		bool served = connect(probe_fd, (struct sockaddr *)&address, sizeof(address)) == 0 &&
+			      write(probe_fd, "GET /v1/status HTTP/1.0\r\n\r\n", 28) == 28 &&
+			      read(probe_fd, pid_text, 12) > 0;
+
+		close(probe_fd);
+		if (served)
+			return;
+		if (process_gone(pid))
+			die("tenantd exited during start-up");
+		usleep(50 * 1000);
+	}
+	die("tenantd did not answer on the inherited socket within 10 s");
 }
 
 void harness_agent_signal(int signal_number)

@@ -36,6 +36,9 @@ void harness_write_config(const char *relative_path, const char *format, ...)
 void harness_remove_config(const char *relative_path);
 
 void harness_agent_start(void);
+/* Starts the agent as systemd socket activation would: listening on
+ * SOCKET_PATH, passed as fd 3 with LISTEN_FDS and LISTEN_PID. */
+void harness_agent_start_activated(const char *socket_path);
 /* SIGTERM, and waits until the agent is gone. */
 void harness_agent_stop(void);
 /* Sends SIGNAL; for SIGTERM and SIGKILL, waits until the agent is gone. */

@@ -218,6 +218,33 @@ START_TEST(a_process_moved_to_another_tenant_opens_sockets_as_that_tenant)
 }
 END_TEST
 
+START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
+{
+	char socket_path[4200], own_socket[4200], command[8600], *answer;
+	FILE *curl;
+	size_t size = 0;
+
+	snprintf(socket_path, sizeof(socket_path), "%s/activated.sock", harness_scratch());
+	snprintf(own_socket, sizeof(own_socket), "%s/run/tenantd.sock", harness_scratch());
+	harness_agent_stop();
+	ck_assert_int_ne(access(own_socket, F_OK), 0);
+	harness_agent_start_activated(socket_path);
+	snprintf(command, sizeof(command),
+		 "curl -s -w ' %%{http_code}' --unix-socket %s http://localhost/v1/status", socket_path);
+	curl = popen(command, "r");
+	answer = NULL;
+	ck_assert_int_gt(getdelim(&answer, &size, '\0', curl), 0);
+	pclose(curl);
+	ck_assert_msg(strstr(answer, "\"attached\":7") && strstr(answer, " 200"), "%s", answer);
+	free(answer);
+	/* It made no socket of its own. */
+	ck_assert_int_ne(access(own_socket, F_OK), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_agent_stop();
+	harness_agent_start();
+}
+END_TEST
+
 START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 {
 	char command[8400], output[2048] = "";
@@ -282,6 +309,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
 	tcase_add_test(restart, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
 	tcase_add_test(restart, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
+	tcase_add_test(restart, an_inherited_listening_socket_is_served_instead_of_a_new_one);
 	tcase_add_test(restart, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
 	tcase_add_test(restart, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, restart);
