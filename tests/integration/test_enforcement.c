@@ -5,6 +5,7 @@
  * fields of a violation event. Each test is one behaviour. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <ifaddrs.h>
@@ -626,6 +627,73 @@ START_TEST(metrics_listen_serves_the_exposition_over_tcp_and_nothing_else)
 	output = command_output(command, &exit_status);
 	ck_assert_str_eq(output, "{\"error\":\"only /metrics is served here\"} 404");
 	free(output);
+}
+END_TEST
+
+/* One PromQL QUERY against Prometheus on PORT: the first sample's value as
+ * text (malloc'ed), or NULL while there is none. */
+static char *prometheus_value(int port, const char *query)
+{
+	char command[1024], *output, *value = NULL;
+	struct json_object *answer, *data, *result, *sample, *pair;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "curl -s -G http://127.0.0.1:%d/api/v1/query --data-urlencode 'query=%s'", port,
+		 query);
+	output = command_output(command, &exit_status);
+	answer = json_tokener_parse(output);
+	free(output);
+	if (answer && json_object_object_get_ex(answer, "data", &data) &&
+	    json_object_object_get_ex(data, "result", &result) &&
+	    json_object_array_length(result) > 0 &&
+	    (sample = json_object_array_get_idx(result, 0)) &&
+	    json_object_object_get_ex(sample, "value", &pair))
+		value = strdup(json_object_get_string(json_object_array_get_idx(pair, 1)));
+	json_object_put(answer);
+	return value;
+}
+
+START_TEST(a_real_prometheus_scrapes_the_counters_with_their_values)
+{
+	const int port = metrics_port() + 1;
+	char configuration[4200], storage[4200], listen[64], *value = NULL;
+	long long expected;
+	FILE *file;
+	pid_t prometheus;
+
+	/* A series that no later traffic changes: dns's refused initiation. */
+	expected = violations("dns", "acme", "local_socket", "denied");
+	ck_assert_int_gt(expected, 0);
+	snprintf(configuration, sizeof(configuration), "%s/prometheus.yml", harness_scratch());
+	snprintf(storage, sizeof(storage), "%s/prometheus", harness_scratch());
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	file = fopen(configuration, "we");
+	ck_assert_ptr_nonnull(file);
+	fprintf(file, "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tenantd\n"
+		      "    static_configs:\n      - targets: ['127.0.0.1:%d']\n", metrics_port());
+	fclose(file);
+	prometheus = fork();
+	if (prometheus == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execlp("prometheus", "prometheus", "--config.file", configuration,
+		       "--storage.tsdb.path", storage, "--web.listen-address", listen,
+		       (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300 && !value; i++) {
+		usleep(100 * 1000);
+		value = prometheus_value(port, "tenantd_violations_total{tenant=\"dns\","
+					       "peer=\"acme\",reason=\"local_socket\",action=\"denied\"}");
+	}
+	kill(prometheus, SIGTERM);
+	waitpid(prometheus, NULL, 0);
+	ck_assert_msg(value != NULL, "Prometheus never had tenantd's series");
+	ck_assert_int_eq(atoll(value), expected);
+	free(value);
 }
 END_TEST
 
@@ -1464,6 +1532,8 @@ static Suite *enforcement_suite(void)
 	Suite *suite = suite_create("enforcement");
 	TCase *local = tcase_create("local_sockets"), *kinds = tcase_create("kinds_and_modes");
 	TCase *networks = tcase_create("networks"), *accounting = tcase_create("accounting");
+
+	tcase_set_timeout(accounting, 60);
 	TCase *lifecycle = tcase_create("off_boarding");
 
 	tcase_set_timeout(lifecycle, 30);
@@ -1507,6 +1577,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
 	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
 	tcase_add_test(accounting, metrics_listen_serves_the_exposition_over_tcp_and_nothing_else);
+	tcase_add_test(accounting, a_real_prometheus_scrapes_the_counters_with_their_values);
 	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
 	tcase_add_test(accounting, an_operator_sees_every_tenant);
 	tcase_add_test(accounting, a_tenant_sees_only_its_own_record);
