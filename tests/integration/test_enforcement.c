@@ -5,6 +5,10 @@
  * fields of a violation event. Each test is one behaviour. */
 #include <dirent.h>
 #include <errno.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -1135,6 +1139,118 @@ static char *file_text(const char *path)
 	return text;
 }
 
+/* --- hostile and heavy clients ---------------------------------------------- */
+
+static int connect_control_socket(void)
+{
+	struct sockaddr_un address = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", harness_socket());
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+	return fd;
+}
+
+/* Reads until the peer closes or 5 s pass; the response, malloc'ed. */
+static char *read_response(int fd)
+{
+	struct timeval timeout = { .tv_sec = 5 };
+	char *text = calloc(1, 65536);
+	size_t used = 0;
+	ssize_t got;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	while (used < 65535 && (got = read(fd, text + used, 65535 - used)) > 0)
+		used += (size_t)got;
+	return text;
+}
+
+static bool agent_answers(void)
+{
+	long status = 0;
+	char *body = harness_get("/v1/status", &status);
+
+	free(body);
+	return status == 200;
+}
+
+START_TEST(garbage_bytes_get_a_400_and_the_agent_goes_on)
+{
+	static const char *const garbage[] = {
+		"\x00\xff\xfe\x01 nonsense\r\n\r\n",
+		"GET /v1/status HTTP/9.9\r\n\r\n",
+		"GET\r\n\r\n",
+		"PUT /v1/tenants/acme HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+		"GET /v1/status HTTP/1.1\r\nHost: a\r\nX: \x01\x02\x03\r\n\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		int fd = connect_control_socket();
+		char *response;
+
+		ck_assert_int_gt(write(fd, garbage[i], strlen(garbage[i]) + (i == 0 ? 12 : 0)), 0);
+		shutdown(fd, SHUT_WR);
+		response = read_response(fd);
+		close(fd);
+		ck_assert_msg(!response[0] || !strncmp(response, "HTTP/1.1 4", 10) ||
+				      !strncmp(response, "HTTP/1.0 4", 10) ||
+				      !strncmp(response, "HTTP/1.1 505", 12) ||
+				      !strncmp(response, "HTTP/1.1 200", 12),
+			      "case %zu: %.80s", i, response);
+		free(response);
+		ck_assert_msg(agent_answers(), "case %zu killed the agent", i);
+	}
+}
+END_TEST
+
+START_TEST(idle_and_half_open_connections_do_not_stall_other_clients)
+{
+	static const char partial[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\n";
+	int idle[100];
+	struct timespec start, end;
+
+	for (size_t i = 0; i < 100; i++) {
+		idle[i] = connect_control_socket();
+		if (i % 2)
+			ck_assert_int_eq(write(idle[i], partial, sizeof(partial) - 1),
+					 (ssize_t)sizeof(partial) - 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ck_assert(agent_answers());
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* Not a timing assertion on speed: a stalled server would not answer
+	 * before the idle clients time out (30 s), so any answer proves it. */
+	ck_assert_int_lt(end.tv_sec - start.tv_sec, 25);
+	for (size_t i = 0; i < 100; i++)
+		close(idle[i]);
+	ck_assert(agent_answers());
+}
+END_TEST
+
+START_TEST(two_hundred_concurrent_clients_are_all_answered)
+{
+	static const char request[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	int clients[200];
+	size_t answered = 0;
+
+	for (size_t i = 0; i < 200; i++) {
+		clients[i] = connect_control_socket();
+		ck_assert_int_eq(write(clients[i], request, sizeof(request) - 1),
+				 (ssize_t)sizeof(request) - 1);
+	}
+	for (size_t i = 0; i < 200; i++) {
+		char *response = read_response(clients[i]);
+
+		if (!strncmp(response, "HTTP/1.1 200", 12) && strstr(response, "\"attached\":7"))
+			answered++;
+		free(response);
+		close(clients[i]);
+	}
+	ck_assert_uint_eq(answered, 200);
+}
+END_TEST
+
 /* --- tenantctl ---------------------------------------------------------------- */
 
 /* Runs "tenantctl --socket SOCKET ARGUMENTS" (stderr too); EXIT its status. */
@@ -1576,6 +1692,9 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, the_metrics_exposition_passes_promtool_check);
 	tcase_add_test(accounting, the_status_names_the_attached_programs_and_tenant_count);
 	tcase_add_test(accounting, an_unknown_endpoint_is_a_json_404);
+	tcase_add_test(accounting, garbage_bytes_get_a_400_and_the_agent_goes_on);
+	tcase_add_test(accounting, idle_and_half_open_connections_do_not_stall_other_clients);
+	tcase_add_test(accounting, two_hundred_concurrent_clients_are_all_answered);
 	tcase_add_test(accounting, metrics_listen_serves_the_exposition_over_tcp_and_nothing_else);
 	tcase_add_test(accounting, a_real_prometheus_scrapes_the_counters_with_their_values);
 	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
