@@ -74,9 +74,8 @@ static void set_error(char *error, const struct source_line *where, const char *
 
 static struct source_line here(const struct parse_state *state)
 {
-	struct source_line where = { .line = state->line };
+	struct source_line where = { .file = state->path, .line = state->line };
 
-	snprintf(where.file, sizeof(where.file), "%s", state->path);
 	return where;
 }
 
@@ -94,6 +93,23 @@ static void *append(void *array_pointer, size_t *count, size_t element_size)
 }
 
 static struct source_line here(const struct parse_state *state);
+
+/* A copy of TEXT that lives as long as CONFIG. */
+static const char *config_string(struct config *config, const char *text)
+{
+	char **grown = realloc(config->strings, (config->string_count + 1) * sizeof(*grown));
+	char *copy = strdup(text);
+
+	if (!grown || !copy) {
+		free(copy);
+		if (grown)
+			config->strings = grown;
+		return NULL;
+	}
+	config->strings = grown;
+	config->strings[config->string_count++] = copy;
+	return copy;
+}
 
 /* inih calls its handler for keys only, so section headers are checked
  * here, as lines go by: an unknown section is refused even when empty. */
@@ -284,7 +300,9 @@ static int parse_tenant_key(struct parse_state *state, const char *key, char *va
 		cgroup = append(&tenant->cgroups, &tenant->cgroup_count, sizeof(*cgroup));
 		if (!cgroup)
 			return -ENOMEM;
-		strcpy(cgroup->path, path);
+		cgroup->path = config_string(state->config, path);
+		if (!cgroup->path)
+			return -ENOMEM;
 		cgroup->where = where;
 	} else if (!strcmp(key, "Network")) {
 		struct tenant_network *network;
@@ -386,12 +404,11 @@ static int load_agent_file(const char *path, struct config *config, char *error)
 	struct parse_state state = {
 		.file = file, .path = path, .error = error, .config = config,
 	};
-	struct source_line where = { .line = 0 };
+	struct source_line where = { .file = path, .line = 0 };
 
 	if (!file) {
 		if (errno == ENOENT)
 			return 0; /* every setting has a default */
-		snprintf(where.file, sizeof(where.file), "%s", path);
 		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
 		return -errno;
 	}
@@ -404,12 +421,15 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 	_cleanup_fclose_ FILE *file = fopen(path, "re");
 	struct tenant_config *tenant;
 	struct parse_state state = {
-		.file = file, .path = path, .error = error, .config = config,
+		.file = file, .error = error, .config = config,
 	};
 	struct source_line where = { .line = 0 };
 	int r;
 
-	snprintf(where.file, sizeof(where.file), "%s", path);
+	/* Values keep pointers to the file name: one copy for the file. */
+	state.path = where.file = config_string(config, path);
+	if (!where.file)
+		return -ENOMEM;
 	if (!file) {
 		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
 		return -errno;
@@ -450,11 +470,10 @@ static int load_tenant_directory(const char *directory, struct config *config, c
 
 	count = scandir(directory, &entries, conf_file_filter, alphasort);
 	if (count < 0) {
-		struct source_line where = { .line = 0 };
+		struct source_line where = { .file = directory, .line = 0 };
 
 		if (errno == ENOENT)
 			return 0;
-		snprintf(where.file, sizeof(where.file), "%s", directory);
 		set_error(error, &where, NULL, "cannot read directory: %s", strerror(errno));
 		return -errno;
 	}
@@ -473,22 +492,48 @@ static int load_tenant_directory(const char *directory, struct config *config, c
 	return r;
 }
 
-/* Checks that need every file: unique names, cgroups and networks owned by
- * one tenant each, exceptions naming tenants that exist, cgroups inside the
- * subtree the programs are attached to. */
+/* By name, then by file order, so a duplicate follows its original. */
+static int compare_tenants_by_name(const void *a, const void *b)
+{
+	const struct tenant_config *x = *(const struct tenant_config *const *)a;
+	const struct tenant_config *y = *(const struct tenant_config *const *)b;
+	int order = strcmp(x->name, y->name);
+
+	return order ? order : (x > y) - (x < y);
+}
+
+/* Sorts the name index and refuses duplicate names: O(n log n). */
+static int index_tenants(struct config *config, char *error)
+{
+	free(config->by_name);
+	config->by_name = calloc(config->tenant_count + 1, sizeof(*config->by_name));
+	if (!config->by_name)
+		return -ENOMEM;
+	for (size_t i = 0; i < config->tenant_count; i++)
+		config->by_name[i] = &config->tenants[i];
+	qsort(config->by_name, config->tenant_count, sizeof(*config->by_name),
+	      compare_tenants_by_name);
+	for (size_t i = 1; i < config->tenant_count; i++) {
+		const struct tenant_config *first = config->by_name[i - 1];
+		const struct tenant_config *again = config->by_name[i];
+
+		if (strcmp(first->name, again->name))
+			continue;
+		set_error(error, &again->where, "Name", "tenant '%s' is already defined in %s",
+			  again->name, first->where.file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Checks that need every file: cgroups and networks owned by one tenant
+ * each, exceptions naming tenants that exist, cgroups inside the subtree
+ * the programs are attached to. (Unique names: index_tenants.) */
 static int validate_across_files(struct config *config, char *error)
 {
 	for (size_t i = 0; i < config->tenant_count; i++) {
 		struct tenant_config *tenant = &config->tenants[i];
 
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(config->tenants[j].name, tenant->name)) {
-				set_error(error, &tenant->where, "Name",
-					  "tenant '%s' is already defined in %s", tenant->name,
-					  config->tenants[j].where.file);
-				return -EINVAL;
-			}
-		}
 		for (size_t c = 0; c < tenant->cgroup_count; c++) {
 			struct tenant_cgroup *cgroup = &tenant->cgroups[c];
 
@@ -593,6 +638,8 @@ int config_load(const char *directory, const char *cgroup_root_override,
 		r = load_tenant_directory(path, &config, error);
 	}
 	if (r == 0)
+		r = index_tenants(&config, error);
+	if (r == 0)
 		r = validate_across_files(&config, error);
 	if (r) {
 		config_free(&config);
@@ -618,6 +665,8 @@ int config_load_tenant_file(const char *path, struct config *out,
 		length -= 5;
 	snprintf(stem, sizeof(stem), "%.*s", (int)length, base);
 	r = load_tenant_file(path, stem, &config, error);
+	if (r == 0)
+		r = index_tenants(&config, error);
 	if (r) {
 		config_free(&config);
 		return r;
@@ -635,13 +684,33 @@ void config_free(struct config *config)
 	}
 	free(config->tenants);
 	free(config->agent.host_ports);
+	free(config->by_name);
+	for (size_t i = 0; i < config->string_count; i++)
+		free(config->strings[i]);
+	free(config->strings);
 	memset(config, 0, sizeof(*config));
 }
 
 const struct tenant_config *config_find_tenant(const struct config *config, const char *name)
 {
-	for (size_t i = 0; i < config->tenant_count; i++)
-		if (!strcmp(config->tenants[i].name, name))
-			return &config->tenants[i];
+	size_t low = 0, high = config->tenant_count;
+
+	if (!config->by_name) {
+		for (size_t i = 0; i < config->tenant_count; i++)
+			if (!strcmp(config->tenants[i].name, name))
+				return &config->tenants[i];
+		return NULL;
+	}
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		int order = strcmp(config->by_name[middle]->name, name);
+
+		if (order == 0)
+			return config->by_name[middle];
+		if (order < 0)
+			low = middle + 1;
+		else
+			high = middle;
+	}
 	return NULL;
 }

@@ -15,13 +15,15 @@
 #define GROUP_NAME_MAX 64
 #define LISTEN_ADDRESS_MAX 64
 
+/* FILE points into the config's own strings: one copy per file, not per
+ * value, so 10,000 tenants cost kilobytes, not a path buffer each. */
 struct source_line {
-	char file[PATH_MAX];
+	const char *file;
 	int line;
 };
 
 struct tenant_cgroup {
-	char path[PATH_MAX]; /* normalized, relative to the cgroup2 mount */
+	const char *path; /* normalized, relative to the cgroup2 mount */
 	struct source_line where;
 };
 
@@ -63,6 +65,9 @@ struct config {
 	struct agent_config agent;
 	struct tenant_config *tenants;
 	size_t tenant_count;
+	const struct tenant_config **by_name; /* sorted, for config_find_tenant */
+	char **strings; /* owned by the config: file names, cgroup paths */
+	size_t string_count;
 };
 
 /* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.

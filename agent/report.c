@@ -243,8 +243,16 @@ int report_tenants(const struct agent *agent, const struct view *view, const cha
 				     &totals, &total_count);
 	if (r)
 		return r;
-	if (!name)
-		list = json_object_new_array();
+	if (name) {
+		/* One tenant: found directly, not by walking them all. */
+		const struct tenant_id_entry *entry = tenant_ids_entry(&agent->ids, name);
+
+		if (!entry || !visible(view, entry->id))
+			return -ENOENT;
+		return render_json(tenant_json(agent, view, entry, totals, total_count), text,
+				   length);
+	}
+	list = json_object_new_array();
 	for (size_t i = 0; i < agent->ids.count; i++) {
 		const struct tenant_id_entry *entry = &agent->ids.entries[i];
 

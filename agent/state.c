@@ -159,6 +159,16 @@ int64_t tenant_ids_find(const struct tenant_ids *ids, const char *name)
 	return index ? (int64_t)ids->entries[index - 1].id : -ENOENT;
 }
 
+const struct tenant_id_entry *tenant_ids_entry(const struct tenant_ids *ids, const char *name)
+{
+	uint32_t index;
+
+	if (!ids->by_name)
+		return NULL;
+	index = *name_slot(ids, name);
+	return index ? &ids->entries[index - 1] : NULL;
+}
+
 const char *tenant_ids_name(const struct tenant_ids *ids, uint32_t id)
 {
 	if (!ids->by_id || id > TENANT_ID_MAX || !ids->by_id[id])

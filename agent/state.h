@@ -34,6 +34,7 @@ int tenant_ids_save(const char *directory, const struct tenant_ids *ids);
  * a positive id, or -ENOSPC when all 65535 are taken. */
 int64_t tenant_ids_assign(struct tenant_ids *ids, const char *name);
 int64_t tenant_ids_find(const struct tenant_ids *ids, const char *name);
+const struct tenant_id_entry *tenant_ids_entry(const struct tenant_ids *ids, const char *name);
 const char *tenant_ids_name(const struct tenant_ids *ids, uint32_t id);
 void tenant_ids_release(struct tenant_ids *ids, const char *name);
 void tenant_ids_free(struct tenant_ids *ids);
