@@ -16,6 +16,15 @@
 #include <unistd.h>
 #include <linux/if_ether.h>
 
+/* Closes FD (a failed call's socket) and reports ERROR. */
+static int close_and_fail(int fd, const char *what, int error)
+{
+	close(fd);
+	printf("%s: %s (%s)\n", what, strerrorname_np(error), strerror(error));
+	fflush(stdout);
+	return error > 0 && error < 256 ? error : 255;
+}
+
 static int fail(const char *what, int error)
 {
 	printf("%s: %s (%s)\n", what, strerrorname_np(error), strerror(error));
@@ -136,13 +145,13 @@ static int connect_and_send(const char *protocol, const char *text, int port, lo
 	if (fd < 0)
 		return -fd;
 	if (connect(fd, (struct sockaddr *)&address, length))
-		return fail("connect", errno);
+		return close_and_fail(fd, "connect", errno);
 	while (bytes > 0) {
 		ssize_t sent = send(fd, buffer, bytes > (long)sizeof(buffer) ? sizeof(buffer) :
 								 (size_t)bytes, 0);
 
 		if (sent < 0)
-			return fail("send", errno);
+			return close_and_fail(fd, "send", errno);
 		bytes -= sent;
 	}
 	if (socket_type(protocol) == SOCK_STREAM) {
@@ -167,9 +176,9 @@ static int connect_after_move(const char *cgroup, const char *protocol, const ch
 	if (fd < 0)
 		return -fd;
 	if (join_cgroup(cgroup))
-		return fail("join cgroup", errno);
+		return close_and_fail(fd, "join cgroup", errno);
 	if (connect(fd, (struct sockaddr *)&address, length))
-		return fail("connect", errno);
+		return close_and_fail(fd, "connect", errno);
 	close(fd);
 	printf("ok\n");
 	return 0;
@@ -190,7 +199,7 @@ static int send_datagrams(const char *text, int port, long bytes, long count)
 		return -fd;
 	for (long i = 0; i < count; i++)
 		if (sendto(fd, buffer, (size_t)bytes, 0, (struct sockaddr *)&address, length) < 0)
-			return fail("sendto", errno);
+			return close_and_fail(fd, "sendto", errno);
 	close(fd);
 	printf("ok\n");
 	return 0;
@@ -215,9 +224,12 @@ static int usage(void)
 		"  connect tcp|udp ADDR PORT [BYTES]\n"
 		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
 		"  sendto ADDR PORT BYTES [COUNT]\n"
-		"  raw | raw6 | packet\n");
+		"  raw | raw6 | packet\n"
+		"  repeat N COMMAND...\n");
 	return 2;
 }
+
+static int run_command(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -233,6 +245,26 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage();
+	/* repeat N COMMAND...: runs COMMAND N times in this process (its
+	 * output once), for floods of attempts; the last status counts. */
+	if (!strcmp(argv[i], "repeat") && i + 2 < argc) {
+		long times = atol(argv[i + 1]);
+		int status = 0;
+
+		for (long n = 0; n < times; n++) {
+			if (n == 1)
+				freopen("/dev/null", "w", stdout);
+			status = run_command(argc - i - 2, argv + i + 2);
+		}
+		return status;
+	}
+	return run_command(argc - i, argv + i);
+}
+
+static int run_command(int argc, char **argv)
+{
+	int i = 0;
+
 	if (!strcmp(argv[i], "listen") && argc - i == 4)
 		return serve(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(argv[i], "connect") && (argc - i == 4 || argc - i == 5))

@@ -1228,6 +1228,35 @@ START_TEST(idle_and_half_open_connections_do_not_stall_other_clients)
 }
 END_TEST
 
+START_TEST(a_stuck_event_follower_stalls_neither_the_events_nor_other_clients)
+{
+	static const char follow[] = "GET /v1/events?follow=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+	int stuck = connect_control_socket();
+	int before = count_events("hooli");
+	long status = 0;
+	char *body;
+
+	/* It asks to follow, then never reads a byte. */
+	ck_assert_int_eq(write(stuck, follow, sizeof(follow) - 1), (ssize_t)sizeof(follow) - 1);
+	usleep(200 * 1000);
+	/* Three floods of refused connects, each in its own second of the
+	 * EventRate budget (1000): some 3000 events, about a megabyte, far more
+	 * than the stuck client's socket holds. */
+	for (int flood = 0; flood < 3; flood++) {
+		ck_assert_int_eq(probe("hooli", NULL, "repeat 3000 connect tcp ::1 9101"), EPERM);
+		usleep(1100 * 1000);
+	}
+	ck_assert(agent_answers());
+	ck_assert_int_ge(count_events("hooli") - before, 2000);
+	body = harness_get("/v1/events?tenant=hooli", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"hooli\""));
+	free(body);
+	close(stuck);
+	ck_assert(agent_answers());
+}
+END_TEST
+
 START_TEST(two_hundred_concurrent_clients_are_all_answered)
 {
 	static const char request[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -1695,6 +1724,7 @@ static Suite *enforcement_suite(void)
 	tcase_add_test(accounting, garbage_bytes_get_a_400_and_the_agent_goes_on);
 	tcase_add_test(accounting, idle_and_half_open_connections_do_not_stall_other_clients);
 	tcase_add_test(accounting, two_hundred_concurrent_clients_are_all_answered);
+	tcase_add_test(accounting, a_stuck_event_follower_stalls_neither_the_events_nor_other_clients);
 	tcase_add_test(accounting, metrics_listen_serves_the_exposition_over_tcp_and_nothing_else);
 	tcase_add_test(accounting, a_real_prometheus_scrapes_the_counters_with_their_values);
 	tcase_add_test(accounting, tenantctl_status_prints_a_table_and_json);
