@@ -106,16 +106,18 @@ $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 # libFuzzer targets, built with clang whatever CC is.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent $(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/config.c agent/validate.c agent/log.c
 $(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c agent/validate.c
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/dropins.c agent/config.c agent/validate.c \
+	agent/log.c
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)
 	$(msg) FUZZ $@
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out -Wno-format-truncation,$(WARNINGS)) $^ -o $@ \
-		$(shell pkg-config --libs inih)
+		$(shell pkg-config --libs inih json-c)
 
 # Fuzzes each target for FUZZ_SECONDS on a scratch copy of its seed corpus
 # (tests/fuzz/corpus/NAME); copy new finds worth keeping back into it.

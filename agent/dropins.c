@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,12 @@ static int render_list(FILE *out, struct json_object *list, const char *field, c
 			snprintf(error, size, "cgroups: '%.200s' %s", value, reason);
 			return -EINVAL;
 		}
+		/* The INI reader trims blanks and ends a value at '#' or at a
+		 * blank-led ';': such a path would not read back as written.
+		 * (systemd escapes blanks in unit names, so real paths have none.) */
+		if (!strcmp(key, "Cgroup") && strpbrk(normalized, " \t#;"))
+			return FAIL(error, size,
+				    "cgroups: '%.200s' contains a blank, '#' or ';'", value);
 		if (!strcmp(key, "Network") && network_parse(value, &network, &reason)) {
 			snprintf(error, size, "networks: '%.200s': %s", value, reason);
 			return -EINVAL;
@@ -104,11 +111,20 @@ static int render_fields(FILE *out, const char *name, struct json_object *body, 
 			    strcmp(json_object_get_string(value), name))
 				r = FAIL(error, size, "'%s' must match the name in the path", "name");
 		} else if (!strcmp(key, "kind") || !strcmp(key, "mode")) {
-			if (!json_object_is_type(value, json_type_string))
-				r = FAIL(error, size, "'%s' must be a string", key);
+			const char *text = json_object_get_string(value);
+			bool is_kind = !strcmp(key, "kind");
+
+			/* Checked here, not left to the loader: a free string would
+			 * be written into the file, newlines and all. */
+			if (!json_object_is_type(value, json_type_string) ||
+			    (is_kind && strcmp(text, "tenant") && strcmp(text, "shared") &&
+			     strcmp(text, "platform")) ||
+			    (!is_kind && strcmp(text, "enforce") && strcmp(text, "audit")))
+				r = FAIL(error, size, is_kind ?
+					 "'kind' must be \"tenant\", \"shared\" or \"platform\"" :
+					 "'mode' must be \"enforce\" or \"audit\"");
 			else
-				fprintf(out, "%s=%s\n", !strcmp(key, "kind") ? "Kind" : "Mode",
-					json_object_get_string(value));
+				fprintf(out, "%s=%s\n", is_kind ? "Kind" : "Mode", text);
 		} else if (!strcmp(key, "cgroups")) {
 			r = render_list(out, value, key, "Cgroup", error, size);
 		} else if (!strcmp(key, "networks")) {

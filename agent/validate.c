@@ -33,7 +33,8 @@ static int parse_prefix_length(const char *text, int max, int *out)
 	char *end;
 	long value;
 
-	if (!*text || *text == '+' || *text == '-' || (text[0] == '0' && text[1]))
+	/* Digits only: strtol alone would also take blanks and a sign. */
+	if (*text < '0' || *text > '9' || (text[0] == '0' && text[1]))
 		return -EINVAL;
 	errno = 0;
 	value = strtol(text, &end, 10);

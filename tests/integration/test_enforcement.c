@@ -1561,7 +1561,10 @@ START_TEST(bad_put_requests_are_refused_with_a_clear_error)
 		  "{\"error\":\"'cgroups' must be an array\"}" },
 		{ "/v1/tenants/newco", "{\"networks\":[\"10.0.0.1/8\"]}", 400,
 		  "{\"error\":\"networks: '10.0.0.1/8': host bits are set after the prefix\"}" },
-		{ "/v1/tenants/newco", "{\"kind\":\"premium\"}", 400, "Kind: 'premium' is not tenant" },
+		{ "/v1/tenants/newco", "{\"kind\":\"premium\"}", 400,
+		  "{\"error\":\"'kind' must be \\\"tenant\\\", \\\"shared\\\" or \\\"platform\\\"\"}" },
+		{ "/v1/tenants/newco", "{\"mode\":\"enforce\\nCgroup=/stolen\"}", 400,
+		  "{\"error\":\"'mode' must be \\\"enforce\\\" or \\\"audit\\\"\"}" },
 		{ "/v1/tenants/newco", "{\"allow_to\":[{\"tenant\":\"globex\",\"port\":\"80\","
 				       "\"protocol\":\"tcp\"}]}", 400,
 		  "{\"error\":\"allow_to: 'port' must be a number 1..65535\"}" },

@@ -84,6 +84,8 @@ START_TEST(bad_networks_are_refused_with_a_reason)
 	assert_network_refused("10.0.0.0/+8", "prefix length must be 0..32 for IPv4");
 	assert_network_refused("10.0.0.0/08", "prefix length must be 0..32 for IPv4");
 	assert_network_refused("10.0.0.0/8x", "prefix length must be 0..32 for IPv4");
+	assert_network_refused("10.0.0.0/ 8", "prefix length must be 0..32 for IPv4");
+	assert_network_refused("10.0.0.0/\t8", "prefix length must be 0..32 for IPv4");
 	assert_network_refused("10.0.0.0/33", "prefix length must be 0..32 for IPv4");
 	assert_network_refused("fd00::/129", "prefix length must be 0..128 for IPv6");
 	assert_network_refused("10.0.0.1/8", "host bits are set after the prefix");
