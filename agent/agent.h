@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "kernel_features.h"
 #include "programs.h"
 #include "state.h"
 
@@ -19,6 +20,7 @@ struct options {
 	const char *state_directory;
 	const char *bpffs_directory;
 	const char *cgroup_root; /* NULL: CgroupRoot= from the config */
+	bool allow_partial;
 };
 
 /* Who is asking: an operator sees everything; anyone else sees one tenant,
@@ -43,6 +45,8 @@ struct agent {
 	struct api_server *api;
 	struct cgroup_watch *cgroup_watch;
 	struct timespec started; /* CLOCK_MONOTONIC */
+	bool features[FEATURE_COUNT];
+	unsigned int disabled_programs; /* program_bit, with --allow-partial */
 };
 
 /* Re-reads the configuration and applies it whole, or not at all; on

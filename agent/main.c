@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"  --bpffs-dir DIR     pinned programs and maps (default /sys/fs/bpf/tenantd)\n"
 		"  --cgroup-root PATH  cgroup to attach to, relative to the cgroup2 mount\n"
 		"                      (default: CgroupRoot=, or the whole mount)\n"
+		"  --allow-partial     run without the protections this kernel cannot give,\n"
+		"                      instead of refusing to start\n"
 		"  --check-config      validate the configuration and exit\n"
 		"  --detach            remove every program, link and map tenantd pinned, and exit\n"
 		"  --verbose           log debug messages\n"
@@ -155,7 +157,17 @@ static int start(struct agent *agent, bool check_only)
 	r = tenant_ids_load(agent->options.state_directory, &agent->ids);
 	if (r)
 		return r;
-	r = programs_load(&agent->programs, agent->options.bpffs_directory);
+	features_probe(agent->features);
+	r = features_plan(agent->features, agent->options.allow_partial, &agent->disabled_programs,
+			  error, sizeof(error));
+	if (r) {
+		log_error("%s", error);
+		return r;
+	}
+	if (agent->disabled_programs)
+		log_warning("running partially protected (--allow-partial): %s", error);
+	r = programs_load(&agent->programs, agent->options.bpffs_directory,
+			  agent->disabled_programs);
 	if (r)
 		return r;
 	/* The policy goes in before the programs are attached, so that no
@@ -180,7 +192,7 @@ static int start(struct agent *agent, bool check_only)
 int main(int argc, char **argv)
 {
 	enum { OPTION_CONFIG = 0x100, OPTION_RUNTIME, OPTION_STATE, OPTION_BPFFS,
-	       OPTION_CGROUP_ROOT, OPTION_CHECK, OPTION_DETACH, OPTION_VERBOSE,
+	       OPTION_CGROUP_ROOT, OPTION_PARTIAL, OPTION_CHECK, OPTION_DETACH, OPTION_VERBOSE,
 	       OPTION_VERSION, OPTION_HELP };
 	static const struct option long_options[] = {
 		{ "config-dir", required_argument, NULL, OPTION_CONFIG },
@@ -188,6 +200,7 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPTION_STATE },
 		{ "bpffs-dir", required_argument, NULL, OPTION_BPFFS },
 		{ "cgroup-root", required_argument, NULL, OPTION_CGROUP_ROOT },
+		{ "allow-partial", no_argument, NULL, OPTION_PARTIAL },
 		{ "check-config", no_argument, NULL, OPTION_CHECK },
 		{ "detach", no_argument, NULL, OPTION_DETACH },
 		{ "verbose", no_argument, NULL, OPTION_VERBOSE },
@@ -222,6 +235,9 @@ int main(int argc, char **argv)
 			break;
 		case OPTION_CGROUP_ROOT:
 			agent.options.cgroup_root = optarg;
+			break;
+		case OPTION_PARTIAL:
+			agent.options.allow_partial = true;
 			break;
 		case OPTION_CHECK:
 			check_only = true;

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
+#include "kernel_features.h"
 #include "log.h"
 #include "programs.h"
 #include "tenantd_abi.h"
@@ -123,6 +124,8 @@ static int attach_programs(struct programs *programs, int cgroup_fd)
 		struct bpf_link *link;
 		bool stale_pin;
 
+		if (bpf_program__fd(program) < 0)
+			continue; /* left out: --allow-partial */
 		snprintf(pin, sizeof(pin), "%s/link-%s", programs->pin_directory,
 			 bpf_program__name(program));
 		r = adopt_link(pin, program, cgroup_id);
@@ -207,8 +210,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	return vfprintf(stderr, format, args);
 }
 
-int programs_load(struct programs *programs, const char *pin_directory)
+int programs_load(struct programs *programs, const char *pin_directory,
+		  unsigned int disabled_programs)
 {
+	struct bpf_program *program;
 	int r;
 
 	memset(programs, 0, sizeof(*programs));
@@ -225,6 +230,9 @@ int programs_load(struct programs *programs, const char *pin_directory)
 		log_error("cannot open the BPF object: %s", strerror(errno));
 		return -errno;
 	}
+	bpf_object__for_each_program(program, programs->skeleton->obj)
+		if (program_bit_of(bpf_program__name(program)) & disabled_programs)
+			bpf_program__set_autoload(program, false);
 	r = pin_maps(programs);
 	if (r == 0)
 		r = tenantd_bpf__load(programs->skeleton);

@@ -18,8 +18,10 @@ struct programs {
 };
 
 /* Loads the programs, reusing the maps pinned under PIN_DIRECTORY, so that
- * the policy can be written before anything is attached. */
-int programs_load(struct programs *programs, const char *pin_directory);
+ * the policy can be written before anything is attached. The programs in
+ * DISABLED_PROGRAMS (features.h bits) are neither loaded nor attached. */
+int programs_load(struct programs *programs, const char *pin_directory,
+		  unsigned int disabled_programs);
 /* Attaches to the cgroup at CGROUP_PATH (a full path). Pinned links are
  * adopted by swapping their program atomically: no window without
  * enforcement. */

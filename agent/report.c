@@ -129,6 +129,14 @@ int report_status(const struct agent *agent, const struct view *view, char **tex
 			       json_object_new_boolean(access("/sys/kernel/btf/vmlinux", R_OK) == 0));
 	json_object_object_add(kernel, "cgroup2_mount",
 			       json_object_new_string(agent->cgroup_mount));
+	{
+		struct json_object *features = json_object_new_object();
+
+		for (int f = 0; f < FEATURE_COUNT; f++)
+			json_object_object_add(features, feature_name(f),
+					       json_object_new_boolean(agent->features[f]));
+		json_object_object_add(kernel, "features", features);
+	}
 	programs = json_object_new_object();
 	json_object_object_add(programs, "attached",
 			       json_object_new_int((int)agent->programs.attached));
@@ -136,6 +144,8 @@ int report_status(const struct agent *agent, const struct view *view, char **tex
 			       json_object_new_int((int)agent->programs.adopted));
 	json_object_object_add(programs, "cgroup",
 			       json_object_new_string(agent->cgroup_root_path));
+	json_object_object_add(programs, "partial",
+			       json_object_new_boolean(agent->disabled_programs != 0));
 	json_object_object_add(programs, "pinned",
 			       json_object_new_string(agent->programs.pin_directory));
 

@@ -596,6 +596,8 @@ START_TEST(the_status_names_the_attached_programs_and_tenant_count)
 	char *body = harness_get("/v1/status", &status);
 
 	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strstr(body, "\"features\":{\"btf\":true,\"cgroup_sock_addr\":true,") != NULL,
+		      "%s", body);
 	status_document = json_tokener_parse(body);
 	free(body);
 	ck_assert_ptr_nonnull(status_document);
@@ -606,6 +608,8 @@ START_TEST(the_status_names_the_attached_programs_and_tenant_count)
 	ck_assert_int_eq(json_object_get_int(field), 7);
 	ck_assert(json_object_object_get_ex(status_document, "version", &field));
 	ck_assert(json_object_object_get_ex(status_document, "uptime_seconds", &field));
+	ck_assert(json_object_object_get_ex(programs, "partial", &field));
+	ck_assert(!json_object_get_boolean(field));
 	json_object_put(status_document);
 }
 END_TEST

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Kernel feature probing through libbpf's probes, and the plan of which
+ * programs can run. The table says, for each feature, which programs need
+ * it and what an operator loses without them. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "kernel_features.h"
+
+struct feature_need {
+	const char *name;
+	unsigned int programs;
+	const char *protects;
+};
+
+static const struct feature_need needs[FEATURE_COUNT] = {
+	[FEATURE_BTF] = { "btf", PROGRAM_ALL, "everything (the programs are CO-RE)" },
+	[FEATURE_CGROUP_SOCK_ADDR] = { "cgroup_sock_addr", PROGRAM_CONNECT | PROGRAM_SENDMSG,
+				       "refusing cross-tenant connect() and sendmsg()" },
+	[FEATURE_CGROUP_SOCK] = { "cgroup_sock", PROGRAM_CHECK_SOCKET,
+				  "refusing raw sockets and off-boarded tenants' sockets" },
+	[FEATURE_CGROUP_SKB] = { "cgroup_skb", PROGRAM_EGRESS | PROGRAM_INGRESS,
+				 "traffic accounting and ingress filtering" },
+	[FEATURE_LPM_TRIE] = { "lpm_trie", PROGRAM_ALL, "everything (network ownership)" },
+	[FEATURE_RINGBUF] = { "ringbuf", PROGRAM_ALL, "everything (violation events)" },
+	[FEATURE_LRU_HASH] = { "lru_hash", PROGRAM_ALL, "everything (the cgroup cache)" },
+	[FEATURE_PERCPU_HASH] = { "percpu_hash", PROGRAM_ALL, "everything (the counters)" },
+	[FEATURE_SK_STORAGE] = { "sk_storage", PROGRAM_ALL, "everything (UDP-over-IPv4 tags)" },
+	[FEATURE_SK_LOOKUP] = { "sk_lookup", PROGRAM_CONNECT | PROGRAM_SENDMSG,
+				"finding the owner of a local socket" },
+	[FEATURE_SKC_TO_TCP_SOCK] = { "skc_to_tcp_sock", PROGRAM_CONNECT | PROGRAM_SENDMSG,
+				      "tracing a TCP socket to its cgroup" },
+	[FEATURE_SKB_ANCESTOR_CGROUP_ID] = { "skb_ancestor_cgroup_id",
+					     PROGRAM_EGRESS | PROGRAM_INGRESS,
+					     "tagging packets with their tenant" },
+	[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] = { "current_ancestor_cgroup_id",
+						 PROGRAM_CHECK_SOCKET,
+						 "tagging new sockets with their tenant" },
+};
+
+const char *feature_name(enum feature feature)
+{
+	return feature < FEATURE_COUNT ? needs[feature].name : "unknown";
+}
+
+unsigned int program_bit_of(const char *program_name)
+{
+	if (!strcmp(program_name, "check_socket"))
+		return PROGRAM_CHECK_SOCKET;
+	if (!strncmp(program_name, "connect", 7))
+		return PROGRAM_CONNECT;
+	if (!strncmp(program_name, "sendmsg", 7))
+		return PROGRAM_SENDMSG;
+	if (!strcmp(program_name, "count_egress"))
+		return PROGRAM_EGRESS;
+	if (!strcmp(program_name, "filter_ingress"))
+		return PROGRAM_INGRESS;
+	return 0;
+}
+
+static bool helper(enum bpf_prog_type type, enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(type, id, NULL) == 1;
+}
+
+void features_probe(bool found[FEATURE_COUNT])
+{
+	found[FEATURE_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	found[FEATURE_CGROUP_SOCK_ADDR] =
+		libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL) == 1;
+	found[FEATURE_CGROUP_SOCK] = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK, NULL) == 1;
+	found[FEATURE_CGROUP_SKB] = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1;
+	found[FEATURE_LPM_TRIE] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_LPM_TRIE, NULL) == 1;
+	found[FEATURE_RINGBUF] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	found[FEATURE_LRU_HASH] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_LRU_HASH, NULL) == 1;
+	found[FEATURE_PERCPU_HASH] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERCPU_HASH, NULL) == 1;
+	found[FEATURE_SK_STORAGE] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
+	found[FEATURE_SK_LOOKUP] =
+		helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_sk_lookup_tcp);
+	found[FEATURE_SKC_TO_TCP_SOCK] =
+		helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_skc_to_tcp_sock);
+	found[FEATURE_SKB_ANCESTOR_CGROUP_ID] =
+		helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_skb_ancestor_cgroup_id);
+	found[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] =
+		helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_ancestor_cgroup_id);
+}
+
+int features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
+		  char *error, size_t size)
+{
+	size_t used = 0;
+
+	*disabled = 0;
+	error[0] = '\0';
+	for (int f = 0; f < FEATURE_COUNT; f++) {
+		if (found[f])
+			continue;
+		*disabled |= needs[f].programs;
+		used += (size_t)snprintf(error + used, used < size ? size - used : 0,
+					 "%sthe kernel lacks %s, needed for %s", used ? "; " : "",
+					 needs[f].name, needs[f].protects);
+	}
+	if (!*disabled)
+		return 0;
+	if (*disabled == PROGRAM_ALL) {
+		if (used < size)
+			snprintf(error + used, size - used, "; tenantd cannot run on this kernel");
+		return -EOPNOTSUPP;
+	}
+	if (!allow_partial) {
+		if (used < size)
+			snprintf(error + used, size - used,
+				 "; refusing to run half-protected (start with --allow-partial to "
+				 "run without those protections)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the running kernel offers tenantd: each program type, map type and
+ * helper the programs use, probed at start. A missing one either stops
+ * tenantd, naming it, or with --allow-partial turns off just the programs
+ * that need it. */
+#ifndef TENANTD_KERNEL_FEATURES_H
+#define TENANTD_KERNEL_FEATURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum feature {
+	FEATURE_BTF,
+	FEATURE_CGROUP_SOCK_ADDR,
+	FEATURE_CGROUP_SOCK,
+	FEATURE_CGROUP_SKB,
+	FEATURE_LPM_TRIE,
+	FEATURE_RINGBUF,
+	FEATURE_LRU_HASH,
+	FEATURE_PERCPU_HASH,
+	FEATURE_SK_STORAGE,
+	FEATURE_SK_LOOKUP,
+	FEATURE_SKC_TO_TCP_SOCK,
+	FEATURE_SKB_ANCESTOR_CGROUP_ID,
+	FEATURE_CURRENT_ANCESTOR_CGROUP_ID,
+	FEATURE_COUNT,
+};
+
+/* The programs, as bits, in the order of the skeleton's names below. */
+enum program_bit {
+	PROGRAM_CHECK_SOCKET = 1 << 0,
+	PROGRAM_CONNECT = 1 << 1, /* connect4 and connect6 */
+	PROGRAM_SENDMSG = 1 << 2, /* sendmsg4 and sendmsg6 */
+	PROGRAM_EGRESS = 1 << 3,
+	PROGRAM_INGRESS = 1 << 4,
+	PROGRAM_ALL = (1 << 5) - 1,
+};
+
+const char *feature_name(enum feature feature);
+/* Which program bits a skeleton program name stands for. */
+unsigned int program_bit_of(const char *program_name);
+/* Probes the running kernel. */
+void features_probe(bool found[FEATURE_COUNT]);
+/* Decides from FOUND which programs to leave out (*DISABLED). Without
+ * ALLOW_PARTIAL any missing feature is refused; a feature every program
+ * needs is refused either way. On refusal ERROR says what is missing and
+ * what it protects. */
+int features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
+		  char *error, size_t size);
+
+#endif /* TENANTD_KERNEL_FEATURES_H */
