@@ -224,6 +224,12 @@ static int parse_agent_key(struct parse_state *state, const char *key, char *val
 			struct port_protocol *slot;
 			struct port_protocol parsed;
 
+			if (agent->host_port_count == HOST_PORT_MAX_ENTRIES) {
+				set_error(state->error, &where, key,
+					  "more than %d ports; tenantd holds at most %d",
+					  HOST_PORT_MAX_ENTRIES, HOST_PORT_MAX_ENTRIES);
+				return -E2BIG;
+			}
 			if (port_protocol_parse(word, &parsed, &reason)) {
 				set_error(state->error, &where, key, "'%s': %s", word, reason);
 				return -EINVAL;
@@ -526,6 +532,47 @@ static int index_tenants(struct config *config, char *error)
 	return 0;
 }
 
+/* The kernel's maps have fixed sizes; a policy that would not fit is
+ * refused here, at the value that overflows, before any map is written. */
+static int check_capacity(struct config *config, char *error)
+{
+	size_t cgroups = 0, networks = 0, exceptions = 0;
+
+	if (config->tenant_count > TENANT_ID_MAX) {
+		set_error(error, &config->tenants[TENANT_ID_MAX].where, "Name",
+			  "%zu tenants configured; tenantd holds at most %d", config->tenant_count,
+			  TENANT_ID_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+
+		if (cgroups + tenant->cgroup_count > CGROUP_MAX_ENTRIES) {
+			set_error(error, &tenant->cgroups[CGROUP_MAX_ENTRIES - cgroups].where,
+				  "Cgroup", "more than %d cgroups configured; tenantd holds at most %d",
+				  CGROUP_MAX_ENTRIES, CGROUP_MAX_ENTRIES);
+			return -E2BIG;
+		}
+		if (networks + tenant->network_count > NETWORK_MAX_ENTRIES) {
+			set_error(error, &tenant->networks[NETWORK_MAX_ENTRIES - networks].where,
+				  "Network", "more than %d networks configured; tenantd holds at most %d",
+				  NETWORK_MAX_ENTRIES, NETWORK_MAX_ENTRIES);
+			return -E2BIG;
+		}
+		if (exceptions + tenant->exception_count > EXCEPTION_MAX_ENTRIES) {
+			set_error(error, &tenant->exceptions[EXCEPTION_MAX_ENTRIES - exceptions].where,
+				  "AllowTo",
+				  "more than %d exceptions configured; tenantd holds at most %d",
+				  EXCEPTION_MAX_ENTRIES, EXCEPTION_MAX_ENTRIES);
+			return -E2BIG;
+		}
+		cgroups += tenant->cgroup_count;
+		networks += tenant->network_count;
+		exceptions += tenant->exception_count;
+	}
+	return 0;
+}
+
 /* Checks that need every file: cgroups and networks owned by one tenant
  * each, exceptions naming tenants that exist, cgroups inside the subtree
  * the programs are attached to. (Unique names: index_tenants.) */
@@ -639,6 +686,8 @@ int config_load(const char *directory, const char *cgroup_root_override,
 	}
 	if (r == 0)
 		r = index_tenants(&config, error);
+	if (r == 0)
+		r = check_capacity(&config, error);
 	if (r == 0)
 		r = validate_across_files(&config, error);
 	if (r) {
