@@ -79,15 +79,20 @@ static struct source_line here(const struct parse_state *state)
 	return where;
 }
 
-/* Grows `*array` by one zeroed element and returns it, or NULL. */
+/* Grows `*array` by one zeroed element and returns it, or NULL. The
+ * capacity is the next power of two at or above the count, so appending n
+ * values costs O(n) copies, not O(n^2). */
 static void *append(void *array_pointer, size_t *count, size_t element_size)
 {
 	void **array = array_pointer;
-	char *grown = realloc(*array, (*count + 1) * element_size);
+	char *grown = *array;
 
-	if (!grown)
-		return NULL;
-	*array = grown;
+	if (*count == 0 || (*count >= 4 && !(*count & (*count - 1)))) {
+		grown = realloc(*array, (*count ? 2 * *count : 4) * element_size);
+		if (!grown)
+			return NULL;
+		*array = grown;
+	}
 	memset(grown + *count * element_size, 0, element_size);
 	return grown + (*count)++ * element_size;
 }
