@@ -251,6 +251,15 @@ static int parse_agent_key(struct parse_state *state, const char *key, char *val
 			return -EINVAL;
 		}
 		agent->event_rate = (unsigned int)number;
+	} else if (!strcmp(key, "KillPreexisting")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) {
+			agent->kill_preexisting = true;
+		} else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) {
+			agent->kill_preexisting = false;
+		} else {
+			set_error(state->error, &where, key, "'%s' is not yes or no", value);
+			return -EINVAL;
+		}
 	} else if (!strcmp(key, "AdminGroup")) {
 		if (strlen(value) >= sizeof(agent->admin_group)) {
 			set_error(state->error, &where, key, "group name too long");

@@ -6,6 +6,7 @@
 #define TENANTD_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tenantd_abi.h"
@@ -59,6 +60,7 @@ struct agent_config {
 	size_t host_port_count;
 	unsigned int event_rate;
 	char admin_group[GROUP_NAME_MAX];
+	bool kill_preexisting;
 };
 
 struct config {

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "agent.h"
+#include "cgroups.h"
 #include "cleanup.h"
 #include "events.h"
 #include "log.h"
@@ -23,9 +24,6 @@
 #include "tenantd.skel.h"
 #include "validate.h"
 #include "who.h"
-
-/* The kernfs file handle type whose payload is a cgroup id. */
-#define FILEID_KERNFS 0xfe
 
 /* An event as it came from the kernel, named only when shown, since who
  * may read a peer's name depends on who asks. */
@@ -66,29 +64,9 @@ const char *tenant_label(const struct agent *agent, uint32_t id)
 static void cgroup_path_of(struct event_stream *stream, uint64_t cgroup_id, char *out,
 			   size_t size)
 {
-	struct {
-		struct file_handle handle;
-		uint64_t id;
-	} handle = { .handle = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
-		     .id = cgroup_id };
-	char link[64], target[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	size_t mount_length = strlen(stream->agent->cgroup_mount);
-	ssize_t length;
-
-	snprintf(out, size, "cgroup-id:%" PRIu64, cgroup_id);
-	if (stream->cgroup_mount_fd < 0 || !cgroup_id)
-		return;
-	fd = open_by_handle_at(stream->cgroup_mount_fd, &handle.handle, O_RDONLY | O_PATH);
-	if (fd < 0)
-		return;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	length = readlink(link, target, sizeof(target) - 1);
-	if (length <= 0)
-		return;
-	target[length] = '\0';
-	if (!strncmp(target, stream->agent->cgroup_mount, mount_length))
-		snprintf(out, size, "%s", target[mount_length] ? target + mount_length : "/");
+	if (cgroup_path_of_id(stream->agent->cgroup_mount, stream->cgroup_mount_fd, cgroup_id, out,
+			      size))
+		snprintf(out, size, "cgroup-id:%" PRIu64, cgroup_id);
 }
 
 static void format_time(uint64_t wall_ns, char *out, size_t size)
@@ -156,18 +134,13 @@ static uint64_t wall_time_of(uint64_t boot_ns)
 	return real_ns - (boot_now_ns - boot_ns);
 }
 
-static int handle_event(void *context, void *data, size_t size)
+void event_stream_record(struct event_stream *stream, const struct violation_event *event)
 {
-	struct event_stream *stream = context;
-	const struct violation_event *event = data;
 	char cgroup[PATH_MAX];
 	_cleanup_free_ char *line = NULL;
-
 	struct recorded_event *slot;
 	uint64_t wall_ns;
 
-	if (size < sizeof(*event))
-		return 0;
 	cgroup_path_of(stream, event->cgroup_id, cgroup, sizeof(cgroup));
 	wall_ns = wall_time_of(event->boot_ns);
 	line = event_format(event, tenant_label(stream->agent, event->tenant_id),
@@ -182,6 +155,12 @@ static int handle_event(void *context, void *data, size_t size)
 	slot->wall_ns = wall_ns;
 	slot->cgroup = strdup(cgroup);
 	stream->next_sequence++;
+}
+
+static int handle_event(void *context, void *data, size_t size)
+{
+	if (size >= sizeof(struct violation_event))
+		event_stream_record(context, data);
 	return 0;
 }
 

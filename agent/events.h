@@ -30,6 +30,9 @@ void event_stream_on_new(struct event_stream *stream, void (*callback)(void *con
 #define TENANT_ID_ANY UINT32_MAX
 int event_stream_render(struct event_stream *stream, const struct view *view,
 			uint32_t tenant_id, uint64_t *cursor, char **text, size_t *length);
+/* Records an event found by the agent itself (not through the ring
+ * buffer): logged, kept in the history, streamed like any other. */
+void event_stream_record(struct event_stream *stream, const struct violation_event *event);
 /* The sequence number the next event will get. */
 uint64_t event_stream_next(const struct event_stream *stream);
 

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "log.h"
 #include "policy.h"
+#include "preexisting.h"
 
 enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API, SOURCE_CGROUPS };
 
@@ -182,6 +183,9 @@ static int start(struct agent *agent, bool check_only)
 	r = event_stream_open(agent, &agent->events);
 	if (r)
 		return r;
+	/* The programs judge every new connection from here on; the ones
+	 * already established are judged once, now. */
+	preexisting_scan(agent);
 	r = cgroup_watch_open(&agent->cgroup_watch);
 	if (r)
 		return r;

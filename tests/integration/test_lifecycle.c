@@ -245,6 +245,75 @@ START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
 }
 END_TEST
 
+/* Detaches everything, then starts an endless acme -> globex transfer that
+ * nothing refuses; returns its pid. */
+static pid_t cross_tenant_transfer_before_tenantd(void)
+{
+	char command[4300];
+	pid_t transfer;
+
+	harness_agent_stop();
+	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
+		 harness_binary("tenantd"), harness_bpffs());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	transfer = fork();
+	if (transfer == 0)
+		_exit(probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
+	usleep(300 * 1000);
+	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
+	return transfer;
+}
+
+static const char *event_field(struct json_object *event, const char *name)
+{
+	struct json_object *field;
+
+	return json_object_object_get_ex(event, name, &field) ? json_object_get_string(field) : "";
+}
+
+START_TEST(a_cross_tenant_connection_older_than_tenantd_is_listed)
+{
+	pid_t transfer = cross_tenant_transfer_before_tenantd();
+	struct json_object *event;
+
+	harness_agent_start();
+	event = harness_wait_event("acme", "preexisting", 9801, 0);
+	ck_assert_ptr_nonnull(event);
+	ck_assert_str_eq(event_field(event, "peer"), "globex");
+	ck_assert_str_eq(event_field(event, "action"), "audited");
+	ck_assert_str_eq(event_field(event, "dst"), "::1");
+	json_object_put(event);
+	/* Listed, not touched: the transfer goes on. */
+	usleep(200 * 1000);
+	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
+	kill(transfer, SIGKILL);
+	waitpid(transfer, NULL, 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+}
+END_TEST
+
+START_TEST(kill_preexisting_destroys_such_connections)
+{
+	char command[4400];
+	pid_t transfer;
+	int status = 0;
+
+	harness_write_config("tenantd.conf", "[Agent]\nKillPreexisting=yes\n");
+	transfer = cross_tenant_transfer_before_tenantd();
+	harness_agent_start();
+	snprintf(command, sizeof(command),
+		 "for i in $(seq 100); do grep -q '\"tenant\":\"acme\",\"peer\":\"globex\","
+		 "\"reason\":\"preexisting\",\"action\":\"denied\"' %s && exit 0; sleep 0.05; "
+		 "done; exit 1", harness_log());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	for (int i = 0; i < 100 && waitpid(transfer, &status, WNOHANG) == 0; i++)
+		usleep(50 * 1000);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+		      "the transfer was not cut: status %d", status);
+	harness_remove_config("tenantd.conf");
+}
+END_TEST
+
 START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 {
 	char command[8400], output[2048] = "";
@@ -310,6 +379,8 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
 	tcase_add_test(restart, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
 	tcase_add_test(restart, an_inherited_listening_socket_is_served_instead_of_a_new_one);
+	tcase_add_test(restart, a_cross_tenant_connection_older_than_tenantd_is_listed);
+	tcase_add_test(restart, kill_preexisting_destroys_such_connections);
 	tcase_add_test(restart, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
 	tcase_add_test(restart, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, restart);
