@@ -175,6 +175,35 @@ static bool cgroup_mapped(const char *name)
 	return WEXITSTATUS(system(command)) == 0;
 }
 
+START_TEST(policy_changes_do_not_disturb_established_connections)
+{
+	long long sent = counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
+	const char *root = harness_root();
+	pid_t transfer = fork();
+	int status;
+
+	if (transfer == 0)
+		_exit(probe("acme", NULL, "connect tcp 127.0.0.1 9802 600000000"));
+	usleep(100 * 1000);
+	/* Add a tenant, give acme a network, then take it away again. */
+	harness_write_config("tenants.d/zz-extra.conf", "[Tenant]\nNetwork=10.250.0.0/16\n");
+	ck_assert(harness_agent_reload());
+	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\nNetwork=10.251.0.0/16\n",
+			     root);
+	ck_assert(harness_agent_reload());
+	harness_remove_config("tenants.d/zz-extra.conf");
+	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\n", root);
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	usleep(100 * 1000);
+	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 600000000);
+	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
+			 counter("tenantd_tenant_rx_bytes_total", "dns") - received);
+}
+END_TEST
+
 START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
 {
 	ck_assert(!cgroup_mapped("late.slice/app"));
@@ -375,6 +404,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
+	tcase_add_test(restart, policy_changes_do_not_disturb_established_connections);
 	tcase_add_test(restart, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
 	tcase_add_test(restart, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
 	tcase_add_test(restart, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
