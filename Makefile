@@ -84,7 +84,7 @@ $(BUILD)/tenantd: $(BUILD)/agent/main.o $(AGENT_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o $(BUILD)/agent/config.o $(BUILD)/agent/validate.o \
-		$(BUILD)/agent/log.o
+		$(BUILD)/agent/log.o $(BUILD)/agent/tenant_json.o
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 

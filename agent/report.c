@@ -17,6 +17,7 @@
 #include "events.h"
 #include "metrics.h"
 #include "report.h"
+#include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
 #include "who.h"
@@ -181,44 +182,13 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 	const struct tenant_config *tenant = config_find_tenant(&agent->config, entry->name);
 	struct json_object *object = json_object_new_object(), *list, *item;
 	struct tenant_counters counters;
-	char network[64];
 
 	json_object_object_add(object, "name", json_object_new_string(entry->name));
 	json_object_object_add(object, "id", json_object_new_int((int)entry->id));
 	json_object_object_add(object, "state",
 			       json_object_new_string(tenant ? "active" : "tombstoned"));
-	if (tenant) {
-		json_object_object_add(object, "kind",
-				       json_object_new_string(tenant_kind_name(tenant->kind)));
-		json_object_object_add(object, "mode",
-				       json_object_new_string(tenant_mode_name(tenant->mode)));
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->cgroup_count; i++)
-			json_object_array_add(list, json_object_new_string(tenant->cgroups[i].path));
-		json_object_object_add(object, "cgroups", list);
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->network_count; i++) {
-			network_format(&tenant->networks[i].network, network, sizeof(network));
-			json_object_array_add(list, json_object_new_string(network));
-		}
-		json_object_object_add(object, "networks", list);
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->exception_count; i++) {
-			const struct tenant_exception *exception = &tenant->exceptions[i];
-
-			item = json_object_new_object();
-			if (view->operator)
-				json_object_object_add(item, "tenant",
-						       json_object_new_string(exception->peer));
-			json_object_object_add(item, "port",
-					       json_object_new_int(exception->target.port));
-			json_object_object_add(item, "protocol",
-					       json_object_new_string(
-						       protocol_name(exception->target.protocol)));
-			json_object_array_add(list, item);
-		}
-		json_object_object_add(object, "allow_to", list);
-	}
+	if (tenant)
+		tenant_settings_to_json(object, tenant, view->operator);
 	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenant_counters),
 				 entry->id, &counters))
 		memset(&counters, 0, sizeof(counters));

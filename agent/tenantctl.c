@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "tenant_json.h"
 #include "validate.h"
 
 #define DEFAULT_SOCKET "/run/tenantd/tenantd.sock"
@@ -403,8 +404,8 @@ static int command_change(const struct client *client, const char *method, const
 /* A drop-in (INI, parsed as tenantd parses it) or a JSON body with "name". */
 static int command_apply(const struct client *client, const char *file)
 {
-	char error[CONFIG_ERROR_MAX], path[128], done[160], network[64];
-	struct json_object *body, *list, *name_field;
+	char error[CONFIG_ERROR_MAX], path[128], done[160];
+	struct json_object *body, *name_field;
 	struct config config;
 	const struct tenant_config *tenant;
 	const char *name;
@@ -432,34 +433,7 @@ static int command_apply(const struct client *client, const char *file)
 		}
 		tenant = &config.tenants[0];
 		body = json_object_new_object();
-		json_object_object_add(body, "kind",
-				       json_object_new_string(tenant_kind_name(tenant->kind)));
-		json_object_object_add(body, "mode",
-				       json_object_new_string(tenant_mode_name(tenant->mode)));
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->cgroup_count; i++)
-			json_object_array_add(list, json_object_new_string(tenant->cgroups[i].path));
-		json_object_object_add(body, "cgroups", list);
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->network_count; i++) {
-			network_format(&tenant->networks[i].network, network, sizeof(network));
-			json_object_array_add(list, json_object_new_string(network));
-		}
-		json_object_object_add(body, "networks", list);
-		list = json_object_new_array();
-		for (size_t i = 0; i < tenant->exception_count; i++) {
-			struct json_object *item = json_object_new_object();
-
-			json_object_object_add(item, "tenant",
-					       json_object_new_string(tenant->exceptions[i].peer));
-			json_object_object_add(item, "port",
-					       json_object_new_int(tenant->exceptions[i].target.port));
-			json_object_object_add(item, "protocol",
-					       json_object_new_string(protocol_name(
-						       tenant->exceptions[i].target.protocol)));
-			json_object_array_add(list, item);
-		}
-		json_object_object_add(body, "allow_to", list);
+		tenant_settings_to_json(body, tenant, true);
 		json_object_object_add(body, "name", json_object_new_string(tenant->name));
 		config_free(&config);
 		json_object_object_get_ex(body, "name", &name_field);

@@ -546,6 +546,22 @@ const char *harness_log(void)
 	return path;
 }
 
+char *harness_read_file(const char *path)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *file = fopen(path, "re");
+
+	if (!file)
+		return NULL;
+	if (getdelim(&text, &size, '\0', file) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(file);
+	return text;
+}
+
 const char *harness_socket(void)
 {
 	static char path[4096];

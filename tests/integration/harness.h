@@ -69,6 +69,8 @@ const char *harness_scratch(void);
 const char *harness_bpffs(void);
 /* The agent's stderr, where its messages and events go. */
 const char *harness_log(void);
+/* The whole content of PATH, malloc'ed; NULL when it cannot be read. */
+char *harness_read_file(const char *path);
 /* The agent's control socket. */
 const char *harness_socket(void);
 /* GET PATH on the control socket; the body is malloc'ed, NULL on failure. */

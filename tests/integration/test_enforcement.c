@@ -1127,22 +1127,6 @@ START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 }
 END_TEST
 
-static char *file_text(const char *path)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *file = fopen(path, "re");
-
-	if (!file)
-		return NULL;
-	if (getdelim(&text, &size, '\0', file) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(file);
-	return text;
-}
-
 /* --- hostile and heavy clients ---------------------------------------------- */
 
 static int connect_control_socket(void)
@@ -1371,7 +1355,7 @@ START_TEST(tenantctl_events_prints_readable_lines_and_follows)
 	output = NULL;
 	for (int i = 0; i < 100; i++) {
 		free(output);
-		output = file_text(path);
+		output = harness_read_file(path);
 		if (output && strstr(output, "hooli -> globex"))
 			break;
 		usleep(50 * 1000);
@@ -1498,7 +1482,7 @@ START_TEST(put_creates_a_tenant_writes_its_drop_in_and_enforces_it)
 	ck_assert_ptr_nonnull(strstr(answer, "\"name\":\"newco\""));
 	free(answer);
 	snprintf(path, sizeof(path), "%s/conf/tenants.d/newco.conf", harness_scratch());
-	written = file_text(path);
+	written = harness_read_file(path);
 	ck_assert_ptr_nonnull(written);
 	ck_assert_ptr_nonnull(strstr(written, "[Tenant]\nName=newco\nKind=tenant\nMode=enforce\n"));
 	ck_assert_ptr_nonnull(strstr(written, "\nAllowTo=globex:9102/tcp\n"));
@@ -1534,7 +1518,7 @@ START_TEST(put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothin
 	long status = 0;
 
 	snprintf(path, sizeof(path), "%s/conf/tenants.d/newco.conf", harness_scratch());
-	before = file_text(path);
+	before = harness_read_file(path);
 	snprintf(body, sizeof(body),
 		 "{\"cgroups\":[\"%s/newco\"],\"networks\":[\"10.201.2.128/25\"]}", harness_root());
 	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
@@ -1542,7 +1526,7 @@ START_TEST(put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothin
 	ck_assert_msg(strstr(answer, "overlaps 10.201.2.0/24 owned by tenant 'globex'") != NULL, "%s",
 		      answer);
 	free(answer);
-	after = file_text(path);
+	after = harness_read_file(path);
 	ck_assert_str_eq(after, before);
 	free(before);
 	free(after);
@@ -1652,7 +1636,7 @@ START_TEST(delete_tombstones_and_purge_frees_the_counters_and_the_id)
 	ck_assert_ptr_null(strstr(answer, "newco"));
 	free(answer);
 	snprintf(ids_path, sizeof(ids_path), "%s/state/tenant-ids", harness_scratch());
-	ids = file_text(ids_path);
+	ids = harness_read_file(ids_path);
 	ck_assert_ptr_null(strstr(ids, "newco"));
 	free(ids);
 	/* Purged, its cgroup is nobody's: the host's. */

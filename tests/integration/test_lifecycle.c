@@ -35,22 +35,6 @@ static long long denied_local(const char *tenant, const char *peer)
 	return metric("tenantd_violations_total", labels);
 }
 
-static char *read_file(const char *path)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *file = fopen(path, "re");
-
-	if (!file)
-		return strdup("");
-	if (getdelim(&text, &size, '\0', file) < 0) {
-		free(text);
-		text = strdup("");
-	}
-	fclose(file);
-	return text;
-}
-
 static void suite_setup(void)
 {
 	const char *root;
@@ -129,11 +113,11 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 	long http_status = 0;
 
 	snprintf(ids_path, sizeof(ids_path), "%s/state/tenant-ids", harness_scratch());
-	ids_before = read_file(ids_path);
+	ids_before = harness_read_file(ids_path);
 	ck_assert_ptr_nonnull(strstr(ids_before, "acme 1\n"));
 	harness_agent_stop();
 	harness_agent_start();
-	ids_after = read_file(ids_path);
+	ids_after = harness_read_file(ids_path);
 	ck_assert_str_eq(ids_after, ids_before);
 	status = harness_get("/v1/status", &http_status);
 	ck_assert_int_eq(http_status, 200);
