@@ -68,6 +68,9 @@ for leftover in "$cgroup2"/tenantd-test-* /sys/fs/bpf/tenantd-test-* /tmp/tenant
 	*) rm -rf "$leftover" ;;
 	esac
 done
+# Unit tests and fuzz targets clean up after themselves, except when Check
+# kills one at its timeout; none of them is running any more.
+rm -rf /tmp/tenantd-unit-* /tmp/tenantd-fuzz-*
 for netns in $(ip netns list 2>/dev/null | awk '/^tenantd-test-/ { print $1 }'); do
 	pid=${netns#tenantd-test-}
 	pid=${pid%%-*}
