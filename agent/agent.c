@@ -34,7 +34,7 @@ int agent_reload(struct agent *agent, char *error, size_t size)
 		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
 			    fresh.agent.metrics_listen);
 	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount);
+			 agent->options.state_directory, agent->cgroup_mount, true);
 	if (r) {
 		snprintf(error, size, "writing the policy maps failed: %s", strerror(-r));
 		log_error("reload failed while writing the policy maps: %s", strerror(-r));
@@ -56,7 +56,7 @@ int agent_refresh_cgroups(struct agent *agent)
 	 * reported again rather than missed. */
 	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount);
+			 agent->options.state_directory, agent->cgroup_mount, false);
 	if (r)
 		log_error("cannot update the cgroup map after a cgroup change: %s", strerror(-r));
 	else

@@ -174,7 +174,7 @@ static int start(struct agent *agent, bool check_only)
 	/* The policy goes in before the programs are attached, so that no
 	 * socket is ever judged against empty maps. */
 	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount);
+			 agent->options.state_directory, agent->cgroup_mount, true);
 	if (r)
 		return r;
 	r = programs_attach(&agent->programs, agent->cgroup_root_path);

@@ -177,7 +177,8 @@ struct desired {
 	struct key_set cgroups, networks, exceptions;
 };
 
-static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config *tenant, const struct tenant_ids *ids,
+static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config *tenant,
+			bool warn_missing, const struct tenant_ids *ids,
 			const char *cgroup_mount, struct desired *desired)
 {
 	struct tenant_record record = {
@@ -194,10 +195,12 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 		uint64_t cgroup_id;
 
 		if (cgroup_id_of(cgroup_mount, tenant->cgroups[i].path, &cgroup_id)) {
-			log_warning("tenant %s: cgroup %s does not exist yet (%s:%d); it is "
-				    "tagged as soon as it is created",
-				    tenant->name, tenant->cgroups[i].path,
-				    tenant->cgroups[i].where.file, tenant->cgroups[i].where.line);
+			if (warn_missing)
+				log_warning("tenant %s: cgroup %s does not exist yet (%s:%d); it "
+					    "is tagged as soon as it is created",
+					    tenant->name, tenant->cgroups[i].path,
+					    tenant->cgroups[i].where.file,
+					    tenant->cgroups[i].where.line);
 			continue;
 		}
 		r = upsert(skeleton->maps.cgroup_tenant, &cgroup_id, &id, tenant->name);
@@ -275,7 +278,7 @@ static int assign_ids(const struct config *config, struct tenant_ids *ids,
 
 int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		 struct tenant_ids *ids, const char *state_directory,
-		 const char *cgroup_mount)
+		 const char *cgroup_mount, bool warn_missing)
 {
 	struct desired desired = {
 		.cgroups = { .key_size = sizeof(uint64_t) },
@@ -288,7 +291,8 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 	if (r == 0)
 		r = write_host_ports(skeleton, &config->agent);
 	for (size_t i = 0; r == 0 && i < config->tenant_count; i++)
-		r = write_tenant(skeleton, &config->tenants[i], ids, cgroup_mount, &desired);
+		r = write_tenant(skeleton, &config->tenants[i], warn_missing, ids, cgroup_mount,
+				 &desired);
 	/* Tenants with an id but no drop-in are off-boarded: their sockets are
 	 * refused everything, their counters stay until purged. */
 	for (size_t i = 0; r == 0 && i < ids->count; i++) {

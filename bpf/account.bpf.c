@@ -71,17 +71,16 @@ static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool i
 /* Fills the remote end of an arriving packet: its source address and port. */
 static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow *flow)
 {
-	__u32 l4_offset;
+	__u32 l4_offset, source = 0;
 	__u8 byte = 0;
 	__be16 ports[2] = {};
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		flow->family = AF_INET;
-		__builtin_memset(flow->addr, 0, 10);
-		flow->addr[10] = 0xff;
-		flow->addr[11] = 0xff;
-		if (bpf_skb_load_bytes(skb, 12, &flow->addr[12], 4) ||
-		    bpf_skb_load_bytes(skb, 9, &flow->protocol, 1) ||
+		if (bpf_skb_load_bytes(skb, 12, &source, 4))
+			return false;
+		v4_mapped(flow->addr, source);
+		if (bpf_skb_load_bytes(skb, 9, &flow->protocol, 1) ||
 		    bpf_skb_load_bytes(skb, 0, &byte, 1))
 			return false;
 		l4_offset = (byte & 0x0f) * 4;
@@ -101,16 +100,6 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 	}
 	flow->cgroup_id = bpf_skb_cgroup_id(skb);
 	return true;
-}
-
-static __always_inline __s64 network_of_packet(const struct flow *flow)
-{
-	struct network_key key = { .prefixlen = 128 };
-	__u32 *owner;
-
-	__builtin_memcpy(key.addr, flow->addr, sizeof(key.addr));
-	owner = bpf_map_lookup_elem(&network_owner, &key);
-	return owner ? (__s64)*owner : -1;
 }
 
 SEC("cgroup_skb/egress")
@@ -157,7 +146,7 @@ int filter_ingress(struct __sk_buff *skb)
 	 * sendmsg() was judged already; only packets from outside can come
 	 * from another tenant's network unjudged. */
 	if (skb->ingress_ifindex != LOOPBACK_IFINDEX && flow_from_packet(skb, &flow)) {
-		owner = network_of_packet(&flow);
+		owner = network_of(flow.addr);
 		if (owner >= 0 && owner != me) {
 			theirs = tenant_record(owner);
 			if (initiator_verdict(me, mine, owner, flow.port, flow.protocol,

@@ -67,16 +67,6 @@ static __always_inline __s64 local_owner(struct bpf_sock_addr *ctx,
 	return owner;
 }
 
-static __always_inline __s64 network_of(const __u8 addr[16])
-{
-	struct network_key key = { .prefixlen = 128 };
-	__u32 *owner;
-
-	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
-	owner = bpf_map_lookup_elem(&network_owner, &key);
-	return owner ? (__s64)*owner : -1;
-}
-
 
 /* Shared by all four hooks once the destination is known in both forms:
  * the lookup tuple for local sockets and the 128-bit address for networks. */
@@ -119,14 +109,6 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 			counters->connections++;
 	}
 	return SOCK_ALLOW;
-}
-
-static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
-{
-	__builtin_memset(addr, 0, 10);
-	addr[10] = 0xff;
-	addr[11] = 0xff;
-	__builtin_memcpy(&addr[12], &ip4, 4);
 }
 
 /* connect(0.0.0.0) reaches 127.0.0.1, and connect(::) reaches ::1. */

@@ -28,6 +28,26 @@ struct flow {
 	bool from_task; /* a syscall, not softirq: pid, comm and cgroup are the caller's */
 };
 
+/* ADDR as the network map keys it: an IPv4 address IPv4-mapped. */
+static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
+{
+	__builtin_memset(addr, 0, 10);
+	addr[10] = 0xff;
+	addr[11] = 0xff;
+	__builtin_memcpy(&addr[12], &ip4, 4);
+}
+
+/* The tenant owning the network ADDR lies in, or -1: one LPM lookup. */
+static __always_inline __s64 network_of(const __u8 addr[16])
+{
+	struct network_key key = { .prefixlen = 128 };
+	__u32 *owner;
+
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	owner = bpf_map_lookup_elem(&network_owner, &key);
+	return owner ? (__s64)*owner : -1;
+}
+
 static __always_inline struct tenant_record *tenant_record(__u32 id)
 {
 	return bpf_map_lookup_elem(&tenants, &id);

@@ -368,11 +368,6 @@ void harness_agent_stop(void)
 	harness_agent_signal(SIGTERM);
 }
 
-pid_t harness_agent_pid(void)
-{
-	return agent_pid_read();
-}
-
 int harness_agent_sanitizer_reports(void)
 {
 	char command[4300];
@@ -614,6 +609,24 @@ long long metric(const char *name, const char *labels)
 		value = atoll(line + strlen(series));
 	free(body);
 	return value;
+}
+
+long long harness_counter(const char *name, const char *tenant)
+{
+	char labels[128];
+
+	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
+	return metric(name, labels);
+}
+
+long long harness_violations(const char *tenant, const char *peer, const char *reason,
+			     const char *action)
+{
+	char labels[256];
+
+	snprintf(labels, sizeof(labels), "tenant=\"%s\",peer=\"%s\",reason=\"%s\",action=\"%s\"",
+		 tenant, peer, reason, action);
+	return metric("tenantd_violations_total", labels);
 }
 
 struct json_object *harness_wait_event(const char *tenant, const char *reason, int dport,

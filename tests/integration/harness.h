@@ -46,7 +46,6 @@ void harness_agent_signal(int signal_number);
 /* Sends SIGHUP and waits until the agent logged the outcome; returns true
  * when the reload was applied. */
 bool harness_agent_reload(void);
-pid_t harness_agent_pid(void);
 /* Stops the agent and counts the sanitizer reports in its log (for a
  * sanitized build: a leak or a memory error fails the suite). */
 int harness_agent_sanitizer_reports(void);
@@ -77,6 +76,11 @@ const char *harness_socket(void);
 char *harness_get(const char *path, long *status);
 /* The value of the series NAME{LABELS} in /metrics, 0 when absent. */
 long long metric(const char *name, const char *labels);
+/* NAME{tenant="TENANT"} in /metrics. */
+long long harness_counter(const char *name, const char *tenant);
+/* tenantd_violations_total for one (tenant, peer, reason, action). */
+long long harness_violations(const char *tenant, const char *peer, const char *reason,
+			     const char *action);
 /* Waits up to 5 s for an event line in the agent's log whose fields
  * tenant, reason and dport match, and pid too unless PID is 0; returns it
  * parsed, or NULL. */

@@ -25,25 +25,6 @@
 
 #include "harness.h"
 
-#define VIOLATIONS "tenantd_violations_total"
-
-static long long violations(const char *tenant, const char *peer, const char *reason,
-			    const char *action)
-{
-	char labels[256];
-
-	snprintf(labels, sizeof(labels), "tenant=\"%s\",peer=\"%s\",reason=\"%s\",action=\"%s\"",
-		 tenant, peer, reason, action);
-	return metric(VIOLATIONS, labels);
-}
-
-static long long counter(const char *name, const char *tenant)
-{
-	char labels[128];
-
-	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
-	return metric(name, labels);
-}
 
 static const char *netns_a, *netns_b;
 
@@ -156,19 +137,19 @@ static char *command_output(const char *command, int *exit_status)
 
 START_TEST(tcp_connect_to_another_tenant_over_ipv4_is_refused_with_eperm)
 {
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 1);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 }
 END_TEST
 
 START_TEST(tcp_connect_to_another_tenant_over_ipv6_is_refused_with_eperm)
 {
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 1);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 }
 END_TEST
 
@@ -227,33 +208,33 @@ END_TEST
 
 START_TEST(connected_udp_to_another_tenant_is_refused_in_both_families)
 {
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9105"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "connect udp ::1 9105"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
 }
 END_TEST
 
 START_TEST(unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families)
 {
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9105 10"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::ffff:127.0.0.1 9105 10"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 3);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 3);
 }
 END_TEST
 
 START_TEST(udp_to_an_ipv4_only_socket_of_another_tenant_is_refused)
 {
 	char arguments[4200];
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9106 10"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9106"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
 	ck_assert_int_eq(probe("globex", NULL, "sendto 127.0.0.1 9106 10"), 0);
 	/* An IPv4 UDP socket created in acme stays acme's in globex's cgroup. */
 	snprintf(arguments, sizeof(arguments), "connect-after-move %s udp 127.0.0.1 9106",
@@ -264,11 +245,11 @@ END_TEST
 
 START_TEST(sockets_created_before_tenantd_started_belong_to_their_tenant)
 {
-	long long before = violations("acme", "globex", "local_socket", "denied");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9107"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9108 10"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
 	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9107"), 0);
 }
 END_TEST
@@ -299,11 +280,11 @@ END_TEST
 
 START_TEST(raw_sockets_are_refused_in_both_families)
 {
-	long long before = violations("acme", "host", "raw_socket", "denied");
+	long long before = harness_violations("acme", "host", "raw_socket", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "raw"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "raw6"), EPERM);
-	ck_assert_int_eq(violations("acme", "host", "raw_socket", "denied"), before + 2);
+	ck_assert_int_eq(harness_violations("acme", "host", "raw_socket", "denied"), before + 2);
 	ck_assert_int_eq(probe("host", NULL, "raw"), 0);
 }
 END_TEST
@@ -320,10 +301,10 @@ END_TEST
 
 START_TEST(shared_tenants_do_not_initiate_to_tenants)
 {
-	long long before = violations("dns", "acme", "local_socket", "denied");
+	long long before = harness_violations("dns", "acme", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
-	ck_assert_int_eq(violations("dns", "acme", "local_socket", "denied"), before + 1);
+	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before + 1);
 }
 END_TEST
 
@@ -344,13 +325,13 @@ END_TEST
 
 START_TEST(audit_mode_allows_the_traffic_and_counts_it_as_audited)
 {
-	long long audited = violations("initech", "globex", "local_socket", "audited");
+	long long audited = harness_violations("initech", "globex", "local_socket", "audited");
 	struct json_object *event;
-	long long denied = violations("initech", "globex", "local_socket", "denied");
+	long long denied = harness_violations("initech", "globex", "local_socket", "denied");
 
 	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
-	ck_assert_int_eq(violations("initech", "globex", "local_socket", "audited"), audited + 1);
-	ck_assert_int_eq(violations("initech", "globex", "local_socket", "denied"), denied);
+	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"), audited + 1);
+	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "denied"), denied);
 	event = harness_wait_event("initech", "local_socket", 9101, 0);
 	ck_assert_ptr_nonnull(event);
 	json_object_put(event);
@@ -378,11 +359,11 @@ END_TEST
 
 START_TEST(host_policy_deny_refuses_untagged_host_sockets)
 {
-	long long before = violations("acme", "host", "host", "denied");
+	long long before = harness_violations("acme", "host", "host", "denied");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9401"), EPERM);
-	ck_assert_int_eq(violations("acme", "host", "host", "denied"), before + 2);
+	ck_assert_int_eq(harness_violations("acme", "host", "host", "denied"), before + 2);
 }
 END_TEST
 
@@ -408,29 +389,29 @@ END_TEST
 
 START_TEST(connect_to_another_tenants_network_is_refused_in_both_families)
 {
-	long long before = violations("acme", "globex", "remote_network", "denied");
+	long long before = harness_violations("acme", "globex", "remote_network", "denied");
 
 	ck_assert_int_eq(probe("", netns_a, "connect tcp 10.201.2.1 9701"), 0);
 	ck_assert_int_eq(probe("acme", netns_a, "connect tcp 10.201.2.1 9701"), EPERM);
 	ck_assert_int_eq(probe("acme", netns_a, "connect tcp fd00:201:2::1 9701"), EPERM);
 	ck_assert_int_eq(probe("acme", netns_a, "connect tcp ::ffff:10.201.2.1 9701"), EPERM);
 	ck_assert_int_eq(probe("acme", netns_a, "sendto 10.201.2.1 9701 10"), EPERM);
-	ck_assert_int_eq(violations("acme", "globex", "remote_network", "denied"), before + 4);
+	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"), before + 4);
 }
 END_TEST
 
 START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 {
-	long long before = violations("acme", "globex", "ingress_network", "denied");
-	long long received = counter("tenantd_tenant_rx_packets_total", "acme");
+	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
+	long long received = harness_counter("tenantd_tenant_rx_packets_total", "acme");
 
 	ck_assert_int_eq(probe("", netns_b, "sendto 10.201.1.1 9702 10"), 0);
 	ck_assert_int_eq(probe("", netns_b, "sendto fd00:201:1::1 9702 10"), 0);
-	for (int i = 0; i < 40 && violations("acme", "globex", "ingress_network", "denied") <
+	for (int i = 0; i < 40 && harness_violations("acme", "globex", "ingress_network", "denied") <
 					  before + 2; i++)
 		usleep(50 * 1000);
-	ck_assert_int_eq(violations("acme", "globex", "ingress_network", "denied"), before + 2);
-	ck_assert_int_eq(counter("tenantd_tenant_rx_packets_total", "acme"), received);
+	ck_assert_int_eq(harness_violations("acme", "globex", "ingress_network", "denied"), before + 2);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "acme"), received);
 }
 END_TEST
 
@@ -451,39 +432,39 @@ END_TEST
 
 START_TEST(udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver)
 {
-	long long tx_bytes = counter("tenantd_tenant_tx_bytes_total", "acme");
-	long long tx_packets = counter("tenantd_tenant_tx_packets_total", "acme");
-	long long rx_bytes = counter("tenantd_tenant_rx_bytes_total", "dns");
-	long long rx_packets = counter("tenantd_tenant_rx_packets_total", "dns");
+	long long tx_bytes = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long tx_packets = harness_counter("tenantd_tenant_tx_packets_total", "acme");
+	long long rx_bytes = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long rx_packets = harness_counter("tenantd_tenant_rx_packets_total", "dns");
 
 	/* 10 datagrams of 100 bytes: IPv4 adds 20 + 8, IPv6 40 + 8 bytes. */
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9201 100 10"), 0);
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9201 100 10"), 0);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_packets_total", "acme"), tx_packets + 20);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme"),
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), tx_packets + 20);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"),
 			 tx_bytes + 10 * 128 + 10 * 148);
-	ck_assert_int_eq(counter("tenantd_tenant_rx_packets_total", "dns"), rx_packets + 20);
-	ck_assert_int_eq(counter("tenantd_tenant_rx_bytes_total", "dns"),
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "dns"), rx_packets + 20);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "dns"),
 			 rx_bytes + 10 * 128 + 10 * 148);
 }
 END_TEST
 
 START_TEST(tcp_traffic_is_counted_identically_by_sender_and_receiver)
 {
-	long long acme_tx = counter("tenantd_tenant_tx_bytes_total", "acme");
-	long long acme_rx = counter("tenantd_tenant_rx_bytes_total", "acme");
-	long long dns_tx = counter("tenantd_tenant_tx_bytes_total", "dns");
-	long long dns_rx = counter("tenantd_tenant_rx_bytes_total", "dns");
-	long long connections = counter("tenantd_tenant_connections_total", "acme");
+	long long acme_tx = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long acme_rx = harness_counter("tenantd_tenant_rx_bytes_total", "acme");
+	long long dns_tx = harness_counter("tenantd_tenant_tx_bytes_total", "dns");
+	long long dns_rx = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long connections = harness_counter("tenantd_tenant_connections_total", "acme");
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9201 4000000"), 0);
 	usleep(100 * 1000); /* the last FIN/ACK exchange */
-	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx, 4000000);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx,
-			 counter("tenantd_tenant_rx_bytes_total", "dns") - dns_rx);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "dns") - dns_tx,
-			 counter("tenantd_tenant_rx_bytes_total", "acme") - acme_rx);
-	ck_assert_int_eq(counter("tenantd_tenant_connections_total", "acme"), connections + 1);
+	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx, 4000000);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx,
+			 harness_counter("tenantd_tenant_rx_bytes_total", "dns") - dns_rx);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "dns") - dns_tx,
+			 harness_counter("tenantd_tenant_rx_bytes_total", "acme") - acme_rx);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_connections_total", "acme"), connections + 1);
 }
 END_TEST
 
@@ -550,22 +531,22 @@ static int count_events(const char *tenant)
 
 START_TEST(events_beyond_the_event_rate_are_counted_as_sampled_out)
 {
-	long long sampled = counter("tenantd_events_sampled_out_total", "hooli");
-	long long denied = violations("hooli", "globex", "local_socket", "denied");
+	long long sampled = harness_counter("tenantd_events_sampled_out_total", "hooli");
+	long long denied = harness_violations("hooli", "globex", "local_socket", "denied");
 	int events = count_events("hooli");
 
 	write_agent_config("deny", 2);
 	ck_assert(harness_agent_reload());
 	for (int i = 0; i < 10; i++)
 		ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(violations("hooli", "globex", "local_socket", "denied"), denied + 10);
+	ck_assert_int_eq(harness_violations("hooli", "globex", "local_socket", "denied"), denied + 10);
 	usleep(200 * 1000); /* the last events through the ring buffer */
 	/* Every violation is either an event or counted as sampled out; at 2
 	 * per second, most of ten quick ones are sampled out. */
 	ck_assert_int_eq(count_events("hooli") - events +
-				 counter("tenantd_events_sampled_out_total", "hooli") - sampled,
+				 harness_counter("tenantd_events_sampled_out_total", "hooli") - sampled,
 			 10);
-	ck_assert_int_ge(counter("tenantd_events_sampled_out_total", "hooli") - sampled, 4);
+	ck_assert_int_ge(harness_counter("tenantd_events_sampled_out_total", "hooli") - sampled, 4);
 	write_agent_config("deny", 1000);
 	ck_assert(harness_agent_reload());
 }
@@ -671,7 +652,7 @@ START_TEST(a_real_prometheus_scrapes_the_counters_with_their_values)
 	pid_t prometheus;
 
 	/* A series that no later traffic changes: dns's refused initiation. */
-	expected = violations("dns", "acme", "local_socket", "denied");
+	expected = harness_violations("dns", "acme", "local_socket", "denied");
 	ck_assert_int_gt(expected, 0);
 	snprintf(configuration, sizeof(configuration), "%s/prometheus.yml", harness_scratch());
 	snprintf(storage, sizeof(storage), "%s/prometheus", harness_scratch());
@@ -1626,7 +1607,7 @@ START_TEST(delete_tombstones_and_purge_frees_the_counters_and_the_id)
 	ck_assert_str_eq(answer, "{\"tenant\":\"newco\",\"state\":\"tombstoned\"}");
 	free(answer);
 	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9201"), EPERM);
-	ck_assert_int_gt(counter("tenantd_tenant_tx_packets_total", "newco"), 0);
+	ck_assert_int_gt(harness_counter("tenantd_tenant_tx_packets_total", "newco"), 0);
 
 	answer = operator_request("DELETE", "/v1/tenants/newco?purge=1", NULL, &status);
 	ck_assert_int_eq(status, 200);
@@ -1648,7 +1629,7 @@ END_TEST
 
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
 {
-	long long before = violations("umbrella", "host", "tombstoned", "denied");
+	long long before = harness_violations("umbrella", "host", "tombstoned", "denied");
 
 	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), 0);
 	harness_remove_config("tenants.d/umbrella.conf");
@@ -1657,9 +1638,9 @@ START_TEST(an_off_boarded_tenant_loses_all_network_access)
 	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9153"), EPERM);
 	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp 127.0.0.1 9153"), EPERM);
 	ck_assert_int_eq(probe("umbrella", NULL, "sendto 127.0.0.1 9201 10"), EPERM);
-	ck_assert_int_ge(violations("umbrella", "host", "tombstoned", "denied"), before + 4);
+	ck_assert_int_ge(harness_violations("umbrella", "host", "tombstoned", "denied"), before + 4);
 	/* Its counters stay exported. */
-	ck_assert_int_gt(counter("tenantd_tenant_tx_packets_total", "umbrella"), 0);
+	ck_assert_int_gt(harness_counter("tenantd_tenant_tx_packets_total", "umbrella"), 0);
 }
 END_TEST
 

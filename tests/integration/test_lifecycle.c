@@ -18,22 +18,6 @@
 #include "harness.h"
 #include "tenantd_abi.h"
 
-static long long counter(const char *name, const char *tenant)
-{
-	char labels[128];
-
-	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
-	return metric(name, labels);
-}
-
-static long long denied_local(const char *tenant, const char *peer)
-{
-	char labels[256];
-
-	snprintf(labels, sizeof(labels),
-		 "tenant=\"%s\",peer=\"%s\",reason=\"local_socket\",action=\"denied\"", tenant, peer);
-	return metric("tenantd_violations_total", labels);
-}
 
 static void suite_setup(void)
 {
@@ -68,27 +52,27 @@ END_TEST
 
 START_TEST(counters_count_while_the_agent_is_dead_and_continue_after_restart)
 {
-	long long packets = counter("tenantd_tenant_tx_packets_total", "acme");
-	long long bytes = counter("tenantd_tenant_tx_bytes_total", "acme");
-	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
-	long long denied = denied_local("acme", "globex");
+	long long packets = harness_counter("tenantd_tenant_tx_packets_total", "acme");
+	long long bytes = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long denied = harness_violations("acme", "globex", "local_socket", "denied");
 
 	harness_agent_signal(SIGKILL);
 	/* 10 datagrams of 100 bytes over IPv4: 10 x (100 + 8 + 20) bytes. */
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9803 100 10"), 0);
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_start();
-	ck_assert_int_eq(counter("tenantd_tenant_tx_packets_total", "acme"), packets + 10);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme"), bytes + 1280);
-	ck_assert_int_eq(counter("tenantd_tenant_rx_bytes_total", "dns"), received + 1280);
-	ck_assert_int_eq(denied_local("acme", "globex"), denied + 1);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), packets + 10);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"), bytes + 1280);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "dns"), received + 1280);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), denied + 1);
 }
 END_TEST
 
 START_TEST(a_transfer_running_across_a_kill_and_restart_is_counted_exactly)
 {
-	long long sent = counter("tenantd_tenant_tx_bytes_total", "acme");
-	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
 	pid_t transfer = fork();
 	int status;
 
@@ -101,9 +85,9 @@ START_TEST(a_transfer_running_across_a_kill_and_restart_is_counted_exactly)
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	usleep(100 * 1000);
-	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 400000000);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
-			 counter("tenantd_tenant_rx_bytes_total", "dns") - received);
+	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 400000000);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
+			 harness_counter("tenantd_tenant_rx_bytes_total", "dns") - received);
 }
 END_TEST
 
@@ -161,8 +145,8 @@ static bool cgroup_mapped(const char *name)
 
 START_TEST(policy_changes_do_not_disturb_established_connections)
 {
-	long long sent = counter("tenantd_tenant_tx_bytes_total", "acme");
-	long long received = counter("tenantd_tenant_rx_bytes_total", "dns");
+	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
 	const char *root = harness_root();
 	pid_t transfer = fork();
 	int status;
@@ -182,15 +166,35 @@ START_TEST(policy_changes_do_not_disturb_established_connections)
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	usleep(100 * 1000);
-	ck_assert_int_ge(counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 600000000);
-	ck_assert_int_eq(counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
-			 counter("tenantd_tenant_rx_bytes_total", "dns") - received);
+	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 600000000);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
+			 harness_counter("tenantd_tenant_rx_bytes_total", "dns") - received);
 }
 END_TEST
 
+static int log_lines(const char *needle)
+{
+	char command[8400];
+	int status;
+
+	snprintf(command, sizeof(command), "exit $(grep -c -- '%s' %s)", needle, harness_log());
+	status = system(command);
+	return WEXITSTATUS(status);
+}
+
 START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
 {
+	int warnings = log_lines("late.slice/app does not exist yet");
+	int refreshes = log_lines("cgroups changed");
+
 	ck_assert(!cgroup_mapped("late.slice/app"));
+	ck_assert_int_gt(warnings, 0);
+	/* Its parent first: a refresh, which must not repeat the warning. */
+	harness_cgroup("late.slice");
+	for (int i = 0; i < 100 && log_lines("cgroups changed") == refreshes; i++)
+		usleep(50 * 1000);
+	ck_assert_int_gt(log_lines("cgroups changed"), refreshes);
+	ck_assert_int_eq(log_lines("late.slice/app does not exist yet"), warnings);
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
 	ck_assert(cgroup_mapped("late.slice/app"));
