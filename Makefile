@@ -35,13 +35,20 @@ CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanit
 LDFLAGS += -fsanitize=address,undefined
 endif
 CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DTENANTD_VERSION='"$(VERSION)"' \
-	-Iinclude -Iagent -I$(BUILD) $(PKG_CFLAGS)
+	-Iinclude -Icommon -I$(BUILD) $(PKG_CFLAGS)
+# Each object's header dependencies, written by the compiler as it builds it.
+DEPFLAGS = -MMD -MP
 LDLIBS += $(PKG_LIBS) -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -I$(BUILD)
 
-AGENT_SRCS := $(filter-out agent/tenantctl.c agent/main.c,$(wildcard agent/*.c))
-AGENT_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS))
+# The code both programs use (common/), the daemon (agent/) and the CLI
+# (tenantctl/); only the daemon's objects wait for the BPF skeleton.
+# Objects live under $(BUILD)/obj/, mirroring the source tree.
+OBJ = $(BUILD)/obj
+COMMON_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard common/*.c))
+AGENT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c)))
+TENANTCTL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tenantctl/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 
@@ -56,15 +63,22 @@ all: $(BUILD)/tenantd $(BUILD)/tenantctl
 setup:
 	@scripts/setup.sh
 
-$(BUILD)/vmlinux.h:
+# The programs are CO-RE: vmlinux.h only has to declare the kernel types
+# they read, and libbpf relocates every field access to the running kernel
+# at load time. VMLINUX_BTF names the BTF to take them from (default: the
+# build host's kernel); scripts/vmlinux.sh refuses one that lacks what the
+# programs need (Linux 5.15 or later).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+$(BUILD)/vmlinux.h: $(VMLINUX_BTF) scripts/vmlinux.sh
 	@mkdir -p $(@D)
 	$(msg) GEN $@
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/vmlinux.sh $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/tenantd_abi.h $(BUILD)/vmlinux.h
+# Every object also depends on this Makefile: its flags are part of it.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h Makefile
 	@mkdir -p $(@D)
 	$(msg) BPF $@
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/tenantd.bpf.o: $(BPF_OBJS)
 	$(msg) LINK $@
@@ -74,45 +88,58 @@ $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
 	$(msg) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/agent/%.o: agent/%.c $(wildcard agent/*.h) include/tenantd_abi.h $(BUILD)/tenantd.skel.h
+$(OBJ)/agent/%.o: CFLAGS += -Iagent
+$(OBJ)/agent/%.o: | $(BUILD)/tenantd.skel.h
+
+$(OBJ)/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/tenantd: $(BUILD)/agent/main.o $(AGENT_OBJS)
+$(BUILD)/tenantd: $(OBJ)/agent/main.o $(AGENT_OBJS) $(COMMON_OBJS)
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tenantctl: $(BUILD)/agent/tenantctl.o $(BUILD)/agent/config.o $(BUILD)/agent/validate.o \
-		$(BUILD)/agent/log.o $(BUILD)/agent/tenant_json.o
+$(BUILD)/tenantctl: $(TENANTCTL_OBJS) $(COMMON_OBJS)
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(AGENT_OBJS)
-	@mkdir -p $(@D)
-	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+# Test support shared by the suites: Check's main() for unit tests and the
+# bad-input corpus reader.
+TEST_SUPPORT_OBJS := $(OBJ)/tests/support/corpus.o
+$(OBJ)/tests/support/%.o: CFLAGS += -Itests/support
 
-$(BUILD)/tests/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h
+$(BUILD)/tests/%: tests/unit/%.c $(OBJ)/tests/support/check_main.o $(TEST_SUPPORT_OBJS) \
+		$(AGENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) -Itests/integration $< tests/integration/harness.c -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+	$(Q)$(CC) $(CFLAGS) -Iagent -Itests/support $(DEPFLAGS) -MF $@.d $^ -o $@ $(LDFLAGS) \
+		$(LDLIBS) $(shell pkg-config --libs check)
+
+$(BUILD)/tests/%: tests/integration/%.c $(OBJ)/tests/integration/harness.o \
+		$(OBJ)/tests/integration/tenants.o $(TEST_SUPPORT_OBJS)
+	@mkdir -p $(@D)
+	$(msg) LD $@
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -Itests/support $(DEPFLAGS) -MF $@.d $^ -o $@ \
+		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+
+$(OBJ)/tests/integration/%.o: CFLAGS += -Itests/integration -Itests/support
 
 $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 	@mkdir -p $(@D)
 	$(msg) CC $@
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -MF $@.d $< -o $@
 
 # libFuzzer targets, built with clang whatever CC is.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent $(shell pkg-config --cflags json-c 2>/dev/null)
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent $(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_SECONDS ?= 60
 
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/config.c agent/validate.c agent/log.c
-$(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c agent/validate.c
-$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/dropins.c agent/config.c agent/validate.c \
-	agent/log.c
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/validate.c common/log.c
+$(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c common/validate.c
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/dropins.c common/config.c common/validate.c \
+	common/log.c
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)
 	$(msg) FUZZ $@
@@ -189,3 +216,5 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

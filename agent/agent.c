@@ -36,14 +36,14 @@ int agent_reload(struct agent *agent, char *error, size_t size)
 	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
 			 agent->options.state_directory, agent->cgroup_mount, true);
 	if (r) {
-		snprintf(error, size, "writing the policy maps failed: %s", strerror(-r));
-		log_error("reload failed while writing the policy maps: %s", strerror(-r));
+		errno = -r;
+		snprintf(error, size, "writing the policy maps failed: %m");
 		config_free(&fresh);
-		return r;
+		return log_error_errno(r, "reload failed while writing the policy maps: %m");
 	}
 	config_free(&agent->config);
 	agent->config = fresh;
-	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
 	return 0;
 }
@@ -54,12 +54,11 @@ int agent_refresh_cgroups(struct agent *agent)
 
 	/* Re-arm first, so a cgroup created while the maps are written is
 	 * reported again rather than missed. */
-	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
 			 agent->options.state_directory, agent->cgroup_mount, false);
 	if (r)
-		log_error("cannot update the cgroup map after a cgroup change: %s", strerror(-r));
-	else
-		log_info("cgroups changed: tenant cgroups re-resolved");
-	return r;
+		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
+	log_info("cgroups changed: tenant cgroups re-resolved");
+	return 0;
 }

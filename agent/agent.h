@@ -12,7 +12,7 @@
 #include "config.h"
 #include "kernel_features.h"
 #include "programs.h"
-#include "state.h"
+#include "tenant_ids.h"
 
 struct options {
 	const char *config_directory;

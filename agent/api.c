@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "log.h"
 #include "report.h"
+#include "tenant_json.h"
 #include "validate.h"
 #include "who.h"
 
@@ -131,13 +132,14 @@ static enum MHD_Result respond(struct MHD_Connection *connection, unsigned int s
 static enum MHD_Result respond_error(struct MHD_Connection *connection, unsigned int status,
 				     const char *message)
 {
-	struct json_object *object = json_object_new_object();
+	_cleanup_json_ struct json_object *object = json_object_new_object();
 	char *body;
 
+	if (!object)
+		return MHD_NO;
 	json_object_object_add(object, "error", json_object_new_string(message));
 	body = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(object);
 	if (!body)
 		return MHD_NO;
 	return respond(connection, status, "application/json", body, strlen(body));
@@ -153,7 +155,7 @@ static enum MHD_Result respond_built(struct MHD_Connection *connection, int r, c
 	free(body);
 	if (r == -ENOENT)
 		return respond_error(connection, MHD_HTTP_NOT_FOUND, not_found);
-	log_error("cannot build a response: %s", strerror(-r));
+	(void)log_error_errno(r, "cannot build a response: %m");
 	return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			     "internal error, see the agent's log");
 }
@@ -163,10 +165,59 @@ static enum MHD_Result respond_built(struct MHD_Connection *connection, int r, c
 #define NDJSON "application/x-ndjson"
 #define TENANTS_PREFIX "/v1/tenants/"
 
-static enum MHD_Result handle_who(struct api_server *server, struct MHD_Connection *connection,
-				  const struct view *view)
+/* One request as a handler sees it, once routed and authorized. */
+struct request {
+	struct api_server *server;
+	struct MHD_Connection *connection;
+	const struct view *view;
+	const char *name; /* {name} of /v1/tenants/{name}, unvalidated */
+	const struct request_body *body; /* NULL for GET */
+};
+
+static enum MHD_Result handle_metrics(const struct request *request)
 {
-	const char *text = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "pid");
+	char *body = NULL;
+	size_t length = 0;
+	int r = report_metrics(request->server->agent, request->view, &body, &length);
+
+	return respond_built(request->connection, r, body, length, EXPOSITION, "");
+}
+
+static enum MHD_Result handle_status(const struct request *request)
+{
+	char *body = NULL;
+	size_t length = 0;
+	int r = report_status(request->server->agent, request->view, &body, &length);
+
+	return respond_built(request->connection, r, body, length, JSON, "");
+}
+
+static enum MHD_Result handle_tenants(const struct request *request)
+{
+	char *body = NULL;
+	size_t length = 0;
+	int r = report_tenants(request->server->agent, request->view, NULL, &body, &length);
+
+	return respond_built(request->connection, r, body, length, JSON, "");
+}
+
+static enum MHD_Result handle_tenant(const struct request *request)
+{
+	char *body = NULL;
+	size_t length = 0;
+	int r;
+
+	/* Another tenant's name and a name that does not exist answer alike. */
+	if (!tenant_name_valid(request->name))
+		return respond_error(request->connection, MHD_HTTP_NOT_FOUND, "no such tenant");
+	r = report_tenants(request->server->agent, request->view, request->name, &body, &length);
+	return respond_built(request->connection, r, body, length, JSON, "no such tenant");
+}
+
+static enum MHD_Result handle_who(const struct request *request)
+{
+	const char *text = MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND,
+						       "pid");
 	char *body = NULL, *end;
 	size_t length = 0;
 	long pid;
@@ -175,10 +226,10 @@ static enum MHD_Result handle_who(struct api_server *server, struct MHD_Connecti
 	errno = 0;
 	pid = text ? strtol(text, &end, 10) : 0;
 	if (!text || !*text || *end || errno || pid <= 0 || pid > INT32_MAX)
-		return respond_error(connection, MHD_HTTP_BAD_REQUEST,
+		return respond_error(request->connection, MHD_HTTP_BAD_REQUEST,
 				     "pid must be a process id, e.g. /v1/who?pid=1234");
-	r = report_who(server->agent, view, (pid_t)pid, &body, &length);
-	return respond_built(connection, r, body, length, JSON, "no such process");
+	r = report_who(request->server->agent, request->view, (pid_t)pid, &body, &length);
+	return respond_built(request->connection, r, body, length, JSON, "no such process");
 }
 
 static ssize_t follow_reader(void *context, uint64_t position, char *buffer, size_t size)
@@ -234,9 +285,11 @@ static void wake_followers(void *context)
 	}
 }
 
-static enum MHD_Result handle_events(struct api_server *server,
-				     struct MHD_Connection *connection, const struct view *view)
+static enum MHD_Result handle_events(const struct request *request)
 {
+	struct api_server *server = request->server;
+	struct MHD_Connection *connection = request->connection;
+	const struct view *view = request->view;
 	const char *follow = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "follow");
 	const char *name = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "tenant");
 	struct MHD_Response *response;
@@ -283,20 +336,25 @@ static enum MHD_Result handle_events(struct api_server *server,
 	return respond(connection, MHD_HTTP_OK, NDJSON, body, length);
 }
 
-static enum MHD_Result handle_reload(struct api_server *server, struct MHD_Connection *connection,
-				     const struct view *view)
+/* A refused configuration: one that contradicts another tenant's (its
+ * network, cgroup or name, an exception naming it) is a conflict; anything
+ * else wrong with it is a bad request. */
+static unsigned int refusal_status(int r)
 {
-	char error[CONFIG_ERROR_MAX], *body;
+	return r == -EEXIST ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
+}
 
-	if (!view->operator)
-		return respond_error(connection, MHD_HTTP_FORBIDDEN,
-				     "only operators may change the configuration");
-	if (agent_reload(server->agent, error, sizeof(error)))
-		return respond_error(connection, MHD_HTTP_BAD_REQUEST, error);
-	if (asprintf(&body, "{\"reloaded\":true,\"tenants\":%zu}",
-		     server->agent->config.tenant_count) < 0)
+static enum MHD_Result handle_reload(const struct request *request)
+{
+	struct agent *agent = request->server->agent;
+	char error[CONFIG_ERROR_MAX], *body;
+	int r = agent_reload(agent, error, sizeof(error));
+
+	if (r)
+		return respond_error(request->connection, refusal_status(r), error);
+	if (asprintf(&body, "{\"reloaded\":true,\"tenants\":%zu}", agent->config.tenant_count) < 0)
 		return MHD_NO;
-	return respond(connection, MHD_HTTP_OK, JSON, body, strlen(body));
+	return respond(request->connection, MHD_HTTP_OK, JSON, body, strlen(body));
 }
 
 static void request_completed(void *context, struct MHD_Connection *connection,
@@ -311,51 +369,58 @@ static void request_completed(void *context, struct MHD_Connection *connection,
 	}
 }
 
-/* A refusal that is about another tenant (a network or cgroup it owns, a
- * name it has, an exception naming it) is a conflict, not a bad request. */
-static unsigned int refusal_status(const char *error)
+/* PUT and DELETE name the tenant they change: a bad name is a bad request. */
+static enum MHD_Result refuse_bad_name(const struct request *request)
 {
-	return strstr(error, " overlaps ") || strstr(error, "already owned by") ||
-			       strstr(error, "already defined in") || strstr(error, "does not exist") ?
-		       MHD_HTTP_CONFLICT :
-		       MHD_HTTP_BAD_REQUEST;
+	return respond_error(request->connection, MHD_HTTP_BAD_REQUEST,
+			     "a tenant name matches ^[a-z0-9][a-z0-9-]{0,38}$");
 }
 
-static enum MHD_Result handle_put(struct api_server *server, struct MHD_Connection *connection,
-				  const char *name, const struct request_body *request)
+static enum MHD_Result handle_put(const struct request *request)
 {
 	static const struct view operator_view = { .operator = true };
-	struct agent *agent = server->agent;
-	const struct tenant_config *existing = config_find_tenant(&agent->config, name);
+	struct MHD_Connection *connection = request->connection;
+	struct agent *agent = request->server->agent;
+	const struct request_body *upload = request->body;
+	const char *name = request->name;
+	const struct tenant_config *existing;
 	char error[CONFIG_ERROR_MAX], path[PATH_MAX];
 	_cleanup_free_ char *text = NULL, *previous = NULL;
 	char *body = NULL;
 	size_t length = 0;
 	int r;
 
-	if (request->too_large)
+	if (!tenant_name_valid(name))
+		return refuse_bad_name(request);
+	if (upload->too_large)
 		return respond_error(connection, MHD_HTTP_CONTENT_TOO_LARGE,
 				     "the body is larger than 64 KiB");
-	r = dropin_render(name, request->data ? request->data : "", request->length, &text, error,
+	r = dropin_render(name, upload->data ? upload->data : "", upload->length, &text, error,
 			  sizeof(error));
 	if (r == -EINVAL)
 		return respond_error(connection, MHD_HTTP_BAD_REQUEST, error);
 	if (r)
 		return MHD_NO;
+	existing = config_find_tenant(&agent->config, name);
 	if (existing) {
 		snprintf(path, sizeof(path), "%s", existing->where.file);
 	} else {
 		snprintf(path, sizeof(path), "%s/tenants.d", agent->options.config_directory);
-		mkdir(path, 0755);
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			(void)log_error_errno(errno, "%s: cannot create: %m", path);
+			return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					     "cannot write the tenant's file, see the agent's log");
+		}
 		snprintf(path, sizeof(path), "%s/tenants.d/%s.conf", agent->options.config_directory,
 			 name);
 	}
 	if (dropin_replace(path, text, &previous))
 		return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				     "cannot write the tenant's file, see the agent's log");
-	if (agent_reload(agent, error, sizeof(error))) {
-		dropin_restore(path, previous);
-		return respond_error(connection, refusal_status(error), error);
+	r = agent_reload(agent, error, sizeof(error));
+	if (r) {
+		(void)dropin_restore(path, previous);
+		return respond_error(connection, refusal_status(r), error);
 	}
 	r = report_tenants(agent, &operator_view, name, &body, &length);
 	if (r)
@@ -363,16 +428,21 @@ static enum MHD_Result handle_put(struct api_server *server, struct MHD_Connecti
 	return respond(connection, existing ? MHD_HTTP_OK : MHD_HTTP_CREATED, JSON, body, length);
 }
 
-static enum MHD_Result handle_delete(struct api_server *server,
-				     struct MHD_Connection *connection, const char *name)
+static enum MHD_Result handle_delete(const struct request *request)
 {
-	struct agent *agent = server->agent;
+	struct MHD_Connection *connection = request->connection;
+	struct agent *agent = request->server->agent;
+	const char *name = request->name;
 	const char *purge = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "purge");
-	const struct tenant_config *tenant = config_find_tenant(&agent->config, name);
+	bool purging = purge && strcmp(purge, "0") && strcmp(purge, "false");
+	const struct tenant_config *tenant;
 	char error[CONFIG_ERROR_MAX], path[PATH_MAX], *body;
 	_cleanup_free_ char *previous = NULL;
-	bool purging = purge && strcmp(purge, "0") && strcmp(purge, "false");
+	int r;
 
+	if (!tenant_name_valid(name))
+		return refuse_bad_name(request);
+	tenant = config_find_tenant(&agent->config, name);
 	if (!tenant && tenant_ids_find(&agent->ids, name) < 0)
 		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such tenant");
 	if (tenant) {
@@ -380,9 +450,10 @@ static enum MHD_Result handle_delete(struct api_server *server,
 		if (dropin_remove(path, &previous))
 			return respond_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					     "cannot remove the tenant's file, see the agent's log");
-		if (agent_reload(agent, error, sizeof(error))) {
-			dropin_restore(path, previous);
-			return respond_error(connection, refusal_status(error), error);
+		r = agent_reload(agent, error, sizeof(error));
+		if (r) {
+			(void)dropin_restore(path, previous);
+			return respond_error(connection, refusal_status(r), error);
 		}
 	}
 	if (purging && policy_purge(agent->programs.skeleton, &agent->ids, name,
@@ -395,98 +466,128 @@ static enum MHD_Result handle_delete(struct api_server *server,
 	return respond(connection, MHD_HTTP_OK, JSON, body, strlen(body));
 }
 
+/* The control API. A path ending in '/' takes a tenant name after it. The
+ * caller's view is established before routing; OPERATORS_ONLY routes refuse
+ * every other view. Adding an endpoint is one line here. */
+struct route {
+	const char *method;
+	const char *path;
+	bool operators_only;
+	enum MHD_Result (*handle)(const struct request *request);
+};
+
+static const struct route routes[] = {
+	{ MHD_HTTP_METHOD_GET, "/metrics", false, handle_metrics },
+	{ MHD_HTTP_METHOD_GET, "/v1/status", false, handle_status },
+	{ MHD_HTTP_METHOD_GET, "/v1/who", false, handle_who },
+	{ MHD_HTTP_METHOD_GET, "/v1/events", false, handle_events },
+	{ MHD_HTTP_METHOD_GET, "/v1/tenants", false, handle_tenants },
+	{ MHD_HTTP_METHOD_GET, TENANTS_PREFIX, false, handle_tenant },
+	{ MHD_HTTP_METHOD_PUT, TENANTS_PREFIX, true, handle_put },
+	{ MHD_HTTP_METHOD_DELETE, TENANTS_PREFIX, true, handle_delete },
+	{ MHD_HTTP_METHOD_POST, "/v1/reload", true, handle_reload },
+};
+
+static bool route_matches_path(const struct route *route, const char *url)
+{
+	size_t length = strlen(route->path);
+
+	if (route->path[length - 1] == '/')
+		return !strncmp(url, route->path, length);
+	return !strcmp(url, route->path);
+}
+
+/* 404 when no route has the path, 405 naming the methods it takes when
+ * none has the method too. */
+static enum MHD_Result route_request(struct request *request, const char *method,
+				     const char *url)
+{
+	char allowed[64] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct route *route = &routes[i];
+
+		if (!route_matches_path(route, url))
+			continue;
+		if (strcmp(route->method, method)) {
+			used += (size_t)snprintf(allowed + used, used < sizeof(allowed) ?
+					         sizeof(allowed) - used : 0, "%s%s",
+						 used ? " or " : "", route->method);
+			continue;
+		}
+		if (route->operators_only && !request->view->operator)
+			return respond_error(request->connection, MHD_HTTP_FORBIDDEN,
+					     "only operators may change the configuration");
+		if (route->path[strlen(route->path) - 1] == '/')
+			request->name = url + strlen(route->path);
+		return route->handle(request);
+	}
+	if (!used)
+		return respond_error(request->connection, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	{
+		char message[80];
+
+		snprintf(message, sizeof(message), "use %s", allowed);
+		return respond_error(request->connection, MHD_HTTP_METHOD_NOT_ALLOWED, message);
+	}
+}
+
+/* Requests with a body come in several calls: the body is gathered first,
+ * capped at BODY_MAX (the rest is read and dropped, for a clean 413). */
+static enum MHD_Result gather_body(void **request_state, const char *upload_data,
+				   size_t *upload_data_size, bool *complete)
+{
+	struct request_body *body = *request_state;
+	char *grown;
+
+	*complete = false;
+	if (!body) {
+		*request_state = calloc(1, sizeof(*body));
+		return *request_state ? MHD_YES : MHD_NO;
+	}
+	if (!*upload_data_size) {
+		*complete = true;
+		return MHD_YES;
+	}
+	if (body->too_large || body->length + *upload_data_size > BODY_MAX) {
+		body->too_large = true;
+	} else {
+		grown = realloc(body->data, body->length + *upload_data_size + 1);
+		if (!grown)
+			return MHD_NO;
+		memcpy(grown + body->length, upload_data, *upload_data_size);
+		body->length += *upload_data_size;
+		grown[body->length] = '\0';
+		body->data = grown;
+	}
+	*upload_data_size = 0;
+	return MHD_YES;
+}
+
 static enum MHD_Result handle_request(void *context, struct MHD_Connection *connection,
 				      const char *url, const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
 				      void **request_state)
 {
-	struct api_server *server = context;
-	struct agent *agent = server->agent;
-	bool is_get = !strcmp(method, MHD_HTTP_METHOD_GET);
-	char *body = NULL;
-	size_t length = 0;
 	struct view view;
-	int r;
+	struct request request = {
+		.server = context, .connection = connection, .view = &view, .name = "",
+	};
 
-	/* Requests with a body come in several calls: gather it first. */
-	if (!is_get) {
-		struct request_body *request = *request_state;
+	if (strcmp(method, MHD_HTTP_METHOD_GET)) {
+		bool complete;
+		enum MHD_Result result = gather_body(request_state, upload_data, upload_data_size,
+						     &complete);
 
-		if (!request) {
-			*request_state = calloc(1, sizeof(*request));
-			return *request_state ? MHD_YES : MHD_NO;
-		}
-		if (*upload_data_size) {
-			if (request->too_large || request->length + *upload_data_size > BODY_MAX) {
-				request->too_large = true;
-			} else {
-				char *grown = realloc(request->data,
-						      request->length + *upload_data_size + 1);
-
-				if (!grown)
-					return MHD_NO;
-				memcpy(grown + request->length, upload_data, *upload_data_size);
-				request->length += *upload_data_size;
-				grown[request->length] = '\0';
-				request->data = grown;
-			}
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
+		if (!complete)
+			return result;
+		request.body = *request_state;
 	}
-	if (caller_view(server, connection, &view))
+	if (caller_view(request.server, connection, &view))
 		return respond_error(connection, MHD_HTTP_FORBIDDEN,
 				     "only operators and processes of a tenant may use this API");
-	if (!strncmp(url, TENANTS_PREFIX, strlen(TENANTS_PREFIX)) &&
-	    (!strcmp(method, MHD_HTTP_METHOD_PUT) || !strcmp(method, MHD_HTTP_METHOD_DELETE))) {
-		const char *name = url + strlen(TENANTS_PREFIX);
-
-		if (!view.operator)
-			return respond_error(connection, MHD_HTTP_FORBIDDEN,
-					     "only operators may change the configuration");
-		if (!tenant_name_valid(name))
-			return respond_error(connection, MHD_HTTP_BAD_REQUEST,
-					     "a tenant name matches ^[a-z0-9][a-z0-9-]{0,38}$");
-		if (!strcmp(method, MHD_HTTP_METHOD_PUT))
-			return handle_put(server, connection, name, *request_state);
-		return handle_delete(server, connection, name);
-	}
-	if (!strcmp(url, "/v1/reload")) {
-		if (strcmp(method, MHD_HTTP_METHOD_POST))
-			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
-		return handle_reload(server, connection, &view);
-	}
-	if (!strcmp(url, "/metrics") || !strcmp(url, "/v1/status") || !strcmp(url, "/v1/who") ||
-	    !strcmp(url, "/v1/events") ||
-	    !strcmp(url, "/v1/tenants") || !strncmp(url, TENANTS_PREFIX, strlen(TENANTS_PREFIX))) {
-		if (!is_get)
-			return respond_error(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-	} else {
-		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such endpoint");
-	}
-	/* Each report fills BODY before it is handed on: C leaves the order in
-	 * which arguments are evaluated open, so never in one call. */
-	if (!strcmp(url, "/metrics")) {
-		r = report_metrics(agent, &view, &body, &length);
-		return respond_built(connection, r, body, length, EXPOSITION, "");
-	}
-	if (!strcmp(url, "/v1/status")) {
-		r = report_status(agent, &view, &body, &length);
-		return respond_built(connection, r, body, length, JSON, "");
-	}
-	if (!strcmp(url, "/v1/who"))
-		return handle_who(server, connection, &view);
-	if (!strcmp(url, "/v1/events"))
-		return handle_events(server, connection, &view);
-	if (!strcmp(url, "/v1/tenants")) {
-		r = report_tenants(agent, &view, NULL, &body, &length);
-		return respond_built(connection, r, body, length, JSON, "");
-	}
-	/* Another tenant's name and a name that does not exist answer alike. */
-	if (!tenant_name_valid(url + strlen(TENANTS_PREFIX)))
-		return respond_error(connection, MHD_HTTP_NOT_FOUND, "no such tenant");
-	r = report_tenants(agent, &view, url + strlen(TENANTS_PREFIX), &body, &length);
-	return respond_built(connection, r, body, length, JSON, "no such tenant");
+	return route_request(&request, method, url);
 }
 
 /* MetricsListen= is for Prometheus, which cannot scrape a Unix socket: it
@@ -522,18 +623,12 @@ static int listen_tcp(const char *text)
 	_cleanup_close_ int fd = -1;
 	int one = 1;
 
-	if (listen_address_parse(text, &address, &length, &reason)) {
-		log_error("MetricsListen=%s %s", text, reason);
-		return -EINVAL;
-	}
+	if (listen_address_parse(text, &address, &length, &reason))
+		return log_error_errno(EINVAL, "MetricsListen=%s %s", text, reason);
 	fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&address, length) || listen(fd, SOMAXCONN)) {
-		log_error("MetricsListen=%s: cannot listen: %s", text, strerror(errno));
-		return -errno;
-	}
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&address, length) || listen(fd, SOMAXCONN))
+		return log_error_errno(errno, "MetricsListen=%s: cannot listen: %m", text);
 	return TAKE_FD(fd);
 }
 
@@ -573,13 +668,11 @@ static int inherited_socket(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) || !accepting) {
-		log_error("LISTEN_FDS: fd %d is not a listening socket", fd);
-		return -ENOTSOCK;
-	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) || !accepting)
+		return log_error_errno(ENOTSOCK, "LISTEN_FDS: fd %d is not a listening socket", fd);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC))
-		return -errno;
+		return log_error_errno(errno, "LISTEN_FDS: fd %d: %m", fd);
 	log_info("serving the control API on the socket passed by the service manager");
 	return fd;
 }
@@ -589,86 +682,74 @@ static int listen_unix(const char *path)
 	struct sockaddr_un address = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = -1;
 
-	if (strlen(path) >= sizeof(address.sun_path)) {
-		log_error("%s: socket path too long", path);
-		return -ENAMETOOLONG;
-	}
+	if (strlen(path) >= sizeof(address.sun_path))
+		return log_error_errno(ENAMETOOLONG, "%s: socket path too long", path);
 	strcpy(address.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
-	if (unlink(path) && errno != ENOENT) {
-		log_error("%s: cannot remove the old socket: %s", path, strerror(errno));
-		return -errno;
-	}
+		return log_error_errno(errno, "%s: cannot create a socket: %m", path);
+	if (unlink(path) && errno != ENOENT)
+		return log_error_errno(errno, "%s: cannot remove the old socket: %m", path);
 	if (bind(fd, (struct sockaddr *)&address, sizeof(address)) ||
-	    chmod(path, 0666) || listen(fd, SOMAXCONN)) {
-		log_error("%s: cannot listen: %s", path, strerror(errno));
-		return -errno;
-	}
+	    chmod(path, 0666) || listen(fd, SOMAXCONN))
+		return log_error_errno(errno, "%s: cannot listen: %m", path);
 	return TAKE_FD(fd);
+}
+
+/* Serves LISTEN_FD (taken over, closed on failure) with HANDLER from the
+ * agent's epoll set. */
+static int serve(struct api_server *server, int listen_fd, MHD_AccessHandlerCallback handler,
+		 const char *name, struct MHD_Daemon **out)
+{
+	_cleanup_close_ int fd = listen_fd;
+
+	*out = start_daemon(fd, handler, server);
+	if (!*out)
+		return log_error_errno(EIO, "%s: cannot start the HTTP server", name);
+	(void)TAKE_FD(fd); /* the daemon's now, closed with it */
+	return watch_daemon(server, *out);
 }
 
 int api_server_open(struct agent *agent, const char *runtime_directory,
 		    struct api_server **out)
 {
 	const char *metrics_listen = agent->config.agent.metrics_listen;
-	struct api_server *server;
+	_cleanup_(api_server_closep) struct api_server *server = NULL;
 	int fd, r;
 
-	if (mkdir(runtime_directory, 0755) && errno != EEXIST) {
-		log_error("%s: cannot create: %s", runtime_directory, strerror(errno));
-		return -errno;
-	}
+	if (mkdir(runtime_directory, 0755) && errno != EEXIST)
+		return log_error_errno(errno, "%s: cannot create: %m", runtime_directory);
 	server = calloc(1, sizeof(*server));
 	if (!server)
 		return -ENOMEM;
 	server->agent = agent;
 	server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (server->epoll_fd < 0)
+		return log_error_errno(errno, "cannot create an epoll set: %m");
 	fd = inherited_socket();
 	if (fd == -ENOENT) {
 		snprintf(server->socket_path, sizeof(server->socket_path), "%s/" SOCKET_NAME,
 			 runtime_directory);
 		fd = listen_unix(server->socket_path);
 	}
-	if (fd < 0 || server->epoll_fd < 0) {
-		r = fd < 0 ? fd : -errno;
-		goto fail;
-	}
-	server->daemon = start_daemon(fd, handle_request, server);
-	if (!server->daemon) {
-		log_error("%s: cannot start the HTTP server", server->socket_path);
-		close(fd);
-		r = -EIO;
-		goto fail;
-	}
-	r = watch_daemon(server, server->daemon);
+	if (fd < 0)
+		return fd;
+	r = serve(server, fd, handle_request, server->socket_path, &server->daemon);
 	if (r)
-		goto fail;
+		return r;
 	if (metrics_listen[0]) {
 		fd = listen_tcp(metrics_listen);
-		if (fd < 0) {
-			r = fd;
-			goto fail;
-		}
-		server->metrics_daemon = start_daemon(fd, handle_metrics_request, server);
-		if (!server->metrics_daemon) {
-			log_error("MetricsListen=%s: cannot start the HTTP server", metrics_listen);
-			close(fd);
-			r = -EIO;
-			goto fail;
-		}
-		r = watch_daemon(server, server->metrics_daemon);
+		if (fd < 0)
+			return fd;
+		r = serve(server, fd, handle_metrics_request, metrics_listen,
+			  &server->metrics_daemon);
 		if (r)
-			goto fail;
+			return r;
 		log_info("serving /metrics on %s", metrics_listen);
 	}
 	event_stream_on_new(agent->events, wake_followers, server);
-	*out = server;
+	*out = TAKE_PTR(server);
 	return 0;
-fail:
-	api_server_close(server);
-	return r;
 }
 
 void api_server_close(struct api_server *server)

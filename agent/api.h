@@ -4,6 +4,8 @@
 #ifndef TENANTD_API_H
 #define TENANTD_API_H
 
+#include "cleanup.h"
+
 struct agent;
 struct api_server;
 
@@ -12,6 +14,7 @@ struct api_server;
 int api_server_open(struct agent *agent, const char *runtime_directory,
 		    struct api_server **out);
 void api_server_close(struct api_server *server);
+DEFINE_POINTER_CLEANUP(struct api_server *, api_server_close);
 /* The fd to poll, and the work to do when it is readable or time passes. */
 int api_server_fd(const struct api_server *server);
 int api_server_run(struct api_server *server);

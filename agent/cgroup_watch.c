@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup_watch.h"
+#include "cleanup.h"
 #include "config.h"
 #include "log.h"
 
@@ -27,19 +28,14 @@ struct cgroup_watch {
 
 int cgroup_watch_open(struct cgroup_watch **out)
 {
-	struct cgroup_watch *watch = calloc(1, sizeof(*watch));
+	_cleanup_free_ struct cgroup_watch *watch = calloc(1, sizeof(*watch));
 
 	if (!watch)
 		return -ENOMEM;
 	watch->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (watch->fd < 0) {
-		int r = -errno;
-
-		log_error("cannot watch cgroups: inotify: %s", strerror(errno));
-		free(watch);
-		return r;
-	}
-	*out = watch;
+	if (watch->fd < 0)
+		return log_error_errno(errno, "cannot watch cgroups: inotify: %m");
+	*out = TAKE_PTR(watch);
 	return 0;
 }
 
@@ -106,8 +102,8 @@ int cgroup_watch_update(struct cgroup_watch *watch, const char *cgroup_mount,
 			int r = watch_parent(watch, cgroup_mount, tenant->cgroups[c].path);
 
 			if (r)
-				log_warning("tenant %s: cannot watch cgroup %s for changes: %s",
-					    tenant->name, tenant->cgroups[c].path, strerror(-r));
+				log_warning_errno(r, "tenant %s: cannot watch cgroup %s for changes: %m",
+						  tenant->name, tenant->cgroups[c].path);
 		}
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dropins.h"
 #include "log.h"
+#include "tenant_json.h"
 #include "validate.h"
 
 /* Says what is wrong with the body and yields -EINVAL. */
@@ -117,9 +118,7 @@ static int render_fields(FILE *out, const char *name, struct json_object *body, 
 			/* Checked here, not left to the loader: a free string would
 			 * be written into the file, newlines and all. */
 			if (!json_object_is_type(value, json_type_string) ||
-			    (is_kind && strcmp(text, "tenant") && strcmp(text, "shared") &&
-			     strcmp(text, "platform")) ||
-			    (!is_kind && strcmp(text, "enforce") && strcmp(text, "audit")))
+			    (is_kind ? tenant_kind_from_name(text) : tenant_mode_from_name(text)) < 0)
 				r = FAIL(error, size, is_kind ?
 					 "'kind' must be \"tenant\", \"shared\" or \"platform\"" :
 					 "'mode' must be \"enforce\" or \"audit\"");
@@ -139,11 +138,13 @@ static int render_fields(FILE *out, const char *name, struct json_object *body, 
 	return r;
 }
 
+DEFINE_POINTER_CLEANUP(struct json_tokener *, json_tokener_free);
+
 int dropin_render(const char *name, const char *body, size_t length, char **text, char *error,
 		  size_t error_size)
 {
-	struct json_tokener *tokener = json_tokener_new();
-	struct json_object *document;
+	_cleanup_(json_tokener_freep) struct json_tokener *tokener = json_tokener_new();
+	_cleanup_json_ struct json_object *document = NULL;
 	size_t text_length = 0;
 	FILE *out;
 	int r;
@@ -155,18 +156,12 @@ int dropin_render(const char *name, const char *body, size_t length, char **text
 	    json_tokener_get_parse_end(tokener) != length) {
 		snprintf(error, error_size, "the body is not JSON: %s",
 			 json_tokener_error_desc(json_tokener_get_error(tokener)));
-		json_object_put(document);
-		json_tokener_free(tokener);
 		return -EINVAL;
 	}
-	json_tokener_free(tokener);
 	out = open_memstream(text, &text_length);
-	if (!out) {
-		json_object_put(document);
+	if (!out)
 		return -ENOMEM;
-	}
 	r = render_fields(out, name, document, error, error_size);
-	json_object_put(document);
 	if (fclose(out) && r == 0)
 		r = -ENOMEM;
 	if (r) {
@@ -194,22 +189,21 @@ static char *read_all(const char *path)
 static int write_atomically(const char *path, const char *text)
 {
 	char temporary[PATH_MAX];
-	int fd, r = 0;
+	_cleanup_close_ int fd = -1;
 	size_t length = strlen(text);
+	int r = 0;
 
 	snprintf(temporary, sizeof(temporary), "%s.XXXXXX", path);
 	fd = mkostemp(temporary, O_CLOEXEC);
-	if (fd < 0) {
-		log_error("%s: cannot create: %s", temporary, strerror(errno));
-		return -errno;
-	}
+	if (fd < 0)
+		return log_error_errno(errno, "%s: cannot create: %m", temporary);
+	errno = 0;
 	if (fchmod(fd, 0644) || write(fd, text, length) != (ssize_t)length || fsync(fd) ||
 	    rename(temporary, path)) {
-		r = -errno;
-		log_error("%s: cannot write: %s", path, strerror(errno));
-		unlink(temporary);
+		/* A short write leaves errno unset: say so rather than "Success". */
+		r = log_error_errno(errno ? errno : EIO, "%s: cannot write: %m", path);
+		(void)unlink(temporary);
 	}
-	close(fd);
 	return r;
 }
 
@@ -222,10 +216,8 @@ int dropin_replace(const char *path, const char *text, char **previous)
 int dropin_remove(const char *path, char **previous)
 {
 	*previous = read_all(path);
-	if (unlink(path) && errno != ENOENT) {
-		log_error("%s: cannot remove: %s", path, strerror(errno));
-		return -errno;
-	}
+	if (unlink(path) && errno != ENOENT)
+		return log_error_errno(errno, "%s: cannot remove: %m", path);
 	return 0;
 }
 

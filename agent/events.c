@@ -21,6 +21,7 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
 #include "who.h"
@@ -84,8 +85,7 @@ char *event_format(const struct violation_event *event, const char *tenant,
 		   const char *peer, const char *cgroup, uint64_t wall_ns)
 {
 	char time_text[64], address[INET6_ADDRSTRLEN], comm[TASK_COMM_BYTES + 1];
-	struct json_object *object = json_object_new_object();
-	char *line;
+	_cleanup_json_ struct json_object *object = json_object_new_object();
 
 	if (!object)
 		return NULL;
@@ -115,9 +115,8 @@ char *event_format(const struct violation_event *event, const char *tenant,
 			       json_object_new_string(event->family == AF_INET6 ? "ipv6" : "ipv4"));
 	json_object_object_add(object, "dst", json_object_new_string(address));
 	json_object_object_add(object, "dport", json_object_new_int(event->dport));
-	line = strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(object);
-	return line;
+	return strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Boot time to wall time: the offset is taken per event, so it follows any
@@ -218,22 +217,17 @@ int event_stream_render(struct event_stream *stream, const struct view *view,
 
 int event_stream_open(struct agent *agent, struct event_stream **out)
 {
-	struct event_stream *stream = calloc(1, sizeof(*stream));
+	_cleanup_(event_stream_closep) struct event_stream *stream = calloc(1, sizeof(*stream));
+	int events_fd = bpf_map__fd(agent->programs.skeleton->maps.tenantd_events);
 
 	if (!stream)
 		return -ENOMEM;
 	stream->agent = agent;
 	stream->cgroup_mount_fd = open(agent->cgroup_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	stream->ring = ring_buffer__new(bpf_map__fd(agent->programs.skeleton->maps.events),
-					handle_event, stream, NULL);
-	if (!stream->ring) {
-		int r = -errno;
-
-		log_error("cannot open the event ring buffer: %s", strerror(errno));
-		event_stream_close(stream);
-		return r;
-	}
-	*out = stream;
+	stream->ring = ring_buffer__new(events_fd, handle_event, stream, NULL);
+	if (!stream->ring)
+		return log_error_errno(errno, "cannot open the event ring buffer: %m");
+	*out = TAKE_PTR(stream);
 	return 0;
 }
 

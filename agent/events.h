@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
 #include "tenantd_abi.h"
 
 #include "agent.h"
@@ -38,6 +39,7 @@ uint64_t event_stream_next(const struct event_stream *stream);
 
 int event_stream_open(struct agent *agent, struct event_stream **out);
 void event_stream_close(struct event_stream *stream);
+DEFINE_POINTER_CLEANUP(struct event_stream *, event_stream_close);
 /* The fd to poll; call event_stream_consume when it is readable. */
 int event_stream_fd(const struct event_stream *stream);
 int event_stream_consume(struct event_stream *stream);

@@ -43,23 +43,36 @@ static const struct feature_need needs[FEATURE_COUNT] = {
 						 "tagging new sockets with their tenant" },
 };
 
-const char *feature_name(enum feature feature)
+const char *kernel_features_name(enum feature feature)
 {
 	return feature < FEATURE_COUNT ? needs[feature].name : "unknown";
 }
 
-unsigned int program_bit_of(const char *program_name)
+/* Skeleton program names, without the "tenantd_" every one carries, and
+ * the bit of each. */
+static const struct {
+	const char *name;
+	unsigned int bit;
+} program_bits[] = {
+	{ "check_socket", PROGRAM_CHECK_SOCKET },
+	{ "connect4", PROGRAM_CONNECT },
+	{ "connect6", PROGRAM_CONNECT },
+	{ "sendmsg4", PROGRAM_SENDMSG },
+	{ "sendmsg6", PROGRAM_SENDMSG },
+	{ "count_egress", PROGRAM_EGRESS },
+	{ "filter_ingress", PROGRAM_INGRESS },
+};
+
+unsigned int kernel_features_program_bits(const char *program_name)
 {
-	if (!strcmp(program_name, "check_socket"))
-		return PROGRAM_CHECK_SOCKET;
-	if (!strncmp(program_name, "connect", 7))
-		return PROGRAM_CONNECT;
-	if (!strncmp(program_name, "sendmsg", 7))
-		return PROGRAM_SENDMSG;
-	if (!strcmp(program_name, "count_egress"))
-		return PROGRAM_EGRESS;
-	if (!strcmp(program_name, "filter_ingress"))
-		return PROGRAM_INGRESS;
+	static const char prefix[] = "tenantd_";
+
+	if (strncmp(program_name, prefix, sizeof(prefix) - 1))
+		return 0;
+	program_name += sizeof(prefix) - 1;
+	for (size_t i = 0; i < sizeof(program_bits) / sizeof(program_bits[0]); i++)
+		if (!strcmp(program_name, program_bits[i].name))
+			return program_bits[i].bit;
 	return 0;
 }
 
@@ -68,7 +81,7 @@ static bool helper(enum bpf_prog_type type, enum bpf_func_id id)
 	return libbpf_probe_bpf_helper(type, id, NULL) == 1;
 }
 
-void features_probe(bool found[FEATURE_COUNT])
+void kernel_features_probe(bool found[FEATURE_COUNT])
 {
 	found[FEATURE_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	found[FEATURE_CGROUP_SOCK_ADDR] =
@@ -90,7 +103,7 @@ void features_probe(bool found[FEATURE_COUNT])
 		helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_ancestor_cgroup_id);
 }
 
-int features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
+int kernel_features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
 		  char *error, size_t size)
 {
 	size_t used = 0;

@@ -36,16 +36,16 @@ enum program_bit {
 	PROGRAM_ALL = (1 << 5) - 1,
 };
 
-const char *feature_name(enum feature feature);
+const char *kernel_features_name(enum feature feature);
 /* Which program bits a skeleton program name stands for. */
-unsigned int program_bit_of(const char *program_name);
+unsigned int kernel_features_program_bits(const char *program_name);
 /* Probes the running kernel. */
-void features_probe(bool found[FEATURE_COUNT]);
+void kernel_features_probe(bool found[FEATURE_COUNT]);
 /* Decides from FOUND which programs to leave out (*DISABLED). Without
  * ALLOW_PARTIAL any missing feature is refused; a feature every program
  * needs is refused either way. On refusal ERROR says what is missing and
  * what it protects. */
-int features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
+int kernel_features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,
 		  char *error, size_t size);
 
 #endif /* TENANTD_KERNEL_FEATURES_H */

@@ -107,22 +107,23 @@ static int run_loop(struct agent *agent)
 				if (signal_info.ssi_signo == SIGHUP) {
 					char error[CONFIG_ERROR_MAX];
 
-					agent_reload(agent, error, sizeof(error));
+					/* Refused or not, it is logged; the loop goes on. */
+					(void)agent_reload(agent, error, sizeof(error));
 					break;
 				}
 				log_info("stopping; the programs stay attached and keep enforcing");
 				return 0;
 			case SOURCE_EVENTS:
-				event_stream_consume(agent->events);
+				(void)event_stream_consume(agent->events);
 				break;
 			case SOURCE_CGROUPS:
 				if (cgroup_watch_drain(agent->cgroup_watch))
-					agent_refresh_cgroups(agent);
+					(void)agent_refresh_cgroups(agent);
 				break;
 			}
 		}
 		/* MHD also needs to run on its timeouts, not only on readiness. */
-		api_server_run(agent->api);
+		(void)api_server_run(agent->api);
 	}
 }
 
@@ -132,11 +133,9 @@ static int start(struct agent *agent, bool check_only)
 	int r;
 
 	r = cgroup2_mount_find(agent->cgroup_mount, sizeof(agent->cgroup_mount));
-	if (r) {
-		log_error("no cgroup2 file system is mounted (%s); tenantd needs cgroup v2",
-			  strerror(-r));
-		return r;
-	}
+	if (r)
+		return log_error_errno(r, "no cgroup2 file system is mounted (%m); tenantd needs "
+				       "cgroup v2");
 	r = config_load(agent->options.config_directory, agent->options.cgroup_root,
 			&agent->config, error);
 	if (r) {
@@ -151,15 +150,14 @@ static int start(struct agent *agent, bool check_only)
 		       agent->config.tenant_count);
 		return 0;
 	}
-	if (mkdir(agent->options.state_directory, 0755) && errno != EEXIST) {
-		log_error("%s: cannot create: %s", agent->options.state_directory, strerror(errno));
-		return -errno;
-	}
+	if (mkdir(agent->options.state_directory, 0755) && errno != EEXIST)
+		return log_error_errno(errno, "%s: cannot create: %m",
+				       agent->options.state_directory);
 	r = tenant_ids_load(agent->options.state_directory, &agent->ids);
 	if (r)
 		return r;
-	features_probe(agent->features);
-	r = features_plan(agent->features, agent->options.allow_partial, &agent->disabled_programs,
+	kernel_features_probe(agent->features);
+	r = kernel_features_plan(agent->features, agent->options.allow_partial, &agent->disabled_programs,
 			  error, sizeof(error));
 	if (r) {
 		log_error("%s", error);
@@ -185,11 +183,11 @@ static int start(struct agent *agent, bool check_only)
 		return r;
 	/* The programs judge every new connection from here on; the ones
 	 * already established are judged once, now. */
-	preexisting_scan(agent);
+	(void)preexisting_scan(agent); /* its failures are logged, not fatal */
 	r = cgroup_watch_open(&agent->cgroup_watch);
 	if (r)
 		return r;
-	cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	return api_server_open(agent, agent->options.runtime_directory, &agent->api);
 }
 

@@ -17,12 +17,32 @@
 #include "policy.h"
 #include "tenantd.skel.h"
 
-/* A desired set of keys for one map, for the stale-entry sweep. */
+/* A desired set of keys for one map, for the stale-entry sweep. COMPARE
+ * orders its keys, for sorting and searching (NULL for a set only listed). */
 struct key_set {
 	void *keys;
 	size_t count;
 	size_t key_size;
+	int (*compare)(const void *a, const void *b);
 };
+
+static void key_set_free(struct key_set *set)
+{
+	free(set->keys);
+	set->keys = NULL;
+	set->count = 0;
+}
+
+/* Keys are compared as the kernel's hash maps compare them: byte for byte. */
+#define DEFINE_KEY_COMPARE(name, type)                              \
+	static int compare_##name(const void *a, const void *b)    \
+	{                                                          \
+		return memcmp(a, b, sizeof(type));                 \
+	}
+DEFINE_KEY_COMPARE(cgroup_id, uint64_t)
+DEFINE_KEY_COMPARE(network_key, struct network_key)
+DEFINE_KEY_COMPARE(exception_key, struct exception_key)
+DEFINE_KEY_COMPARE(host_port_key, struct host_port_key)
 
 static int key_set_add(struct key_set *set, const void *key)
 {
@@ -36,34 +56,16 @@ static int key_set_add(struct key_set *set, const void *key)
 	return 0;
 }
 
-static int compare_keys(const void *a, const void *b, void *key_size)
-{
-	return memcmp(a, b, *(size_t *)key_size);
-}
-
 /* Sorted once per sweep, so a sweep is O(n log n) even with 65535 tenants. */
 static void key_set_sort(struct key_set *set)
 {
 	if (set->count)
-		qsort_r(set->keys, set->count, set->key_size, compare_keys, &set->key_size);
+		qsort(set->keys, set->count, set->key_size, set->compare);
 }
 
 static bool key_set_contains(const struct key_set *set, const void *key)
 {
-	size_t low = 0, high = set->count;
-
-	while (low < high) {
-		size_t middle = low + (high - low) / 2;
-		int order = memcmp((char *)set->keys + middle * set->key_size, key, set->key_size);
-
-		if (order == 0)
-			return true;
-		if (order < 0)
-			low = middle + 1;
-		else
-			high = middle;
-	}
-	return false;
+	return set->count && bsearch(key, set->keys, set->count, set->key_size, set->compare);
 }
 
 /* Deletes every entry of MAP whose key is not in WANTED. Keys are collected
@@ -71,7 +73,7 @@ static bool key_set_contains(const struct key_set *set, const void *key)
 static int sweep_stale(struct bpf_map *map, struct key_set *wanted)
 {
 	_cleanup_free_ char *key = malloc(wanted->key_size);
-	struct key_set stale = { .key_size = wanted->key_size };
+	_cleanup_(key_set_free) struct key_set stale = { .key_size = wanted->key_size };
 	int fd = bpf_map__fd(map), r = 0;
 	void *previous = NULL;
 
@@ -85,13 +87,10 @@ static int sweep_stale(struct bpf_map *map, struct key_set *wanted)
 	}
 	for (size_t i = 0; r == 0 && i < stale.count; i++) {
 		if (bpf_map_delete_elem(fd, (char *)stale.keys + i * stale.key_size) &&
-		    errno != ENOENT) {
-			r = -errno;
-			log_error("map %s: cannot delete a stale entry: %s", bpf_map__name(map),
-				  strerror(errno));
-		}
+		    errno != ENOENT)
+			r = log_error_errno(errno, "map %s: cannot delete a stale entry: %m",
+					    bpf_map__name(map));
 	}
-	free(stale.keys);
 	return r;
 }
 
@@ -99,9 +98,8 @@ static int upsert(struct bpf_map *map, const void *key, const void *value, const
 {
 	if (bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY) == 0)
 		return 0;
-	log_error("tenant %s: cannot write map %s: %s%s", tenant, bpf_map__name(map),
-		  strerror(errno), errno == E2BIG ? " (the map is full)" : "");
-	return -errno;
+	return log_error_errno(errno, "tenant %s: cannot write map %s: %m%s", tenant,
+			       bpf_map__name(map), errno == E2BIG ? " (the map is full)" : "");
 }
 
 /* Counters are created with the tenant so that the hot path only looks up;
@@ -119,13 +117,14 @@ static int ensure_counters(struct bpf_map *map, __u32 id, const char *tenant)
 	if (bpf_map_update_elem(bpf_map__fd(map), &id, zero, BPF_NOEXIST) == 0 ||
 	    errno == EEXIST)
 		return 0;
-	log_error("tenant %s: cannot create counters: %s", tenant, strerror(errno));
-	return -errno;
+	return log_error_errno(errno, "tenant %s: cannot create counters: %m", tenant);
 }
 
 static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_config *agent)
 {
-	struct key_set wanted = { .key_size = sizeof(struct host_port_key) };
+	_cleanup_(key_set_free) struct key_set wanted = {
+		.key_size = sizeof(struct host_port_key), .compare = compare_host_port_key,
+	};
 	__u8 present = 1;
 	int r = 0;
 
@@ -135,13 +134,12 @@ static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_con
 			.protocol = agent->host_ports[i].protocol,
 		};
 
-		r = upsert(skeleton->maps.host_ports, &key, &present, "(agent)");
+		r = upsert(skeleton->maps.tenantd_host_ports, &key, &present, "(agent)");
 		if (r == 0)
 			r = key_set_add(&wanted, &key);
 	}
 	if (r == 0)
-		r = sweep_stale(skeleton->maps.host_ports, &wanted);
-	free(wanted.keys);
+		r = sweep_stale(skeleton->maps.tenantd_host_ports, &wanted);
 	return r;
 }
 
@@ -156,9 +154,9 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	struct agent_settings previous = {};
 	__u32 zero = 0;
 
-	bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.settings), &zero, &previous);
+	bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &previous);
 	settings.generation = previous.generation + 1;
-	return upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
+	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
 }
 
 /* For changes outside policy_apply, which bumps the generation itself. */
@@ -167,15 +165,22 @@ static int bump_generation(struct tenantd_bpf *skeleton)
 	struct agent_settings settings = {};
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.settings), &zero, &settings))
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &settings))
 		return -errno;
 	settings.generation++;
-	return upsert(skeleton->maps.settings, &zero, &settings, "(agent)");
+	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
 }
 
 struct desired {
 	struct key_set cgroups, networks, exceptions;
 };
+
+static void desired_free(struct desired *desired)
+{
+	key_set_free(&desired->cgroups);
+	key_set_free(&desired->networks);
+	key_set_free(&desired->exceptions);
+}
 
 static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config *tenant,
 			bool warn_missing, const struct tenant_ids *ids,
@@ -188,9 +193,9 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	__u8 present = 1;
 	int r;
 
-	r = ensure_counters(skeleton->maps.tenant_counters, id, tenant->name);
+	r = ensure_counters(skeleton->maps.tenantd_tenant_counters, id, tenant->name);
 	if (r == 0)
-		r = upsert(skeleton->maps.tenants, &id, &record, tenant->name);
+		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);
 	for (size_t i = 0; r == 0 && i < tenant->cgroup_count; i++) {
 		uint64_t cgroup_id;
 
@@ -203,7 +208,7 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 					    tenant->cgroups[i].where.line);
 			continue;
 		}
-		r = upsert(skeleton->maps.cgroup_tenant, &cgroup_id, &id, tenant->name);
+		r = upsert(skeleton->maps.tenantd_cgroup_tenant, &cgroup_id, &id, tenant->name);
 		if (r == 0)
 			r = key_set_add(&desired->cgroups, &cgroup_id);
 	}
@@ -211,7 +216,7 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 		struct network_key key = { .prefixlen = tenant->networks[i].network.prefixlen };
 
 		memcpy(key.addr, tenant->networks[i].network.addr, sizeof(key.addr));
-		r = upsert(skeleton->maps.network_owner, &key, &id, tenant->name);
+		r = upsert(skeleton->maps.tenantd_network_owner, &key, &id, tenant->name);
 		if (r == 0)
 			r = key_set_add(&desired->networks, &key);
 	}
@@ -224,7 +229,7 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 			.protocol = exception->target.protocol,
 		};
 
-		r = upsert(skeleton->maps.exceptions, &key, &present, tenant->name);
+		r = upsert(skeleton->maps.tenantd_exceptions, &key, &present, tenant->name);
 		if (r == 0)
 			r = key_set_add(&desired->exceptions, &key);
 	}
@@ -237,7 +242,7 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 static int keep_tombstoned_cgroups(struct tenantd_bpf *skeleton, const struct config *config,
 				   const struct tenant_ids *ids, struct key_set *wanted)
 {
-	int fd = bpf_map__fd(skeleton->maps.cgroup_tenant), r = 0;
+	int fd = bpf_map__fd(skeleton->maps.tenantd_cgroup_tenant), r = 0;
 	uint64_t key, *previous = NULL;
 	__u32 owner;
 
@@ -280,10 +285,11 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		 struct tenant_ids *ids, const char *state_directory,
 		 const char *cgroup_mount, bool warn_missing)
 {
-	struct desired desired = {
-		.cgroups = { .key_size = sizeof(uint64_t) },
-		.networks = { .key_size = sizeof(struct network_key) },
-		.exceptions = { .key_size = sizeof(struct exception_key) },
+	_cleanup_(desired_free) struct desired desired = {
+		.cgroups = { .key_size = sizeof(uint64_t), .compare = compare_cgroup_id },
+		.networks = { .key_size = sizeof(struct network_key), .compare = compare_network_key },
+		.exceptions = { .key_size = sizeof(struct exception_key),
+				.compare = compare_exception_key },
 	};
 	int r;
 
@@ -300,22 +306,19 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 
 		if (config_find_tenant(config, ids->entries[i].name))
 			continue;
-		r = upsert(skeleton->maps.tenants, &ids->entries[i].id, &record,
+		r = upsert(skeleton->maps.tenantd_tenants, &ids->entries[i].id, &record,
 			   ids->entries[i].name);
 	}
 	if (r == 0)
 		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
 	if (r == 0)
-		r = sweep_stale(skeleton->maps.cgroup_tenant, &desired.cgroups);
+		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
 	if (r == 0)
-		r = sweep_stale(skeleton->maps.network_owner, &desired.networks);
+		r = sweep_stale(skeleton->maps.tenantd_network_owner, &desired.networks);
 	if (r == 0)
-		r = sweep_stale(skeleton->maps.exceptions, &desired.exceptions);
+		r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired.exceptions);
 	if (r == 0)
 		r = write_settings(skeleton, &config->agent);
-	free(desired.cgroups.keys);
-	free(desired.networks.keys);
-	free(desired.exceptions.keys);
 	return r;
 }
 
@@ -324,7 +327,7 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 static int delete_entries_of(struct bpf_map *map, __u32 id, size_t id_offset, bool value_match)
 {
 	size_t key_size = bpf_map__key_size(map);
-	struct key_set doomed = { .key_size = key_size };
+	_cleanup_(key_set_free) struct key_set doomed = { .key_size = key_size };
 	_cleanup_free_ char *key = malloc(key_size);
 	int fd = bpf_map__fd(map), r = 0;
 	void *previous = NULL;
@@ -343,7 +346,6 @@ static int delete_entries_of(struct bpf_map *map, __u32 id, size_t id_offset, bo
 	for (size_t i = 0; r == 0 && i < doomed.count; i++)
 		if (bpf_map_delete_elem(fd, (char *)doomed.keys + i * key_size) && errno != ENOENT)
 			r = -errno;
-	free(doomed.keys);
 	return r;
 }
 
@@ -358,21 +360,19 @@ int policy_purge(struct tenantd_bpf *skeleton, struct tenant_ids *ids, const cha
 	if (found < 0)
 		return -ENOENT;
 	id = (__u32)found;
-	r = delete_entries_of(skeleton->maps.cgroup_tenant, id, 0, true);
+	r = delete_entries_of(skeleton->maps.tenantd_cgroup_tenant, id, 0, true);
 	if (r == 0)
-		r = delete_entries_of(skeleton->maps.violations, id,
+		r = delete_entries_of(skeleton->maps.tenantd_violations, id,
 				      offsetof(struct violation_key, tenant_id), false);
 	if (r == 0)
-		r = upsert(skeleton->maps.tenants, &id, &empty, name);
-	if (r == 0 && bpf_map_delete_elem(bpf_map__fd(skeleton->maps.tenant_counters), &id) &&
+		r = upsert(skeleton->maps.tenantd_tenants, &id, &empty, name);
+	if (r == 0 && bpf_map_delete_elem(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), &id) &&
 	    errno != ENOENT)
 		r = -errno;
 	if (r == 0)
 		r = bump_generation(skeleton);
-	if (r) {
-		log_error("tenant %s: purge failed: %s", name, strerror(-r));
-		return r;
-	}
+	if (r)
+		return log_error_errno(r, "tenant %s: purge failed: %m", name);
 	/* Only now that no counter is left may the id go to another tenant. */
 	tenant_ids_release(ids, name);
 	r = tenant_ids_save(state_directory, ids);

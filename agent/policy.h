@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "state.h"
+#include "tenant_ids.h"
 
 struct tenantd_bpf;
 

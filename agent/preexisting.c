@@ -3,8 +3,9 @@
  * each socket's cgroup id; resolves both ends to tenants as the kernel does,
  * pairs local ends, judges each connection by the configured policy and,
  * with KillPreexisting=yes, destroys the offending sockets (SOCK_DESTROY).
- * The judgement mirrors bpf/verdict.bpf.h: a connection stands if either
- * end may initiate to the other, as the ingress filter has it. */
+ * The judgement is the kernel's own (verdict.h): a connection stands when
+ * either end may initiate to the other, as the ingress filter has it, and
+ * a remote end's owner is found in the kernel's network map. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "preexisting.h"
 #include "tenantd.skel.h"
+#include "verdict.h"
 #include "who.h"
 
 struct connection {
@@ -44,6 +46,15 @@ struct scan {
 	struct connection *connections;
 	size_t count;
 };
+
+DEFINE_POINTER_CLEANUP(struct mnl_socket *, mnl_socket_close);
+
+static void scan_free(struct scan *scan)
+{
+	if (scan->cgroup_mount_fd >= 0)
+		(void)close(scan->cgroup_mount_fd);
+	free(scan->connections);
+}
 
 static int attribute_callback(const struct nlattr *attribute, void *data)
 {
@@ -143,67 +154,6 @@ static void end_address(const struct connection *connection, bool remote, uint8_
 	}
 }
 
-static bool network_contains(const struct network *network, const uint8_t address[16])
-{
-	struct network host = { .prefixlen = 128 };
-
-	memcpy(host.addr, address, 16);
-	return networks_overlap(network, &host);
-}
-
-/* The owner of a remote address by the configured networks; -1 if none. */
-static int64_t network_owner(const struct agent *agent, const uint8_t address[16])
-{
-	for (size_t t = 0; t < agent->config.tenant_count; t++) {
-		const struct tenant_config *tenant = &agent->config.tenants[t];
-
-		for (size_t n = 0; n < tenant->network_count; n++)
-			if (network_contains(&tenant->networks[n].network, address))
-				return tenant_ids_find(&agent->ids, tenant->name);
-	}
-	return -1;
-}
-
-static const struct tenant_config *tenant_by_id(const struct agent *agent, uint32_t id)
-{
-	const char *name = tenant_ids_name(&agent->ids, id);
-
-	return name ? config_find_tenant(&agent->config, name) : NULL;
-}
-
-/* May tenant ME open a connection to PEER's port PORT? (verdict.bpf.h) */
-static bool may_initiate(const struct agent *agent, uint32_t me, uint32_t peer, uint16_t port)
-{
-	const struct tenant_config *mine = tenant_by_id(agent, me), *theirs;
-
-	if (me == peer)
-		return true;
-	if (me == TENANT_ID_HOST)
-		return true;
-	if (!mine)
-		return false; /* off-boarded */
-	if (peer == TENANT_ID_HOST) {
-		if (agent->config.agent.host_policy != HOST_POLICY_DENY)
-			return true;
-		for (size_t i = 0; i < agent->config.agent.host_port_count; i++)
-			if (agent->config.agent.host_ports[i].port == port &&
-			    agent->config.agent.host_ports[i].protocol == IPPROTO_TCP)
-				return true;
-		return false;
-	}
-	theirs = tenant_by_id(agent, peer);
-	if (!theirs)
-		return false;
-	if (mine->kind == TENANT_KIND_PLATFORM || theirs->kind == TENANT_KIND_SHARED)
-		return true;
-	for (size_t i = 0; i < mine->exception_count; i++)
-		if (!strcmp(mine->exceptions[i].peer, theirs->name) &&
-		    mine->exceptions[i].target.port == port &&
-		    mine->exceptions[i].target.protocol == IPPROTO_TCP)
-			return true;
-	return false;
-}
-
 /* The local socket at the other end of CONNECTION, if any. */
 static const struct connection *local_peer(const struct scan *scan,
 					   const struct connection *connection)
@@ -223,7 +173,7 @@ static const struct connection *local_peer(const struct scan *scan,
 
 static void count_violation(struct agent *agent, const struct violation_key *key)
 {
-	int fd = bpf_map__fd(agent->programs.skeleton->maps.violations);
+	int fd = bpf_map__fd(agent->programs.skeleton->maps.tenantd_violations);
 	int cpus = libbpf_num_possible_cpus();
 	_cleanup_free_ uint64_t *values = NULL;
 
@@ -260,70 +210,72 @@ static void report(struct agent *agent, const struct connection *connection, uin
 	event_stream_record(agent->events, &event);
 }
 
+/* Judges CONNECTION, one end of an established connection; on a violation
+ * reports it and, with KillPreexisting=yes, destroys it. Returns whether
+ * it violates the policy. */
+static bool judge(struct agent *agent, const struct scan *scan, const struct verdict_maps *maps,
+		  struct mnl_socket *netlink, const struct connection *connection)
+{
+	const struct connection *peer_end = local_peer(scan, connection);
+	uint16_t local_port = ntohs(connection->id.idiag_sport);
+	uint16_t remote_port = ntohs(connection->id.idiag_dport);
+	bool destroyed = false;
+	uint8_t address[16];
+	int64_t owner;
+	uint32_t peer;
+	int r;
+
+	if (peer_end) {
+		peer = peer_end->tenant_id;
+	} else {
+		end_address(connection, true, address);
+		owner = verdict_network_owner(maps, address);
+		if (owner < 0)
+			return false; /* the outside world */
+		peer = (uint32_t)owner;
+	}
+	if (verdict_connection_stands(maps, connection->tenant_id, peer, local_port, remote_port,
+				      IPPROTO_TCP))
+		return false;
+	if (agent->config.agent.kill_preexisting) {
+		r = destroy(netlink, connection);
+		/* Gone already: destroying its other end reset it. */
+		destroyed = r == 0 || r == -ENOENT;
+		if (!destroyed)
+			(void)log_error_errno(r, "tenant %s: cannot destroy a preexisting connection "
+					      "to port %u: %m",
+					      tenant_label(agent, connection->tenant_id), remote_port);
+	}
+	report(agent, connection, peer, destroyed);
+	return true;
+}
+
 int preexisting_scan(struct agent *agent)
 {
-	struct scan scan = { .agent = agent };
-	struct mnl_socket *netlink = mnl_socket_open(NETLINK_SOCK_DIAG);
-	int r = 0, offending = 0;
+	_cleanup_(scan_free) struct scan scan = { .agent = agent, .cgroup_mount_fd = -1 };
+	_cleanup_(mnl_socket_closep) struct mnl_socket *netlink = NULL;
+	struct verdict_maps maps;
+	int r, offending = 0;
 
-	if (!netlink || mnl_socket_bind(netlink, 0, MNL_SOCKET_AUTOPID) < 0) {
-		log_error("cannot list established connections (sock_diag): %s", strerror(errno));
-		if (netlink)
-			mnl_socket_close(netlink);
-		return -errno;
-	}
+	netlink = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (!netlink || mnl_socket_bind(netlink, 0, MNL_SOCKET_AUTOPID) < 0)
+		return log_error_errno(errno, "cannot list established connections (sock_diag): %m");
+	verdict_maps_of(agent->programs.skeleton, &maps);
 	scan.cgroup_mount_fd = open(agent->cgroup_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = dump_family(netlink, AF_INET, &scan);
 	if (r == 0)
 		r = dump_family(netlink, AF_INET6, &scan);
-	for (size_t i = 0; r == 0 && i < scan.count; i++) {
-		const struct connection *connection = &scan.connections[i], *peer_end;
-		uint16_t local_port = ntohs(connection->id.idiag_sport);
-		uint16_t remote_port = ntohs(connection->id.idiag_dport);
-		uint8_t address[16];
-		int64_t owner;
-		uint32_t peer;
-		bool destroyed = false;
-
-		if (connection->tenant_id == TENANT_ID_HOST)
-			continue;
-		peer_end = local_peer(&scan, connection);
-		if (peer_end) {
-			peer = peer_end->tenant_id;
-		} else {
-			end_address(connection, true, address);
-			owner = network_owner(agent, address);
-			if (owner < 0)
-				continue; /* the outside world */
-			peer = (uint32_t)owner;
-		}
-		if (may_initiate(agent, connection->tenant_id, peer, remote_port) ||
-		    may_initiate(agent, peer, connection->tenant_id, local_port))
-			continue;
-		offending++;
-		if (agent->config.agent.kill_preexisting) {
-			r = destroy(netlink, connection);
-			/* Gone already: destroying its other end reset it. */
-			if (r == -ENOENT)
-				r = 0;
-			if (r)
-				log_error("tenant %s: cannot destroy a preexisting connection to port "
-					  "%u: %s", tenant_label(agent, connection->tenant_id),
-					  remote_port, strerror(-r));
-			destroyed = r == 0;
-			r = 0;
-		}
-		report(agent, connection, peer, destroyed);
-	}
+	if (r)
+		return log_error_errno(r, "cannot list established connections (sock_diag): %m");
+	for (size_t i = 0; i < scan.count; i++)
+		if (scan.connections[i].tenant_id != TENANT_ID_HOST &&
+		    judge(agent, &scan, &maps, netlink, &scan.connections[i]))
+			offending++;
 	if (offending)
 		log_warning("%d established socket%s predate%s tenantd and violate%s the "
 			    "policy%s", offending, offending == 1 ? "" : "s", offending == 1 ? "s" : "",
 			    offending == 1 ? "s" : "",
 			    agent->config.agent.kill_preexisting ? "; destroyed (KillPreexisting=yes)"
 								 : "; listed as events");
-	if (scan.cgroup_mount_fd >= 0)
-		close(scan.cgroup_mount_fd);
-	free(scan.connections);
-	mnl_socket_close(netlink);
-	return r < 0 ? r : offending;
+	return offending;
 }

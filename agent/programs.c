@@ -56,22 +56,19 @@ static int bpffs_prepare(const char *pin_directory)
 		}
 		log_info("mounted bpffs at %s", BPFFS_DEFAULT_MOUNT);
 	}
-	if (mkdir(pin_directory, 0700) && errno != EEXIST) {
-		log_error("%s: cannot create: %s", pin_directory, strerror(errno));
-		return -errno;
-	}
+	if (mkdir(pin_directory, 0700) && errno != EEXIST)
+		return log_error_errno(errno, "%s: cannot create: %m", pin_directory);
 	return 0;
 }
 
-static int pin_maps(struct programs *programs)
+static int pin_maps(struct tenantd_bpf *skeleton, const char *pin_directory)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
 	int r;
 
-	bpf_object__for_each_map(map, programs->skeleton->obj) {
-		snprintf(path, sizeof(path), "%s/%s", programs->pin_directory,
-			 bpf_map__name(map));
+	bpf_object__for_each_map(map, skeleton->obj) {
+		snprintf(path, sizeof(path), "%s/%s", pin_directory, bpf_map__name(map));
 		r = bpf_map__set_pin_path(map, path);
 		if (r)
 			return r;
@@ -103,10 +100,8 @@ static int adopt_link(const char *pin, struct bpf_program *program, __u64 cgroup
 	if (bpf_obj_get_info_by_fd(link_fd, &info, &info_length) ||
 	    info.type != BPF_LINK_TYPE_CGROUP || info.cgroup.cgroup_id != cgroup_id)
 		return 0;
-	if (bpf_link_update(link_fd, bpf_program__fd(program), NULL)) {
-		log_error("%s: cannot replace the pinned program: %s", pin, strerror(errno));
-		return -errno;
-	}
+	if (bpf_link_update(link_fd, bpf_program__fd(program), NULL))
+		return log_error_errno(errno, "%s: cannot replace the pinned program: %m", pin);
 	return 1;
 }
 
@@ -138,19 +133,16 @@ static int attach_programs(struct programs *programs, int cgroup_fd)
 		}
 		stale_pin = access(pin, F_OK) == 0;
 		link = bpf_program__attach_cgroup(program, cgroup_fd);
-		if (!link) {
-			r = -errno;
-			log_error("cannot attach %s: %s", bpf_program__name(program), strerror(-r));
-			return r;
-		}
+		if (!link)
+			return log_error_errno(errno, "cannot attach %s: %m",
+					       bpf_program__name(program));
 		/* The new link is attached before the old one is unpinned. */
 		if (stale_pin)
 			unlink(pin);
 		r = bpf_link__pin(link, pin);
 		if (r) {
-			log_error("%s: cannot pin link: %s", pin, strerror(-r));
-			bpf_link__destroy(link);
-			return r;
+			(void)bpf_link__destroy(link);
+			return log_error_errno(r, "%s: cannot pin link: %m", pin);
 		}
 		bpf_link__disconnect(link);
 		bpf_link__destroy(link);
@@ -195,10 +187,8 @@ static int pin_layout(const char *pin_directory)
 		return 0;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tenantd_layout", sizeof(key), sizeof(version),
 			    1, NULL);
-	if (fd < 0 || bpf_map_update_elem(fd, &key, &version, BPF_ANY) || bpf_obj_pin(fd, path)) {
-		log_error("%s: cannot pin the layout version: %s", path, strerror(errno));
-		return -errno;
-	}
+	if (fd < 0 || bpf_map_update_elem(fd, &key, &version, BPF_ANY) || bpf_obj_pin(fd, path))
+		return log_error_errno(errno, "%s: cannot pin the layout version: %m", path);
 	return 0;
 }
 
@@ -210,9 +200,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	return vfprintf(stderr, format, args);
 }
 
+DEFINE_POINTER_CLEANUP(struct tenantd_bpf *, tenantd_bpf__destroy);
+
 int programs_load(struct programs *programs, const char *pin_directory,
 		  unsigned int disabled_programs)
 {
+	_cleanup_(tenantd_bpf__destroyp) struct tenantd_bpf *skeleton = NULL;
 	struct bpf_program *program;
 	int r;
 
@@ -225,39 +218,33 @@ int programs_load(struct programs *programs, const char *pin_directory,
 		r = check_layout(pin_directory);
 	if (r)
 		return r;
-	programs->skeleton = tenantd_bpf__open();
-	if (!programs->skeleton) {
-		log_error("cannot open the BPF object: %s", strerror(errno));
-		return -errno;
-	}
-	bpf_object__for_each_program(program, programs->skeleton->obj)
-		if (program_bit_of(bpf_program__name(program)) & disabled_programs)
-			bpf_program__set_autoload(program, false);
-	r = pin_maps(programs);
+	skeleton = tenantd_bpf__open();
+	if (!skeleton)
+		return log_error_errno(errno, "cannot open the BPF object: %m");
+	bpf_object__for_each_program(program, skeleton->obj)
+		if (kernel_features_program_bits(bpf_program__name(program)) & disabled_programs)
+			(void)bpf_program__set_autoload(program, false);
+	r = pin_maps(skeleton, pin_directory);
 	if (r == 0)
-		r = tenantd_bpf__load(programs->skeleton);
-	if (r) {
-		log_error("cannot load the BPF programs: %s; if maps pinned under %s come "
-			  "from another tenantd version, run 'tenantd --detach' first",
-			  strerror(-r), pin_directory);
-		programs_close(programs);
-		return r;
-	}
+		r = tenantd_bpf__load(skeleton);
+	if (r)
+		return log_error_errno(r, "cannot load the BPF programs: %m; if maps pinned under %s "
+				       "come from another tenantd version, run 'tenantd --detach' "
+				       "first", pin_directory);
 	r = pin_layout(pin_directory);
 	if (r)
-		programs_close(programs);
-	return r;
+		return r;
+	programs->skeleton = TAKE_PTR(skeleton);
+	return 0;
 }
 
 int programs_attach(struct programs *programs, const char *cgroup_path)
 {
 	_cleanup_close_ int cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (cgroup_fd < 0) {
-		log_error("%s: cannot open the cgroup to attach to: %s", cgroup_path,
-			  strerror(errno));
-		return -errno;
-	}
+	if (cgroup_fd < 0)
+		return log_error_errno(errno, "%s: cannot open the cgroup to attach to: %m",
+				       cgroup_path);
 	return attach_programs(programs, cgroup_fd);
 }
 
@@ -278,15 +265,11 @@ int programs_detach(const char *pin_directory)
 	while ((entry = readdir(directory))) {
 		if (entry->d_name[0] == '.')
 			continue;
-		if (unlinkat(dirfd(directory), entry->d_name, 0)) {
-			r = -errno;
-			log_error("%s/%s: cannot remove: %s", pin_directory, entry->d_name,
-				  strerror(errno));
-		}
+		if (unlinkat(dirfd(directory), entry->d_name, 0))
+			r = log_error_errno(errno, "%s/%s: cannot remove: %m", pin_directory,
+					    entry->d_name);
 	}
-	if (r == 0 && rmdir(pin_directory)) {
-		r = -errno;
-		log_error("%s: cannot remove: %s", pin_directory, strerror(errno));
-	}
+	if (r == 0 && rmdir(pin_directory))
+		return log_error_errno(errno, "%s: cannot remove: %m", pin_directory);
 	return r;
 }

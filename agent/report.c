@@ -53,13 +53,13 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 			out->kind = tenant_kind_name(tenant->kind);
 			out->mode = tenant_mode_name(tenant->mode);
 		}
-		if (counters_read_tenant(bpf_map__fd(skeleton->maps.tenant_counters), entry->id,
+		if (counters_read_tenant(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), entry->id,
 					 &out->counters) == 0 || tenant)
 			snapshot.tenant_count++;
 	}
 	snapshot.tenants = tenants;
 
-	r = counters_read_violations(bpf_map__fd(skeleton->maps.violations), &totals,
+	r = counters_read_violations(bpf_map__fd(skeleton->maps.tenantd_violations), &totals,
 				     &total_count);
 	if (r)
 		return r;
@@ -95,11 +95,15 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 	return metrics_render(&snapshot, text, length);
 }
 
-static int render_json(struct json_object *document, char **text, size_t *length)
+/* Renders OWNED, and releases it. */
+static int render_json(struct json_object *owned, char **text, size_t *length)
 {
+	_cleanup_json_ struct json_object *document = owned;
+
+	if (!document)
+		return -ENOMEM;
 	*text = strdup(json_object_to_json_string_ext(document, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(document);
 	if (!*text)
 		return -ENOMEM;
 	*length = strlen(*text);
@@ -134,7 +138,7 @@ int report_status(const struct agent *agent, const struct view *view, char **tex
 		struct json_object *features = json_object_new_object();
 
 		for (int f = 0; f < FEATURE_COUNT; f++)
-			json_object_object_add(features, feature_name(f),
+			json_object_object_add(features, kernel_features_name(f),
 					       json_object_new_boolean(agent->features[f]));
 		json_object_object_add(kernel, "features", features);
 	}
@@ -189,7 +193,7 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 			       json_object_new_string(tenant ? "active" : "tombstoned"));
 	if (tenant)
 		tenant_settings_to_json(object, tenant, view->operator);
-	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenant_counters),
+	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenantd_tenant_counters),
 				 entry->id, &counters))
 		memset(&counters, 0, sizeof(counters));
 	json_object_object_add(object, "counters", counters_json(&counters));
@@ -219,7 +223,7 @@ int report_tenants(const struct agent *agent, const struct view *view, const cha
 	size_t total_count = 0;
 	int r;
 
-	r = counters_read_violations(bpf_map__fd(agent->programs.skeleton->maps.violations),
+	r = counters_read_violations(bpf_map__fd(agent->programs.skeleton->maps.tenantd_violations),
 				     &totals, &total_count);
 	if (r)
 		return r;

@@ -16,7 +16,7 @@
 
 uint32_t tenant_of_cgroup_path(const struct agent *agent, const char *path)
 {
-	int map_fd = bpf_map__fd(agent->programs.skeleton->maps.cgroup_tenant);
+	int map_fd = bpf_map__fd(agent->programs.skeleton->maps.tenantd_cgroup_tenant);
 	char walk[PATH_MAX];
 
 	snprintf(walk, sizeof(walk), "%s", path);

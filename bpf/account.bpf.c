@@ -54,7 +54,7 @@ static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool i
 	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	__u64 bytes = skb->len;
 
-	counters = bpf_map_lookup_elem(&tenant_counters, &me);
+	counters = bpf_map_lookup_elem(&tenantd_tenant_counters, &me);
 	if (!counters)
 		return;
 	if (segments > 1)
@@ -103,7 +103,7 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 }
 
 SEC("cgroup_skb/egress")
-int count_egress(struct __sk_buff *skb)
+int tenantd_count_egress(struct __sk_buff *skb)
 {
 	struct tenant_record *mine;
 	struct flow flow = {};
@@ -121,13 +121,13 @@ int count_egress(struct __sk_buff *skb)
 	return SKB_PASS;
 }
 
-/* A packet from a peer's network passes when either side may initiate to
- * the other: replies to our own connections, and connections the peer may
- * open to us, such as a platform tenant's. */
+/* A packet from a peer's network passes when the connection it belongs to
+ * would stand (either_may_initiate): the packet alone does not say which
+ * end opened it. */
 SEC("cgroup_skb/ingress")
-int filter_ingress(struct __sk_buff *skb)
+int tenantd_filter_ingress(struct __sk_buff *skb)
 {
-	struct tenant_record *mine, *theirs;
+	struct tenant_record *mine;
 	struct flow flow = {};
 	__u32 me = tenant_of_skb(skb);
 	__s64 owner;
@@ -147,15 +147,11 @@ int filter_ingress(struct __sk_buff *skb)
 	 * from another tenant's network unjudged. */
 	if (skb->ingress_ifindex != LOOPBACK_IFINDEX && flow_from_packet(skb, &flow)) {
 		owner = network_of(flow.addr);
-		if (owner >= 0 && owner != me) {
-			theirs = tenant_record(owner);
-			if (initiator_verdict(me, mine, owner, flow.port, flow.protocol,
-					      REASON_INGRESS_NETWORK) != VERDICT_ALLOW &&
-			    (!theirs || initiator_verdict(owner, theirs, me, flow.local_port, flow.protocol,
-							  REASON_INGRESS_NETWORK) != VERDICT_ALLOW) &&
-			    violation(me, mine, owner, REASON_INGRESS_NETWORK, &flow))
-				return SKB_DROP;
-		}
+		if (owner >= 0 && owner != me &&
+		    !either_may_initiate(NULL, me, mine, owner, flow.local_port, flow.port,
+					 flow.protocol) &&
+		    violation(me, mine, owner, REASON_INGRESS_NETWORK, &flow))
+			return SKB_DROP;
 	}
 	count_packet(skb, me, true);
 	return SKB_PASS;

@@ -11,7 +11,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 SEC("cgroup/sock_create")
-int check_socket(struct bpf_sock *sk)
+int tenantd_check_socket(struct bpf_sock *sk)
 {
 	struct tenant_record *mine;
 	struct flow flow = {};
@@ -21,7 +21,7 @@ int check_socket(struct bpf_sock *sk)
 	if (me == TENANT_ID_HOST)
 		return SOCK_ALLOW;
 	if (sk->family == AF_INET && sk->type == SOCK_DGRAM) {
-		struct udp4_tag *tag = bpf_sk_storage_get(&udp4_socket_tenant, sk, 0,
+		struct udp4_tag *tag = bpf_sk_storage_get(&tenantd_udp4_socket_tenant, sk, 0,
 							  BPF_SK_STORAGE_GET_F_CREATE);
 
 		if (tag)
@@ -95,7 +95,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 		reason = REASON_REMOTE_NETWORK;
 	}
 	if (owner >= 0) {
-		int verdict = initiator_verdict(me, mine, owner, flow->port,
+		int verdict = initiator_verdict(NULL, me, mine, owner, flow->port,
 						flow->protocol, reason);
 
 		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
@@ -104,7 +104,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	if (is_connect) {
 		struct tenant_counters *counters;
 
-		counters = bpf_map_lookup_elem(&tenant_counters, &me);
+		counters = bpf_map_lookup_elem(&tenantd_tenant_counters, &me);
 		if (counters)
 			counters->connections++;
 	}
@@ -163,25 +163,25 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
 }
 
 SEC("cgroup/connect4")
-int connect4(struct bpf_sock_addr *ctx)
+int tenantd_connect4(struct bpf_sock_addr *ctx)
 {
 	return decide4(ctx, true);
 }
 
 SEC("cgroup/connect6")
-int connect6(struct bpf_sock_addr *ctx)
+int tenantd_connect6(struct bpf_sock_addr *ctx)
 {
 	return decide6(ctx, true);
 }
 
 SEC("cgroup/sendmsg4")
-int sendmsg4(struct bpf_sock_addr *ctx)
+int tenantd_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	return decide4(ctx, false);
 }
 
 SEC("cgroup/sendmsg6")
-int sendmsg6(struct bpf_sock_addr *ctx)
+int tenantd_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide6(ctx, false);
 }

@@ -14,21 +14,21 @@ struct {
 	__uint(max_entries, CGROUP_MAX_ENTRIES);
 	__type(key, __u64); /* cgroup id */
 	__type(value, __u32); /* tenant id */
-} cgroup_tenant __weak SEC(".maps");
+} tenantd_cgroup_tenant __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TENANT_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct tenant_record);
-} tenants __weak SEC(".maps");
+} tenantd_tenants __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct udp4_tag);
-} udp4_socket_tenant __weak SEC(".maps");
+} tenantd_udp4_socket_tenant __weak SEC(".maps");
 
 /* Eviction only costs a walk of the cgroup's ancestors. */
 struct {
@@ -36,7 +36,7 @@ struct {
 	__uint(max_entries, CGROUP_CACHE_ENTRIES);
 	__type(key, __u64); /* cgroup id */
 	__type(value, struct cgroup_resolution);
-} cgroup_cache __weak SEC(".maps");
+} tenantd_cgroup_cache __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -44,7 +44,7 @@ struct {
 	__uint(max_entries, TENANT_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct tenant_counters);
-} tenant_counters __weak SEC(".maps");
+} tenantd_tenant_counters __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -52,21 +52,21 @@ struct {
 	__uint(max_entries, NETWORK_MAX_ENTRIES);
 	__type(key, struct network_key);
 	__type(value, __u32);
-} network_owner __weak SEC(".maps");
+} tenantd_network_owner __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EXCEPTION_MAX_ENTRIES);
 	__type(key, struct exception_key);
 	__type(value, __u8);
-} exceptions __weak SEC(".maps");
+} tenantd_exceptions __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, HOST_PORT_MAX_ENTRIES);
 	__type(key, struct host_port_key);
 	__type(value, __u8);
-} host_ports __weak SEC(".maps");
+} tenantd_host_ports __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -74,25 +74,25 @@ struct {
 	__uint(max_entries, VIOLATION_MAX_ENTRIES);
 	__type(key, struct violation_key);
 	__type(value, __u64);
-} violations __weak SEC(".maps");
+} tenantd_violations __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct agent_settings);
-} settings __weak SEC(".maps");
+} tenantd_settings __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TENANT_MAX_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct event_budget);
-} event_budget __weak SEC(".maps");
+} tenantd_event_budget __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, EVENT_RING_BYTES);
-} events __weak SEC(".maps");
+} tenantd_events __weak SEC(".maps");
 
 #endif /* TENANTD_MAPS_BPF_H */

@@ -15,7 +15,7 @@ static __always_inline struct agent_settings *current_settings(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&settings, &zero);
+	return bpf_map_lookup_elem(&tenantd_settings, &zero);
 }
 
 /* The generation is read before any walk, so an entry computed while the
@@ -23,7 +23,7 @@ static __always_inline struct agent_settings *current_settings(void)
  * again on its next use. */
 static __always_inline bool cache_lookup(__u64 cgroup_id, __u32 generation, __u32 *tenant)
 {
-	struct cgroup_resolution *cached = bpf_map_lookup_elem(&cgroup_cache, &cgroup_id);
+	struct cgroup_resolution *cached = bpf_map_lookup_elem(&tenantd_cgroup_cache, &cgroup_id);
 
 	if (!cached || cached->generation != generation)
 		return false;
@@ -35,13 +35,13 @@ static __always_inline __u32 cache_store(__u64 cgroup_id, __u32 generation, __u3
 {
 	struct cgroup_resolution fresh = { .tenant_id = tenant, .generation = generation };
 
-	bpf_map_update_elem(&cgroup_cache, &cgroup_id, &fresh, BPF_ANY);
+	bpf_map_update_elem(&tenantd_cgroup_cache, &cgroup_id, &fresh, BPF_ANY);
 	return tenant;
 }
 
 static __always_inline __u32 owner_of_cgroup_id(__u64 cgroup_id, __u32 tenant)
 {
-	__u32 *owner = bpf_map_lookup_elem(&cgroup_tenant, &cgroup_id);
+	__u32 *owner = bpf_map_lookup_elem(&tenantd_cgroup_tenant, &cgroup_id);
 
 	return owner ? *owner : tenant;
 }
@@ -103,7 +103,7 @@ static __always_inline __u32 tenant_of_cgroup(struct cgroup *cgroup)
 		__u32 *owner;
 
 		id = cgroup->kn->id;
-		owner = bpf_map_lookup_elem(&cgroup_tenant, &id);
+		owner = bpf_map_lookup_elem(&tenantd_cgroup_tenant, &id);
 		if (owner) {
 			tenant = *owner;
 			break;
@@ -135,7 +135,7 @@ static __always_inline __u32 tenant_of_socket(struct bpf_sock *sk, bool caller_f
 	udp6 = bpf_skc_to_udp6_sock(sk);
 	if (udp6)
 		return tenant_of_cgroup(udp6->udp.inet.sk.sk_cgrp_data.cgroup);
-	tag = bpf_sk_storage_get(&udp4_socket_tenant, sk, 0, 0);
+	tag = bpf_sk_storage_get(&tenantd_udp4_socket_tenant, sk, 0, 0);
 	if (tag)
 		return tag->tenant_id;
 	return caller_fallback ? tenant_of_current_task() : TENANT_ID_HOST;

@@ -15,8 +15,6 @@
 #define IPPROTO_UDP 17
 #define NSEC_PER_SEC 1000000000ULL
 
-#define VERDICT_ALLOW (-1)
-
 /* Where a violation happened, for its event. */
 struct flow {
 	__u8 family;
@@ -44,61 +42,51 @@ static __always_inline __s64 network_of(const __u8 addr[16])
 	__u32 *owner;
 
 	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
-	owner = bpf_map_lookup_elem(&network_owner, &key);
+	owner = bpf_map_lookup_elem(&tenantd_network_owner, &key);
 	return owner ? (__s64)*owner : -1;
 }
 
 static __always_inline struct tenant_record *tenant_record(__u32 id)
 {
-	return bpf_map_lookup_elem(&tenants, &id);
+	return bpf_map_lookup_elem(&tenantd_tenants, &id);
 }
 
-static __always_inline bool host_port_open(__u16 port, __u8 protocol)
+/* The lookups the shared decision makes, on the programs' own maps. */
+#define VERDICT_INLINE __always_inline
+struct verdict_maps; /* the maps are globals here: always NULL */
+
+static __always_inline const struct tenant_record *
+verdict_tenant(const struct verdict_maps *maps, __u32 id, struct tenant_record *scratch)
+{
+	return tenant_record(id);
+}
+
+static __always_inline __u32 verdict_host_policy(const struct verdict_maps *maps)
+{
+	struct agent_settings *cfg = current_settings();
+
+	return cfg ? cfg->host_policy : HOST_POLICY_ALLOW;
+}
+
+static __always_inline bool verdict_host_port_open(const struct verdict_maps *maps, __u16 port,
+						   __u8 protocol)
 {
 	struct host_port_key key = { .port = port, .protocol = protocol };
 
-	return bpf_map_lookup_elem(&host_ports, &key) != NULL;
+	return bpf_map_lookup_elem(&tenantd_host_ports, &key) != NULL;
 }
 
-static __always_inline bool exception_allows(__u32 me, __u32 peer, __u16 port,
-					     __u8 protocol)
+static __always_inline bool verdict_exception_allows(const struct verdict_maps *maps, __u32 me,
+						     __u32 peer, __u16 port, __u8 protocol)
 {
 	struct exception_key key = {
 		.tenant_id = me, .peer_id = peer, .port = port, .protocol = protocol,
 	};
 
-	return bpf_map_lookup_elem(&exceptions, &key) != NULL;
+	return bpf_map_lookup_elem(&tenantd_exceptions, &key) != NULL;
 }
 
-/* Returns VERDICT_ALLOW or the reason the initiator may not reach the peer.
- * `reason` is what a denial between two live tenants is called at this hook. */
-static __always_inline int initiator_verdict(__u32 me, const struct tenant_record *mine,
-					     __u32 peer, __u16 port, __u8 protocol,
-					     int reason)
-{
-	struct tenant_record *theirs;
-	struct agent_settings *cfg;
-
-	if (peer == me)
-		return VERDICT_ALLOW;
-	if (peer == TENANT_ID_HOST) {
-		cfg = current_settings();
-		if (!cfg || cfg->host_policy != HOST_POLICY_DENY)
-			return VERDICT_ALLOW;
-		return host_port_open(port, protocol) ? VERDICT_ALLOW : REASON_HOST;
-	}
-	theirs = tenant_record(peer);
-	if (theirs && (theirs->flags & TENANT_FLAG_TOMBSTONED))
-		return REASON_TOMBSTONED;
-	if (mine->kind == TENANT_KIND_PLATFORM)
-		return VERDICT_ALLOW;
-	if (theirs && (theirs->flags & TENANT_FLAG_PRESENT) &&
-	    theirs->kind == TENANT_KIND_SHARED)
-		return VERDICT_ALLOW;
-	if (exception_allows(me, peer, port, protocol))
-		return VERDICT_ALLOW;
-	return reason;
-}
+#include "tenantd_verdict.h"
 
 static __always_inline void count_violation(__u32 me, __u32 peer, int reason, int action)
 {
@@ -107,15 +95,15 @@ static __always_inline void count_violation(__u32 me, __u32 peer, int reason, in
 	};
 	__u64 one = 1, *count;
 
-	count = bpf_map_lookup_elem(&violations, &key);
+	count = bpf_map_lookup_elem(&tenantd_violations, &key);
 	if (count) {
 		*count += 1; /* per-CPU value: no atomics needed */
 		return;
 	}
 	/* First violation of this kind on this CPU; losing a racing insert on
 	 * another CPU only means this CPU's slot starts at one, not zero. */
-	if (bpf_map_update_elem(&violations, &key, &one, BPF_NOEXIST))
-		bpf_map_update_elem(&violations, &key, &one, BPF_ANY);
+	if (bpf_map_update_elem(&tenantd_violations, &key, &one, BPF_NOEXIST))
+		bpf_map_update_elem(&tenantd_violations, &key, &one, BPF_ANY);
 }
 
 /* Token window of one second per tenant. The window reset races between
@@ -127,7 +115,7 @@ static __always_inline bool event_allowed(__u32 me)
 	struct event_budget *budget;
 	__u64 now;
 
-	budget = bpf_map_lookup_elem(&event_budget, &me);
+	budget = bpf_map_lookup_elem(&tenantd_event_budget, &me);
 	if (!budget || !cfg)
 		return false;
 	now = bpf_ktime_get_ns();
@@ -145,7 +133,7 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 	struct violation_event *event;
 
 	if (event_allowed(me)) {
-		event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+		event = bpf_ringbuf_reserve(&tenantd_events, sizeof(*event), 0);
 		if (event) {
 			event->boot_ns = bpf_ktime_get_boot_ns();
 			event->tenant_id = me;
@@ -170,7 +158,7 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 			return;
 		}
 	}
-	counters = bpf_map_lookup_elem(&tenant_counters, &me);
+	counters = bpf_map_lookup_elem(&tenantd_tenant_counters, &me);
 	if (counters)
 		counters->events_sampled_out++;
 }

@@ -9,9 +9,10 @@
 #include <linux/types.h>
 #endif
 
-/* Bumped whenever a map layout below changes; the agent refuses to adopt
- * pinned maps written by a different layout version. */
-#define TENANTD_ABI_VERSION 2
+/* Bumped whenever a map layout or a map or program name changes; the agent
+ * refuses to adopt pinned maps written by a different layout version.
+ * 3: every map and program name prefixed "tenantd_". */
+#define TENANTD_ABI_VERSION 3
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -66,10 +67,7 @@ enum host_policy {
 	HOST_POLICY_DENY = 1,
 };
 
-/* Peer ids above TENANT_ID_MAX never name a tenant. */
-#define PEER_ID_UNKNOWN 0xffffffffu
-
-/* tenants: array indexed by tenant id. */
+/* tenantd_tenants: array indexed by tenant id. */
 struct tenant_record {
 	__u8 kind;
 	__u8 mode;
@@ -77,20 +75,20 @@ struct tenant_record {
 	__u8 pad;
 };
 
-/* udp4_socket_tenant: socket storage of UDP-over-IPv4 sockets, the one
+/* tenantd_udp4_socket_tenant: socket storage of UDP-over-IPv4 sockets, the one
  * kind the programs cannot trace back to its cgroup. */
 struct udp4_tag {
 	__u32 tenant_id;
 };
 
-/* cgroup_cache: which tenant a cgroup resolves to, found by walking its
+/* tenantd_cgroup_cache: which tenant a cgroup resolves to, found by walking its
  * ancestors once; valid while `generation` equals the settings' one. */
 struct cgroup_resolution {
 	__u32 tenant_id;
 	__u32 generation;
 };
 
-/* tenant_counters: per-CPU hash keyed by tenant id, created by the agent
+/* tenantd_tenant_counters: per-CPU hash keyed by tenant id, created by the agent
  * when the tenant is, so the hot path only ever looks up. */
 struct tenant_counters {
 	__u64 tx_bytes;
@@ -101,14 +99,14 @@ struct tenant_counters {
 	__u64 events_sampled_out;
 };
 
-/* network_owner: LPM trie over 128-bit addresses; IPv4 networks are stored
+/* tenantd_network_owner: LPM trie over 128-bit addresses; IPv4 networks are stored
  * IPv4-mapped (::ffff:0:0/96) so one lookup serves both families. */
 struct network_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
 
-/* exceptions: AllowTo=OTHER:PORT/PROTO, one hash lookup per decision. */
+/* tenantd_exceptions: AllowTo=OTHER:PORT/PROTO, one hash lookup per decision. */
 struct exception_key {
 	__u32 tenant_id;
 	__u32 peer_id;
@@ -117,14 +115,14 @@ struct exception_key {
 	__u8 pad;
 };
 
-/* host_ports: HostAllowPorts=, consulted only under HostPolicy=deny. */
+/* tenantd_host_ports: HostAllowPorts=, consulted only under HostPolicy=deny. */
 struct host_port_key {
 	__u16 port; /* host byte order */
 	__u8 protocol;
 	__u8 pad;
 };
 
-/* violations: per-CPU hash of counts. */
+/* tenantd_violations: per-CPU hash of counts. */
 struct violation_key {
 	__u32 tenant_id;
 	__u32 peer_id;
@@ -133,7 +131,7 @@ struct violation_key {
 	__u16 pad;
 };
 
-/* settings: single-entry array the agent rewrites on every policy change. */
+/* tenantd_settings: single-entry array the agent rewrites on every policy change. */
 struct agent_settings {
 	__u32 host_policy;
 	__u32 event_rate; /* events per tenant per second */
@@ -141,7 +139,7 @@ struct agent_settings {
 	__u32 pad;
 };
 
-/* event_budget: per-tenant rate limiter for the event ring. */
+/* tenantd_event_budget: per-tenant rate limiter for the event ring. */
 struct event_budget {
 	__u64 window_start_ns;
 	__u64 used;

@@ -1,27 +1,51 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tenantd needs to build, test and run its demo,
-# skipping the ones already present (so a second run is instant and offline).
+# skipping the ones already present (so a second run is instant and offline),
+# and says which it installs and what each is for before it does.
 set -euo pipefail
 
+# package, then what it is for
 packages=(
-	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
-	libmicrohttpd-dev libjson-c-dev libinih-dev libcurl4-openssl-dev
-	libseccomp-dev libcap-dev libmnl-dev check
-	iproute2 curl prometheus libclang-rt-14-dev
+	clang "compiles the BPF programs"
+	llvm "llvm-strip and friends for the BPF objects"
+	libbpf-dev "loads, pins and attaches the BPF programs"
+	bpftool "generates vmlinux.h and the BPF skeleton"
+	libelf-dev "libbpf's ELF reader"
+	zlib1g-dev "libbpf's dependency"
+	pkg-config "finds the libraries' flags"
+	make "runs the build"
+	gcc "compiles the agent, tenantctl and the tests"
+	libmicrohttpd-dev "serves the control API and /metrics"
+	libjson-c-dev "reads and writes the API's JSON"
+	libinih-dev "parses the INI configuration"
+	libcurl4-openssl-dev "tenantctl's HTTP client over the control socket"
+	libseccomp-dev "the agent's system call filter"
+	libcap-dev "the agent's capability handling"
+	libmnl-dev "lists and destroys preexisting connections (sock_diag)"
+	check "the unit and integration test framework"
+	iproute2 "network namespaces for the multi-host tests"
+	curl "the tests' and the demo's HTTP client"
+	prometheus "the tests scrape the agent with a real Prometheus"
+	libclang-rt-14-dev "the sanitizers and libFuzzer of the test build"
 )
 
 missing=()
-for package in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-		missing+=("$package")
+reasons=()
+for ((i = 0; i < ${#packages[@]}; i += 2)); do
+	package=${packages[i]}
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" && continue
+	missing+=("$package")
+	reasons+=("  $package: ${packages[i + 1]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "setup: missing packages: ${missing[*]}; run 'make setup' as root" >&2
+	echo "setup: missing packages; run 'make setup' as root to install them:" >&2
+	printf '%s\n' "${reasons[@]}" >&2
 	exit 1
 fi
-echo "setup: installing ${missing[*]}"
+echo "setup: installing ${#missing[@]} Debian package(s) tenantd needs:"
+printf '%s\n' "${reasons[@]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

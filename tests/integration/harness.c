@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The integration harness. Only the process that called harness_setup ever
- * cleans up: Check forks every test, and a forked test exiting must not tear
- * down what the suite still uses. */
+/* The integration harness and the main() of every integration test. Only
+ * the process that set the scratch tree up ever cleans up: Check forks every
+ * test, and a forked test exiting must not tear down what the suite still
+ * uses. */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -72,6 +73,31 @@ static int run_command(const char *format, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static long long monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+struct harness_deadline harness_deadline_in(int timeout_ms)
+{
+	return (struct harness_deadline){ .end_ms = monotonic_ms() + timeout_ms, .poll_ms = 5 };
+}
+
+bool harness_deadline_wait(struct harness_deadline *deadline)
+{
+	long long left = deadline->end_ms - monotonic_ms();
+
+	if (left <= 0)
+		return false;
+	usleep((useconds_t)(left < deadline->poll_ms ? left : deadline->poll_ms) * 1000);
+	if (deadline->poll_ms < 50)
+		deadline->poll_ms *= 2;
+	return true;
+}
+
 static void find_cgroup2_mount(void)
 {
 	FILE *mountinfo = fopen("/proc/self/mountinfo", "re");
@@ -109,7 +135,7 @@ static void on_signal(int signal_number)
 	raise(signal_number);
 }
 
-int harness_run(struct SRunner *runner)
+static int run_suite(SRunner *runner)
 {
 	int status;
 
@@ -128,7 +154,7 @@ int harness_run(struct SRunner *runner)
 	return WEXITSTATUS(status);
 }
 
-void harness_setup(void)
+static void setup(void)
 {
 	H.owner = getpid();
 	/* Agents started by forked tests are reparented here and reaped. */
@@ -173,28 +199,38 @@ const char *harness_cgroup(const char *name)
 	return H.cgroup_path;
 }
 
-void harness_write_config(const char *relative_path, const char *format, ...)
+bool harness_write_config(const char *relative_path, const char *format, ...)
 {
-	char path[4096];
+	char path[4096], *text = NULL, *before;
 	va_list args;
+	bool changed;
 	FILE *file;
 
 	snprintf(path, sizeof(path), "%s/conf/%s", H.scratch, relative_path);
-	file = fopen(path, "we");
-	if (!file)
-		die("cannot write %s", path);
 	va_start(args, format);
-	vfprintf(file, format, args);
+	if (vasprintf(&text, format, args) < 0)
+		die("out of memory");
 	va_end(args);
-	fclose(file);
+	before = harness_read_file(path);
+	changed = !before || strcmp(before, text);
+	free(before);
+	if (changed) {
+		file = fopen(path, "we");
+		if (!file)
+			die("cannot write %s", path);
+		fputs(text, file);
+		fclose(file);
+	}
+	free(text);
+	return changed;
 }
 
-void harness_remove_config(const char *relative_path)
+bool harness_remove_config(const char *relative_path)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/conf/%s", H.scratch, relative_path);
-	unlink(path);
+	return unlink(path) == 0;
 }
 
 static bool socket_ready(void)
@@ -285,16 +321,26 @@ void harness_agent_start(void)
 	posix_spawnattr_destroy(&attributes);
 	posix_spawn_file_actions_destroy(&actions);
 	agent_pid_write(pid);
-	for (int i = 0; i < 200; i++) {
-		if (process_gone(pid)) {
-			run_command("cat %s >&2", log_path);
-			die("tenantd exited during start-up");
-		}
-		if (socket_ready())
-			return;
-		usleep(50 * 1000);
+	if (!harness_wait_until(process_gone(pid) || socket_ready(), 10000))
+		die("tenantd did not answer on its control socket within 10 s");
+	if (process_gone(pid)) {
+		run_command("cat %s >&2", log_path);
+		die("tenantd exited during start-up");
 	}
-	die("tenantd did not answer on its control socket within 10 s");
+}
+
+/* Whether an HTTP request on the socket at ADDRESS is answered. */
+static bool socket_serves(const struct sockaddr_un *address)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char answer[12];
+	bool served = fd >= 0 && connect(fd, (const struct sockaddr *)address, sizeof(*address)) == 0 &&
+		      write(fd, "GET /v1/status HTTP/1.0\r\n\r\n", 28) == 28 &&
+		      read(fd, answer, sizeof(answer)) > 0;
+
+	if (fd >= 0)
+		close(fd);
+	return served;
 }
 
 void harness_agent_start_activated(const char *socket_path)
@@ -334,20 +380,17 @@ void harness_agent_start_activated(const char *socket_path)
 	}
 	close(fd);
 	agent_pid_write(pid);
-	for (int i = 0; i < 200; i++) {
-		int probe_fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		bool served = connect(probe_fd, (struct sockaddr *)&address, sizeof(address)) == 0 &&
-			      write(probe_fd, "GET /v1/status HTTP/1.0\r\n\r\n", 28) == 28 &&
-			      read(probe_fd, pid_text, 12) > 0;
+	if (!harness_wait_until(process_gone(pid) || socket_serves(&address), 10000))
+		die("tenantd did not answer on the inherited socket within 10 s");
+	if (process_gone(pid))
+		die("tenantd exited during start-up");
+}
 
-		close(probe_fd);
-		if (served)
-			return;
-		if (process_gone(pid))
-			die("tenantd exited during start-up");
-		usleep(50 * 1000);
-	}
-	die("tenantd did not answer on the inherited socket within 10 s");
+bool harness_agent_running(void)
+{
+	pid_t pid = agent_pid_read();
+
+	return pid > 0 && !process_gone(pid);
 }
 
 void harness_agent_signal(int signal_number)
@@ -359,8 +402,9 @@ void harness_agent_signal(int signal_number)
 	kill(pid, signal_number);
 	if (signal_number != SIGTERM && signal_number != SIGKILL)
 		return;
-	for (int i = 0; i < 400 && !process_gone(pid); i++)
-		usleep(25 * 1000);
+	if (!harness_wait_until(process_gone(pid), 10000))
+		fprintf(stderr, "harness: tenantd %d still runs 10 s after signal %d\n", pid,
+			signal_number);
 }
 
 void harness_agent_stop(void)
@@ -411,24 +455,23 @@ static char *log_find(long offset, const char *needle)
 	return NULL;
 }
 
+static bool log_has(long offset, const char *needle)
+{
+	char *line = log_find(offset, needle);
+
+	free(line);
+	return line != NULL;
+}
+
 bool harness_agent_reload(void)
 {
 	long offset = log_size();
 
 	kill(agent_pid_read(), SIGHUP);
-	for (int i = 0; i < 200; i++) {
-		char *applied = log_find(offset, "reloaded:");
-		char *refused = log_find(offset, "reload refused");
-
-		free(applied);
-		free(refused);
-		if (applied)
-			return true;
-		if (refused)
-			return false;
-		usleep(25 * 1000);
-	}
-	die("tenantd did not log the outcome of a reload within 5 s");
+	if (!harness_wait_until(log_has(offset, "reloaded:") || log_has(offset, "reload refused"),
+				5000))
+		die("tenantd did not log the outcome of a reload within 5 s");
+	return log_has(offset, "reloaded:");
 }
 
 static pid_t spawn_probe(const char *cgroup, const char *netns, const char *arguments,
@@ -557,6 +600,15 @@ char *harness_read_file(const char *path)
 	return text;
 }
 
+bool harness_file_contains(const char *path, const char *needle)
+{
+	char *text = harness_read_file(path);
+	bool found = text && strstr(text, needle);
+
+	free(text);
+	return found;
+}
+
 const char *harness_socket(void)
 {
 	static char path[4096];
@@ -565,33 +617,74 @@ const char *harness_socket(void)
 	return path;
 }
 
-char *harness_get(const char *path, long *status)
+char *harness_request(const char *method, const char *path, const char *body, long *status)
 {
 	char socket_path[4096], url[4096];
-	char *body = NULL;
+	char *answer = NULL;
 	size_t length = 0;
-	FILE *out = open_memstream(&body, &length);
+	FILE *out = open_memstream(&answer, &length);
 	CURL *curl = curl_easy_init();
+	struct curl_slist *headers = NULL;
 	CURLcode result;
 
 	snprintf(socket_path, sizeof(socket_path), "%s/run/tenantd.sock", H.scratch);
 	snprintf(url, sizeof(url), "http://localhost%s", path);
 	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	}
 	result = curl_easy_perform(curl);
 	*status = 0;
 	if (result == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	fclose(out);
 	if (result != CURLE_OK) {
-		free(body);
+		free(answer);
 		return NULL;
 	}
-	return body;
+	return answer;
+}
+
+char *harness_get(const char *path, long *status)
+{
+	return harness_request("GET", path, NULL, status);
+}
+
+char *harness_command_output(const char *command, int *exit_status)
+{
+	char *output = NULL, buffer[4096];
+	size_t length = 0, got;
+	FILE *out = open_memstream(&output, &length), *child = popen(command, "r");
+
+	while (child && (got = fread(buffer, 1, sizeof(buffer), child)) > 0)
+		fwrite(buffer, 1, got, out);
+	*exit_status = child ? WEXITSTATUS(pclose(child)) : -1;
+	fclose(out);
+	return output;
+}
+
+int harness_log_lines(const char *needle)
+{
+	char path[4096], line[8192];
+	FILE *file;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	file = fopen(path, "re");
+	while (file && fgets(line, sizeof(line), file))
+		count += strstr(line, needle) != NULL;
+	if (file)
+		fclose(file);
+	return count;
 }
 
 long long metric(const char *name, const char *labels)
@@ -629,38 +722,53 @@ long long harness_violations(const char *tenant, const char *peer, const char *r
 	return metric("tenantd_violations_total", labels);
 }
 
+/* The first logged event matching, or NULL. */
+static struct json_object *logged_event(const char *tenant, const char *reason, int dport,
+					pid_t pid)
+{
+	char path[4096], line[8192];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
+	file = fopen(path, "re");
+	while (file && fgets(line, sizeof(line), file)) {
+		struct json_object *event, *field;
+
+		if (line[0] != '{' || !(event = json_tokener_parse(line)))
+			continue;
+		if (json_object_object_get_ex(event, "tenant", &field) &&
+		    !strcmp(json_object_get_string(field), tenant) &&
+		    json_object_object_get_ex(event, "reason", &field) &&
+		    !strcmp(json_object_get_string(field), reason) &&
+		    json_object_object_get_ex(event, "dport", &field) &&
+		    json_object_get_int(field) == dport &&
+		    json_object_object_get_ex(event, "pid", &field) &&
+		    (!pid || json_object_get_int(field) == pid)) {
+			fclose(file);
+			return event;
+		}
+		json_object_put(event);
+	}
+	if (file)
+		fclose(file);
+	return NULL;
+}
+
 struct json_object *harness_wait_event(const char *tenant, const char *reason, int dport,
 				       pid_t pid)
 {
-	char path[4096], line[8192];
+	struct json_object *event = NULL;
 
-	snprintf(path, sizeof(path), "%s/agent.log", H.scratch);
-	for (int attempt = 0; attempt < 100; attempt++) {
-		FILE *file = fopen(path, "re");
+	harness_wait_until((event = logged_event(tenant, reason, dport, pid)) != NULL, 5000);
+	return event;
+}
 
-		while (file && fgets(line, sizeof(line), file)) {
-			struct json_object *event, *field;
+bool harness_event_logged(const char *tenant, const char *reason, int dport)
+{
+	struct json_object *event = logged_event(tenant, reason, dport, 0);
 
-			if (line[0] != '{' || !(event = json_tokener_parse(line)))
-				continue;
-			if (json_object_object_get_ex(event, "tenant", &field) &&
-			    !strcmp(json_object_get_string(field), tenant) &&
-			    json_object_object_get_ex(event, "reason", &field) &&
-			    !strcmp(json_object_get_string(field), reason) &&
-			    json_object_object_get_ex(event, "dport", &field) &&
-			    json_object_get_int(field) == dport &&
-			    json_object_object_get_ex(event, "pid", &field) &&
-			    (!pid || json_object_get_int(field) == pid)) {
-				fclose(file);
-				return event;
-			}
-			json_object_put(event);
-		}
-		if (file)
-			fclose(file);
-		usleep(50 * 1000);
-	}
-	return NULL;
+	json_object_put(event);
+	return event != NULL;
 }
 
 void harness_netns_pair(const char *address_a4, const char *address_b4,
@@ -693,9 +801,10 @@ void harness_netns_pair(const char *address_a4, const char *address_b4,
 static void remove_cgroup_tree(const char *path)
 {
 	run_command("[ -d '%s' ] && { for f in $(find '%s' -name cgroup.kill); do "
-		    "echo 1 > $f 2>/dev/null; done; sleep 0.1; "
+		    "echo 1 > $f 2>/dev/null; done; for i in $(seq 200); do "
+		    "grep -q 'populated 0' '%s/cgroup.events' && break; sleep 0.05; done; "
 		    "find '%s' -depth -type d -exec rmdir {} + 2>/dev/null; }; true",
-		    path, path, path);
+		    path, path, path, path);
 }
 
 void harness_cleanup(void)
@@ -727,4 +836,18 @@ void harness_cleanup(void)
 	if (H.scratch[0] && !getenv("TENANTD_TEST_KEEP"))
 		run_command("rm -rf '%s'", H.scratch);
 	H.owner = 0;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(test_suite());
+	int failed;
+
+	setup();
+	test_setup();
+	failed = run_suite(runner);
+	srunner_free(runner);
+	failed += harness_agent_sanitizer_reports();
+	harness_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,17 +12,39 @@
 
 #include <json-c/json.h>
 
-struct SRunner;
+#include "test_suite.h"
 
-/* Creates the scratch tree; call once, from the unchecked fixture. */
-void harness_setup(void);
+/* Each integration test file defines test_suite() and test_setup(); the
+ * harness's main() creates the scratch tree, calls test_setup() (cgroups,
+ * config, the agent, listeners), runs the suite in a child process (Check
+ * installs SIGINT/SIGTERM handlers that kill the process group, so the
+ * harness stays outside it) and removes everything, whatever ended the run.
+ * A sanitizer report in the agent's log fails the run. */
+void test_setup(void);
+
 /* Stops the agent and removes everything; safe to call more than once. */
 void harness_cleanup(void);
-/* Runs the Check suite in a child process and returns the number of failed
- * tests. Check installs its own SIGINT/SIGTERM handlers while it runs (they
- * kill the process group), so the harness stays outside it, in the process
- * that cleans up whatever ends the run. */
-int harness_run(struct SRunner *runner);
+
+/* Polls CONDITION until it holds or TIMEOUT_MS pass; true if it held. The
+ * one way tests wait: for the thing they need, never for a fixed time. */
+#define harness_wait_until(condition, timeout_ms)                                  \
+	({                                                                         \
+		struct harness_deadline _deadline = harness_deadline_in(timeout_ms); \
+		bool _held;                                                        \
+		while (!(_held = (condition)) && harness_deadline_wait(&_deadline)) \
+			;                                                          \
+		_held;                                                             \
+	})
+
+struct harness_deadline {
+	long long end_ms; /* CLOCK_MONOTONIC */
+	unsigned int poll_ms;
+};
+
+struct harness_deadline harness_deadline_in(int timeout_ms);
+/* Sleeps one poll interval (growing from 5 to 50 ms); false once the
+ * deadline has passed. */
+bool harness_deadline_wait(struct harness_deadline *deadline);
 
 /* "/tenantd-test-PID": the scratch cgroup, relative to the cgroup2 mount. */
 const char *harness_root(void);
@@ -30,15 +52,19 @@ const char *harness_root(void);
 const char *harness_cgroup(const char *name);
 /* The full path of ROOT/NAME, without creating it. */
 const char *harness_cgroup_path(const char *name);
-/* Writes SCRATCH/conf/RELATIVE_PATH from a printf format. */
-void harness_write_config(const char *relative_path, const char *format, ...)
+/* Writes SCRATCH/conf/RELATIVE_PATH from a printf format; true when that
+ * changed the file. */
+bool harness_write_config(const char *relative_path, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
-void harness_remove_config(const char *relative_path);
+/* True when there was a file to remove. */
+bool harness_remove_config(const char *relative_path);
 
 void harness_agent_start(void);
 /* Starts the agent as systemd socket activation would: listening on
  * SOCKET_PATH, passed as fd 3 with LISTEN_FDS and LISTEN_PID. */
 void harness_agent_start_activated(const char *socket_path);
+/* Whether the agent the harness started is running. */
+bool harness_agent_running(void);
 /* SIGTERM, and waits until the agent is gone. */
 void harness_agent_stop(void);
 /* Sends SIGNAL; for SIGTERM and SIGKILL, waits until the agent is gone. */
@@ -70,10 +96,19 @@ const char *harness_bpffs(void);
 const char *harness_log(void);
 /* The whole content of PATH, malloc'ed; NULL when it cannot be read. */
 char *harness_read_file(const char *path);
+/* Whether the file at PATH exists and contains NEEDLE. */
+bool harness_file_contains(const char *path, const char *needle);
 /* The agent's control socket. */
 const char *harness_socket(void);
 /* GET PATH on the control socket; the body is malloc'ed, NULL on failure. */
 char *harness_get(const char *path, long *status);
+/* METHOD PATH on the control socket as root, with BODY (NULL: none); the
+ * answer is malloc'ed ("" when empty), NULL when the agent did not answer. */
+char *harness_request(const char *method, const char *path, const char *body, long *status);
+/* Runs COMMAND with sh; its standard output, malloc'ed, and its exit status. */
+char *harness_command_output(const char *command, int *exit_status);
+/* How many lines of the agent's log contain NEEDLE. */
+int harness_log_lines(const char *needle);
 /* The value of the series NAME{LABELS} in /metrics, 0 when absent. */
 long long metric(const char *name, const char *labels);
 /* NAME{tenant="TENANT"} in /metrics. */
@@ -81,6 +116,8 @@ long long harness_counter(const char *name, const char *tenant);
 /* tenantd_violations_total for one (tenant, peer, reason, action). */
 long long harness_violations(const char *tenant, const char *peer, const char *reason,
 			     const char *action);
+/* Whether a violation event of TENANT for REASON and DPORT has been logged. */
+bool harness_event_logged(const char *tenant, const char *reason, int dport);
 /* Waits up to 5 s for an event line in the agent's log whose fields
  * tenant, reason and dport match, and pid too unless PID is 0; returns it
  * parsed, or NULL. */

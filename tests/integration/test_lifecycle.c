@@ -2,7 +2,9 @@
 /* tenantd's own life cycle: enforcement and counting go on in the kernel
  * while the agent is dead, a restart adopts the pinned programs and maps
  * (counters continue exactly, ids stay), and --detach removes everything.
- * Tests run in order and share one agent, which they stop and start. */
+ * The tests share one agent, which they stop and start; a checked fixture
+ * puts the agent and its configuration back before each, so that each
+ * stands alone. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,25 +20,66 @@
 #include "harness.h"
 #include "tenantd_abi.h"
 
-
-static void suite_setup(void)
+/* acme, globex (listening on tcp 9801), dns, shared (listening on tcp 9802
+ * and udp 9803), and late, whose slice systemd has not created yet. */
+static void write_config(void)
 {
-	const char *root;
+	const char *root = harness_root();
 
-	harness_setup();
-	root = harness_root();
-	harness_cgroup("acme");
-	harness_cgroup("globex");
-	harness_cgroup("dns");
+	harness_remove_config("tenantd.conf");
+	harness_remove_config("tenants.d/zz-extra.conf");
 	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\n", root);
 	harness_write_config("tenants.d/globex.conf", "[Tenant]\nCgroup=%s/globex\n", root);
 	harness_write_config("tenants.d/dns.conf", "[Tenant]\nKind=shared\nCgroup=%s/dns\n", root);
-	/* A slice systemd has not created yet. */
 	harness_write_config("tenants.d/late.conf", "[Tenant]\nCgroup=%s/late.slice/app\n", root);
+}
+
+void test_setup(void)
+{
+	harness_cgroup("acme");
+	harness_cgroup("globex");
+	harness_cgroup("dns");
+	write_config();
 	harness_agent_start();
 	probe_listen("globex", NULL, "listen tcp :: 9801");
 	probe_listen("dns", NULL, "listen tcp :: 9802");
 	probe_listen("dns", NULL, "listen udp :: 9803");
+}
+
+/* The checked fixture: the configuration as test_setup wrote it, applied by
+ * a running agent. */
+static void reset(void)
+{
+	write_config();
+	if (harness_agent_running())
+		ck_assert(harness_agent_reload());
+	else
+		harness_agent_start();
+}
+
+/* Starts an acme -> dns transfer of BYTES in the background once its first
+ * bytes are counted; returns its pid. */
+static pid_t transfer_to_dns(long long bytes)
+{
+	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	char arguments[64];
+	pid_t transfer;
+
+	snprintf(arguments, sizeof(arguments), "connect tcp 127.0.0.1 9802 %lld", bytes);
+	transfer = fork();
+	if (transfer == 0)
+		_exit(probe("acme", NULL, arguments));
+	ck_assert(harness_wait_until(harness_counter("tenantd_tenant_tx_bytes_total", "acme") > sent,
+				     5000));
+	return transfer;
+}
+
+/* Whether acme's bytes sent since SENT equal dns's received since RECEIVED,
+ * the last FIN/ACK exchange included. */
+static bool transfer_balanced(long long sent, long long received)
+{
+	return harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent ==
+	       harness_counter("tenantd_tenant_rx_bytes_total", "dns") - received;
 }
 
 START_TEST(enforcement_holds_while_the_agent_is_killed)
@@ -73,21 +116,15 @@ START_TEST(a_transfer_running_across_a_kill_and_restart_is_counted_exactly)
 {
 	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
 	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
-	pid_t transfer = fork();
+	pid_t transfer = transfer_to_dns(400000000);
 	int status;
 
-	if (transfer == 0)
-		_exit(probe("acme", NULL, "connect tcp 127.0.0.1 9802 400000000"));
-	usleep(100 * 1000);
 	harness_agent_signal(SIGKILL);
-	usleep(100 * 1000);
 	harness_agent_start();
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	usleep(100 * 1000);
+	ck_assert(harness_wait_until(transfer_balanced(sent, received), 5000));
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 400000000);
-	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
-			 harness_counter("tenantd_tenant_rx_bytes_total", "dns") - received);
 }
 END_TEST
 
@@ -125,22 +162,26 @@ static int probe_until(const char *cgroup, const char *arguments, int expected)
 	int outcome = -1;
 
 	/* The agent reacts to inotify, not instantly: up to 5 s. */
-	for (int i = 0; i < 100 && (outcome = probe(cgroup, NULL, arguments)) != expected; i++)
-		usleep(50 * 1000);
+	harness_wait_until((outcome = probe(cgroup, NULL, arguments)) == expected, 5000);
 	return outcome;
+}
+
+/* Whether the pinned cgroup map holds cgroup ID. */
+static bool cgroup_id_mapped(ino_t id)
+{
+	char command[8400];
+
+	snprintf(command, sizeof(command),
+		 "bpftool -j map dump pinned %s/tenantd_cgroup_tenant | grep -q '\"key\":%llu,'",
+		 harness_bpffs(), (unsigned long long)id);
+	return WEXITSTATUS(system(command)) == 0;
 }
 
 static bool cgroup_mapped(const char *name)
 {
-	char command[8400];
 	struct stat status;
 
-	if (stat(harness_cgroup_path(name), &status))
-		return false;
-	snprintf(command, sizeof(command),
-		 "bpftool -j map dump pinned %s/cgroup_tenant | grep -q '\"key\":%llu,'",
-		 harness_bpffs(), (unsigned long long)status.st_ino);
-	return WEXITSTATUS(system(command)) == 0;
+	return stat(harness_cgroup_path(name), &status) == 0 && cgroup_id_mapped(status.st_ino);
 }
 
 START_TEST(policy_changes_do_not_disturb_established_connections)
@@ -148,12 +189,9 @@ START_TEST(policy_changes_do_not_disturb_established_connections)
 	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
 	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
 	const char *root = harness_root();
-	pid_t transfer = fork();
+	pid_t transfer = transfer_to_dns(600000000);
 	int status;
 
-	if (transfer == 0)
-		_exit(probe("acme", NULL, "connect tcp 127.0.0.1 9802 600000000"));
-	usleep(100 * 1000);
 	/* Add a tenant, give acme a network, then take it away again. */
 	harness_write_config("tenants.d/zz-extra.conf", "[Tenant]\nNetwork=10.250.0.0/16\n");
 	ck_assert(harness_agent_reload());
@@ -165,36 +203,33 @@ START_TEST(policy_changes_do_not_disturb_established_connections)
 	ck_assert(harness_agent_reload());
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	usleep(100 * 1000);
+	ck_assert(harness_wait_until(transfer_balanced(sent, received), 5000));
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 600000000);
-	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent,
-			 harness_counter("tenantd_tenant_rx_bytes_total", "dns") - received);
 }
 END_TEST
 
-static int log_lines(const char *needle)
+/* Removes late.slice (empty) and reloads, so the agent warns again that
+ * late.slice/app does not exist; returns how often it has warned so far. */
+static int without_late_slice(void)
 {
-	char command[8400];
-	int status;
-
-	snprintf(command, sizeof(command), "exit $(grep -c -- '%s' %s)", needle, harness_log());
-	status = system(command);
-	return WEXITSTATUS(status);
+	(void)rmdir(harness_cgroup_path("late.slice/app"));
+	(void)rmdir(harness_cgroup_path("late.slice"));
+	ck_assert_int_ne(access(harness_cgroup_path("late.slice"), F_OK), 0);
+	ck_assert(harness_agent_reload());
+	return harness_log_lines("late.slice/app does not exist yet");
 }
 
 START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
 {
-	int warnings = log_lines("late.slice/app does not exist yet");
-	int refreshes = log_lines("cgroups changed");
+	int warnings = without_late_slice();
+	int refreshes = harness_log_lines("cgroups changed");
 
 	ck_assert(!cgroup_mapped("late.slice/app"));
 	ck_assert_int_gt(warnings, 0);
 	/* Its parent first: a refresh, which must not repeat the warning. */
 	harness_cgroup("late.slice");
-	for (int i = 0; i < 100 && log_lines("cgroups changed") == refreshes; i++)
-		usleep(50 * 1000);
-	ck_assert_int_gt(log_lines("cgroups changed"), refreshes);
-	ck_assert_int_eq(log_lines("late.slice/app does not exist yet"), warnings);
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
+	ck_assert_int_eq(harness_log_lines("late.slice/app does not exist yet"), warnings);
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
 	ck_assert(cgroup_mapped("late.slice/app"));
@@ -203,7 +238,7 @@ END_TEST
 
 START_TEST(a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged)
 {
-	char path[4200], command[8400];
+	char path[4200];
 	struct stat status;
 
 	harness_cgroup("late.slice/app");
@@ -211,11 +246,7 @@ START_TEST(a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged)
 	snprintf(path, sizeof(path), "%s", harness_cgroup_path("late.slice/app"));
 	ck_assert_int_eq(stat(path, &status), 0);
 	ck_assert_int_eq(rmdir(path), 0);
-	snprintf(command, sizeof(command),
-		 "for i in $(seq 100); do bpftool -j map dump pinned %s/cgroup_tenant | "
-		 "grep -q '\"key\":%llu,' || exit 0; sleep 0.05; done; exit 1",
-		 harness_bpffs(), (unsigned long long)status.st_ino);
-	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	ck_assert(harness_wait_until(!cgroup_id_mapped(status.st_ino), 5000));
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
 }
@@ -262,8 +293,20 @@ START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
 }
 END_TEST
 
+/* Whether an established TCP connection to local port 9801 exists. */
+static bool connection_to_globex_established(void)
+{
+	int exit_status;
+	char *output = harness_command_output(
+		"ss -Htn state established '( dport = :9801 )'", &exit_status);
+	bool established = exit_status == 0 && output && output[0];
+
+	free(output);
+	return established;
+}
+
 /* Detaches everything, then starts an endless acme -> globex transfer that
- * nothing refuses; returns its pid. */
+ * nothing refuses; returns its pid once the connection is established. */
 static pid_t cross_tenant_transfer_before_tenantd(void)
 {
 	char command[4300];
@@ -276,32 +319,25 @@ static pid_t cross_tenant_transfer_before_tenantd(void)
 	transfer = fork();
 	if (transfer == 0)
 		_exit(probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
-	usleep(300 * 1000);
+	ck_assert(harness_wait_until(connection_to_globex_established(), 5000));
 	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
 	return transfer;
 }
 
-static const char *event_field(struct json_object *event, const char *name)
-{
-	struct json_object *field;
-
-	return json_object_object_get_ex(event, name, &field) ? json_object_get_string(field) : "";
-}
-
 START_TEST(a_cross_tenant_connection_older_than_tenantd_is_listed)
 {
+	static const char listed[] = "\"tenant\":\"acme\",\"peer\":\"globex\","
+				     "\"reason\":\"preexisting\",\"action\":\"audited\"";
+	static const char to_globex[] = "\"dst\":\"::1\",\"dport\":9801}";
+	int before = harness_log_lines(listed), before_to_globex = harness_log_lines(to_globex);
 	pid_t transfer = cross_tenant_transfer_before_tenantd();
-	struct json_object *event;
 
+	/* The scan is over once the agent answers. */
 	harness_agent_start();
-	event = harness_wait_event("acme", "preexisting", 9801, 0);
-	ck_assert_ptr_nonnull(event);
-	ck_assert_str_eq(event_field(event, "peer"), "globex");
-	ck_assert_str_eq(event_field(event, "action"), "audited");
-	ck_assert_str_eq(event_field(event, "dst"), "::1");
-	json_object_put(event);
+	ck_assert_int_eq(harness_log_lines(listed), before + 1);
+	ck_assert_int_gt(harness_log_lines(to_globex), before_to_globex);
 	/* Listed, not touched: the transfer goes on. */
-	usleep(200 * 1000);
+	ck_assert(connection_to_globex_established());
 	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
 	kill(transfer, SIGKILL);
 	waitpid(transfer, NULL, 0);
@@ -311,23 +347,17 @@ END_TEST
 
 START_TEST(kill_preexisting_destroys_such_connections)
 {
-	char command[4400];
 	pid_t transfer;
 	int status = 0;
 
 	harness_write_config("tenantd.conf", "[Agent]\nKillPreexisting=yes\n");
 	transfer = cross_tenant_transfer_before_tenantd();
 	harness_agent_start();
-	snprintf(command, sizeof(command),
-		 "for i in $(seq 100); do grep -q '\"tenant\":\"acme\",\"peer\":\"globex\","
-		 "\"reason\":\"preexisting\",\"action\":\"denied\"' %s && exit 0; sleep 0.05; "
-		 "done; exit 1", harness_log());
-	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
-	for (int i = 0; i < 100 && waitpid(transfer, &status, WNOHANG) == 0; i++)
-		usleep(50 * 1000);
+	ck_assert_int_ge(harness_log_lines("\"tenant\":\"acme\",\"peer\":\"globex\","
+					   "\"reason\":\"preexisting\",\"action\":\"denied\""), 1);
+	ck_assert(harness_wait_until(waitpid(transfer, &status, WNOHANG) == transfer, 5000));
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0,
 		      "the transfer was not cut: status %d", status);
-	harness_remove_config("tenantd.conf");
 }
 END_TEST
 
@@ -381,11 +411,13 @@ START_TEST(detach_removes_every_program_link_and_map)
 }
 END_TEST
 
-static Suite *lifecycle_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("lifecycle");
-	TCase *restart = tcase_create("restart");
+	TCase *restart = tcase_create("restart"), *cgroups = tcase_create("cgroups");
+	TCase *adoption = tcase_create("adoption_and_removal");
 
+	tcase_add_checked_fixture(restart, reset, NULL);
 	tcase_set_timeout(restart, 60);
 	tcase_add_test(restart, enforcement_holds_while_the_agent_is_killed);
 	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
@@ -393,27 +425,22 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
 	tcase_add_test(restart, policy_changes_do_not_disturb_established_connections);
-	tcase_add_test(restart, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
-	tcase_add_test(restart, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
-	tcase_add_test(restart, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
 	tcase_add_test(restart, an_inherited_listening_socket_is_served_instead_of_a_new_one);
-	tcase_add_test(restart, a_cross_tenant_connection_older_than_tenantd_is_listed);
-	tcase_add_test(restart, kill_preexisting_destroys_such_connections);
-	tcase_add_test(restart, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
-	tcase_add_test(restart, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, restart);
+
+	tcase_add_checked_fixture(cgroups, reset, NULL);
+	tcase_set_timeout(cgroups, 60);
+	tcase_add_test(cgroups, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
+	tcase_add_test(cgroups, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
+	tcase_add_test(cgroups, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
+	suite_add_tcase(suite, cgroups);
+
+	tcase_add_checked_fixture(adoption, reset, NULL);
+	tcase_set_timeout(adoption, 60);
+	tcase_add_test(adoption, a_cross_tenant_connection_older_than_tenantd_is_listed);
+	tcase_add_test(adoption, kill_preexisting_destroys_such_connections);
+	tcase_add_test(adoption, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
+	tcase_add_test(adoption, detach_removes_every_program_link_and_map);
+	suite_add_tcase(suite, adoption);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(lifecycle_suite());
-	int failed;
-
-	suite_setup();
-	failed = harness_run(runner);
-	srunner_free(runner);
-	failed += harness_agent_sanitizer_reports();
-	harness_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

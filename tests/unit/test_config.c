@@ -14,18 +14,11 @@
 
 #include <check.h>
 
+#include "test_suite.h"
 #include "config.h"
+#include "corpus.h"
 
-#define CORPUS "tests/corpus/config"
 #define VALID "tests/corpus/config-valid/full"
-
-static struct dirent **cases;
-static int case_count;
-
-static int is_case(const struct dirent *entry)
-{
-	return entry->d_name[0] != '.';
-}
 
 START_TEST(the_design_example_parses_to_its_values)
 {
@@ -119,7 +112,7 @@ START_TEST(each_bad_config_is_refused_with_its_exact_error)
 	struct config config;
 	FILE *file;
 
-	snprintf(directory, sizeof(directory), CORPUS "/%s", cases[_i]->d_name);
+	snprintf(directory, sizeof(directory), CONFIG_CORPUS "/%s", corpus_case_name(_i));
 	snprintf(expected_path, sizeof(expected_path), "%s/expected", directory);
 	file = fopen(expected_path, "re");
 	ck_assert_msg(file != NULL, "%s is missing", expected_path);
@@ -163,7 +156,7 @@ START_TEST(more_networks_than_the_kernel_map_holds_are_refused_at_the_one_too_ma
 }
 END_TEST
 
-static Suite *config_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("config");
 	TCase *valid = tcase_create("valid"), *invalid = tcase_create("bad_input_corpus");
@@ -174,29 +167,9 @@ static Suite *config_suite(void)
 	tcase_add_test(valid, a_bad_cgroup_root_flag_is_refused);
 	tcase_add_test(valid, more_networks_than_the_kernel_map_holds_are_refused_at_the_one_too_many);
 	tcase_set_timeout(valid, 60);
-	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0, case_count);
+	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0,
+			    corpus_case_count());
 	suite_add_tcase(suite, valid);
 	suite_add_tcase(suite, invalid);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner;
-	int failed;
-
-	case_count = scandir(CORPUS, &cases, is_case, alphasort);
-	if (case_count < 30) {
-		fprintf(stderr, "%s: expected the bad-input corpus, found %d cases\n", CORPUS,
-			case_count);
-		return EXIT_FAILURE;
-	}
-	runner = srunner_create(config_suite());
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	for (int i = 0; i < case_count; i++)
-		free(cases[i]);
-	free(cases);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include "test_suite.h"
 #include "events.h"
 
 START_TEST(an_ipv4_event_formats_to_one_json_line)
@@ -73,7 +74,7 @@ START_TEST(a_comm_without_terminator_is_cut_at_sixteen_bytes)
 }
 END_TEST
 
-static Suite *events_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("events");
 	TCase *format = tcase_create("format");
@@ -84,15 +85,4 @@ static Suite *events_suite(void)
 	tcase_add_test(format, a_comm_without_terminator_is_cut_at_sixteen_bytes);
 	suite_add_tcase(suite, format);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(events_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

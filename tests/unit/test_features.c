@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include "test_suite.h"
 #include "kernel_features.h"
 
 static void all_found(bool found[FEATURE_COUNT])
@@ -23,7 +24,7 @@ START_TEST(a_complete_kernel_runs_every_program)
 	char error[512];
 
 	all_found(found);
-	ck_assert_int_eq(features_plan(found, false, &disabled, error, sizeof(error)), 0);
+	ck_assert_int_eq(kernel_features_plan(found, false, &disabled, error, sizeof(error)), 0);
 	ck_assert_uint_eq(disabled, 0);
 }
 END_TEST
@@ -36,7 +37,7 @@ START_TEST(a_missing_feature_is_refused_naming_it_and_what_it_protects)
 
 	all_found(found);
 	found[FEATURE_CGROUP_SKB] = false;
-	ck_assert_int_ne(features_plan(found, false, &disabled, error, sizeof(error)), 0);
+	ck_assert_int_ne(kernel_features_plan(found, false, &disabled, error, sizeof(error)), 0);
 	ck_assert_str_eq(error, "the kernel lacks cgroup_skb, needed for traffic accounting and "
 				"ingress filtering; refusing to run half-protected (start with "
 				"--allow-partial to run without those protections)");
@@ -51,10 +52,10 @@ START_TEST(allow_partial_leaves_out_only_the_programs_that_need_it)
 
 	all_found(found);
 	found[FEATURE_CGROUP_SKB] = false;
-	ck_assert_int_eq(features_plan(found, true, &disabled, error, sizeof(error)), 0);
+	ck_assert_int_eq(kernel_features_plan(found, true, &disabled, error, sizeof(error)), 0);
 	ck_assert_uint_eq(disabled, PROGRAM_EGRESS | PROGRAM_INGRESS);
 	found[FEATURE_CGROUP_SOCK] = false;
-	ck_assert_int_eq(features_plan(found, true, &disabled, error, sizeof(error)), 0);
+	ck_assert_int_eq(kernel_features_plan(found, true, &disabled, error, sizeof(error)), 0);
 	ck_assert_uint_eq(disabled, PROGRAM_EGRESS | PROGRAM_INGRESS | PROGRAM_CHECK_SOCKET);
 }
 END_TEST
@@ -67,7 +68,7 @@ START_TEST(a_feature_every_program_needs_is_refused_even_with_allow_partial)
 
 	all_found(found);
 	found[FEATURE_RINGBUF] = false;
-	ck_assert_int_ne(features_plan(found, true, &disabled, error, sizeof(error)), 0);
+	ck_assert_int_ne(kernel_features_plan(found, true, &disabled, error, sizeof(error)), 0);
 	ck_assert_str_eq(error, "the kernel lacks ringbuf, needed for everything (violation events); "
 				"tenantd cannot run on this kernel");
 }
@@ -75,13 +76,15 @@ END_TEST
 
 START_TEST(program_names_map_to_their_bits)
 {
-	ck_assert_uint_eq(program_bit_of("check_socket"), PROGRAM_CHECK_SOCKET);
-	ck_assert_uint_eq(program_bit_of("connect4"), PROGRAM_CONNECT);
-	ck_assert_uint_eq(program_bit_of("connect6"), PROGRAM_CONNECT);
-	ck_assert_uint_eq(program_bit_of("sendmsg6"), PROGRAM_SENDMSG);
-	ck_assert_uint_eq(program_bit_of("count_egress"), PROGRAM_EGRESS);
-	ck_assert_uint_eq(program_bit_of("filter_ingress"), PROGRAM_INGRESS);
-	ck_assert_uint_eq(program_bit_of("something_else"), 0);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_check_socket"), PROGRAM_CHECK_SOCKET);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_connect4"), PROGRAM_CONNECT);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_connect6"), PROGRAM_CONNECT);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_sendmsg6"), PROGRAM_SENDMSG);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_count_egress"), PROGRAM_EGRESS);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_filter_ingress"), PROGRAM_INGRESS);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_something_else"), 0);
+	/* Another agent's program of the same name is not tenantd's. */
+	ck_assert_uint_eq(kernel_features_program_bits("connect4"), 0);
 }
 END_TEST
 
@@ -89,13 +92,13 @@ START_TEST(this_kernel_has_every_feature)
 {
 	bool found[FEATURE_COUNT];
 
-	features_probe(found);
+	kernel_features_probe(found);
 	for (int f = 0; f < FEATURE_COUNT; f++)
-		ck_assert_msg(found[f], "%s not found", feature_name(f));
+		ck_assert_msg(found[f], "%s not found", kernel_features_name(f));
 }
 END_TEST
 
-static Suite *features_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("features");
 	TCase *plan = tcase_create("plan"), *probe = tcase_create("probe");
@@ -109,15 +112,4 @@ static Suite *features_suite(void)
 	suite_add_tcase(suite, plan);
 	suite_add_tcase(suite, probe);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(features_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,6 +6,7 @@
 
 #include <check.h>
 
+#include "test_suite.h"
 #include "metrics.h"
 
 START_TEST(a_snapshot_renders_to_the_exact_exposition)
@@ -96,7 +97,7 @@ START_TEST(reasons_and_actions_have_their_contract_names)
 }
 END_TEST
 
-static Suite *metrics_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("metrics");
 	TCase *render = tcase_create("render");
@@ -106,15 +107,4 @@ static Suite *metrics_suite(void)
 	tcase_add_test(render, reasons_and_actions_have_their_contract_names);
 	suite_add_tcase(suite, render);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(metrics_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

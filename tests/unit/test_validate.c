@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include "test_suite.h"
 #include "validate.h"
 
 START_TEST(tenant_names_follow_the_design_pattern)
@@ -212,7 +213,7 @@ START_TEST(cgroup_ancestry_is_by_whole_components)
 }
 END_TEST
 
-static Suite *validate_suite(void)
+Suite *test_suite(void)
 {
 	Suite *suite = suite_create("validate");
 	TCase *names = tcase_create("names"), *networks = tcase_create("networks");
@@ -235,15 +236,4 @@ static Suite *validate_suite(void)
 	suite_add_tcase(suite, ports);
 	suite_add_tcase(suite, cgroups);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(validate_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -74,7 +74,11 @@ struct config {
 
 /* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.
  * `cgroup_root_override`, when not NULL, replaces CgroupRoot=. On error
- * returns a negative errno with `error` set to "file:line: key: reason". */
+ * returns a negative errno with `error` set to "file:line: key: reason":
+ * -EEXIST when the files are each valid but contradict each other (a name
+ * defined twice, a cgroup or network two tenants claim, an AllowTo naming
+ * no tenant), -E2BIG for a policy larger than the kernel's maps, -EINVAL
+ * for a value wrong in itself, or the errno of a file that cannot be read. */
 int config_load(const char *directory, const char *cgroup_root_override,
 		struct config *out, char error[CONFIG_ERROR_MAX]);
 /* Parses one tenant drop-in on its own (tenantctl apply): checks every
@@ -86,5 +90,8 @@ const struct tenant_config *config_find_tenant(const struct config *config, cons
 
 const char *tenant_kind_name(enum tenant_kind kind);
 const char *tenant_mode_name(enum tenant_mode mode);
+/* The enum value NAME names, or -EINVAL. */
+int tenant_kind_from_name(const char *name);
+int tenant_mode_from_name(const char *name);
 
 #endif /* TENANTD_CONFIG_H */

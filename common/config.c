@@ -40,6 +40,11 @@ static const char *const mode_names[] = {
 	[TENANT_MODE_AUDIT] = "audit",
 };
 
+static const char *const host_policy_names[] = {
+	[HOST_POLICY_ALLOW] = "allow",
+	[HOST_POLICY_DENY] = "deny",
+};
+
 const char *tenant_kind_name(enum tenant_kind kind)
 {
 	return (size_t)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
@@ -96,8 +101,6 @@ static void *append(void *array_pointer, size_t *count, size_t element_size)
 	memset(grown + *count * element_size, 0, element_size);
 	return grown + (*count)++ * element_size;
 }
-
-static struct source_line here(const struct parse_state *state);
 
 /* A copy of TEXT that lives as long as CONFIG. */
 static const char *config_string(struct config *config, const char *text)
@@ -181,193 +184,303 @@ static int parse_unsigned(const char *text, unsigned long max, unsigned long *ou
 	return 0;
 }
 
-static int parse_agent_key(struct parse_state *state, const char *key, char *value)
+/* The index of VALUE in NAMES, or -EINVAL: Kind=, Mode= and HostPolicy=
+ * are their enum's names in enum order. */
+static int enum_from_name(const char *const *names, size_t count, const char *value)
+{
+	for (size_t i = 0; i < count; i++)
+		if (names[i] && !strcmp(value, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+int tenant_kind_from_name(const char *name)
+{
+	return enum_from_name(kind_names, ARRAY_SIZE(kind_names), name);
+}
+
+int tenant_mode_from_name(const char *name)
+{
+	return enum_from_name(mode_names, ARRAY_SIZE(mode_names), name);
+}
+
+/* Each key's parser gets the value with any trailing comment cut, and
+ * reports an error with set_error at WHERE. */
+typedef int (*key_parser)(struct parse_state *state, const char *key, char *value,
+			  const struct source_line *where);
+
+struct config_key {
+	const char *name;
+	key_parser parse;
+};
+
+static int parse_cgroup_root(struct parse_state *state, const char *key, char *value,
+			     const struct source_line *where)
 {
 	struct agent_config *agent = &state->config->agent;
-	struct source_line where = here(state);
 	const char *reason = NULL;
-	unsigned long number;
 
-	if (!strcmp(key, "CgroupRoot")) {
-		if (!*value) {
-			strcpy(agent->cgroup_root, "/");
-		} else if (!strcmp(value, "/")) {
-			strcpy(agent->cgroup_root, "/");
-		} else if (cgroup_path_normalize(value, agent->cgroup_root,
-						 sizeof(agent->cgroup_root), &reason)) {
-			set_error(state->error, &where, key, "'%s' %s", value, reason);
-			return -EINVAL;
-		}
-	} else if (!strcmp(key, "MetricsListen")) {
-		struct sockaddr_storage address;
-		socklen_t length;
-
-		if (*value && (strlen(value) >= sizeof(agent->metrics_listen) ||
-			       listen_address_parse(value, &address, &length, &reason))) {
-			set_error(state->error, &where, key, "'%s' %s", value,
-				  reason ? reason : "is too long");
-			return -EINVAL;
-		}
-		strcpy(agent->metrics_listen, value);
-	} else if (!strcmp(key, "HostPolicy")) {
-		if (!strcmp(value, "allow")) {
-			agent->host_policy = HOST_POLICY_ALLOW;
-		} else if (!strcmp(value, "deny")) {
-			agent->host_policy = HOST_POLICY_DENY;
-		} else {
-			set_error(state->error, &where, key, "'%s' is not allow or deny", value);
-			return -EINVAL;
-		}
-	} else if (!strcmp(key, "HostAllowPorts")) {
-		char *save = NULL;
-
-		/* An empty assignment resets the list, as in systemd units. */
-		if (!*value)
-			agent->host_port_count = 0;
-		for (char *word = strtok_r(value, " \t", &save); word;
-		     word = strtok_r(NULL, " \t", &save)) {
-			struct port_protocol *slot;
-			struct port_protocol parsed;
-
-			if (agent->host_port_count == HOST_PORT_MAX_ENTRIES) {
-				set_error(state->error, &where, key,
-					  "more than %d ports; tenantd holds at most %d",
-					  HOST_PORT_MAX_ENTRIES, HOST_PORT_MAX_ENTRIES);
-				return -E2BIG;
-			}
-			if (port_protocol_parse(word, &parsed, &reason)) {
-				set_error(state->error, &where, key, "'%s': %s", word, reason);
-				return -EINVAL;
-			}
-			slot = append(&agent->host_ports, &agent->host_port_count, sizeof(*slot));
-			if (!slot)
-				return -ENOMEM;
-			*slot = parsed;
-		}
-	} else if (!strcmp(key, "EventRate")) {
-		if (parse_unsigned(value, EVENT_RATE_MAX, &number)) {
-			set_error(state->error, &where, key, "'%s' is not a number of events 0..%d",
-				  value, EVENT_RATE_MAX);
-			return -EINVAL;
-		}
-		agent->event_rate = (unsigned int)number;
-	} else if (!strcmp(key, "KillPreexisting")) {
-		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) {
-			agent->kill_preexisting = true;
-		} else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) {
-			agent->kill_preexisting = false;
-		} else {
-			set_error(state->error, &where, key, "'%s' is not yes or no", value);
-			return -EINVAL;
-		}
-	} else if (!strcmp(key, "AdminGroup")) {
-		if (strlen(value) >= sizeof(agent->admin_group)) {
-			set_error(state->error, &where, key, "group name too long");
-			return -EINVAL;
-		}
-		strcpy(agent->admin_group, value);
-	} else {
-		set_error(state->error, &where, key, "unknown key in [Agent]");
+	if (!*value || !strcmp(value, "/")) {
+		strcpy(agent->cgroup_root, "/");
+		return 0;
+	}
+	if (cgroup_path_normalize(value, agent->cgroup_root, sizeof(agent->cgroup_root), &reason)) {
+		set_error(state->error, where, key, "'%s' %s", value, reason);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int parse_tenant_key(struct parse_state *state, const char *key, char *value)
+static int parse_metrics_listen(struct parse_state *state, const char *key, char *value,
+				const struct source_line *where)
 {
-	struct tenant_config *tenant = state->tenant;
-	struct source_line where = here(state);
+	struct agent_config *agent = &state->config->agent;
+	struct sockaddr_storage address;
 	const char *reason = NULL;
+	socklen_t length;
 
-	if (!strcmp(key, "Name")) {
-		if (!tenant_name_valid(value)) {
-			set_error(state->error, &where, key,
-				  "'%s' is not a tenant name (^[a-z0-9][a-z0-9-]{0,38}$)", value);
-			return -EINVAL;
-		}
-		strcpy(tenant->name, value);
-		tenant->where.line = where.line;
-		state->name_set = true;
-	} else if (!strcmp(key, "Kind")) {
-		size_t i;
+	if (*value && (strlen(value) >= sizeof(agent->metrics_listen) ||
+		       listen_address_parse(value, &address, &length, &reason))) {
+		set_error(state->error, where, key, "'%s' %s", value, reason ? reason : "is too long");
+		return -EINVAL;
+	}
+	strcpy(agent->metrics_listen, value);
+	return 0;
+}
 
-		for (i = 0; i < ARRAY_SIZE(kind_names); i++)
-			if (!strcmp(value, kind_names[i]))
-				break;
-		if (i == ARRAY_SIZE(kind_names)) {
-			set_error(state->error, &where, key,
-				  "'%s' is not tenant, shared or platform", value);
-			return -EINVAL;
-		}
-		tenant->kind = (enum tenant_kind)i;
-	} else if (!strcmp(key, "Mode")) {
-		if (!strcmp(value, "enforce")) {
-			tenant->mode = TENANT_MODE_ENFORCE;
-		} else if (!strcmp(value, "audit")) {
-			tenant->mode = TENANT_MODE_AUDIT;
-		} else {
-			set_error(state->error, &where, key, "'%s' is not enforce or audit", value);
-			return -EINVAL;
-		}
-	} else if (!strcmp(key, "Cgroup")) {
-		struct tenant_cgroup *cgroup;
-		char path[PATH_MAX];
+static int parse_host_policy(struct parse_state *state, const char *key, char *value,
+			     const struct source_line *where)
+{
+	int policy = enum_from_name(host_policy_names, ARRAY_SIZE(host_policy_names), value);
 
-		if (cgroup_path_normalize(value, path, sizeof(path), &reason)) {
-			set_error(state->error, &where, key, "'%s' %s", value, reason);
+	if (policy < 0) {
+		set_error(state->error, where, key, "'%s' is not allow or deny", value);
+		return -EINVAL;
+	}
+	state->config->agent.host_policy = (enum host_policy)policy;
+	return 0;
+}
+
+static int parse_host_allow_ports(struct parse_state *state, const char *key, char *value,
+				  const struct source_line *where)
+{
+	struct agent_config *agent = &state->config->agent;
+	const char *reason = NULL;
+	char *save = NULL;
+
+	/* An empty assignment resets the list, as in systemd units. */
+	if (!*value)
+		agent->host_port_count = 0;
+	for (char *word = strtok_r(value, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		struct port_protocol *slot;
+		struct port_protocol parsed;
+
+		if (agent->host_port_count == HOST_PORT_MAX_ENTRIES) {
+			set_error(state->error, where, key, "more than %d ports; tenantd holds at most %d",
+				  HOST_PORT_MAX_ENTRIES, HOST_PORT_MAX_ENTRIES);
+			return -E2BIG;
+		}
+		if (port_protocol_parse(word, &parsed, &reason)) {
+			set_error(state->error, where, key, "'%s': %s", word, reason);
 			return -EINVAL;
 		}
-		cgroup = append(&tenant->cgroups, &tenant->cgroup_count, sizeof(*cgroup));
-		if (!cgroup)
+		slot = append(&agent->host_ports, &agent->host_port_count, sizeof(*slot));
+		if (!slot)
 			return -ENOMEM;
-		cgroup->path = config_string(state->config, path);
-		if (!cgroup->path)
-			return -ENOMEM;
-		cgroup->where = where;
-	} else if (!strcmp(key, "Network")) {
-		struct tenant_network *network;
-		struct network parsed;
+		*slot = parsed;
+	}
+	return 0;
+}
 
-		if (network_parse(value, &parsed, &reason)) {
-			set_error(state->error, &where, key, "'%s': %s", value, reason);
-			return -EINVAL;
-		}
-		network = append(&tenant->networks, &tenant->network_count, sizeof(*network));
-		if (!network)
-			return -ENOMEM;
-		network->network = parsed;
-		network->where = where;
-	} else if (!strcmp(key, "AllowTo")) {
-		struct tenant_exception *exception;
-		struct port_protocol target;
-		char *colon = strchr(value, ':');
+static int parse_event_rate(struct parse_state *state, const char *key, char *value,
+			    const struct source_line *where)
+{
+	unsigned long number;
 
-		if (!colon) {
-			set_error(state->error, &where, key,
-				  "'%s' is not TENANT:PORT/PROTO, e.g. billing:8443/tcp", value);
-			return -EINVAL;
-		}
-		*colon = '\0';
-		if (!tenant_name_valid(value)) {
-			set_error(state->error, &where, key, "'%s' is not a tenant name", value);
-			return -EINVAL;
-		}
-		if (port_protocol_parse(colon + 1, &target, &reason)) {
-			set_error(state->error, &where, key, "'%s': %s", colon + 1, reason);
-			return -EINVAL;
-		}
-		exception = append(&tenant->exceptions, &tenant->exception_count,
-				   sizeof(*exception));
-		if (!exception)
-			return -ENOMEM;
-		strcpy(exception->peer, value);
-		exception->target = target;
-		exception->where = where;
+	if (parse_unsigned(value, EVENT_RATE_MAX, &number)) {
+		set_error(state->error, where, key, "'%s' is not a number of events 0..%d", value,
+			  EVENT_RATE_MAX);
+		return -EINVAL;
+	}
+	state->config->agent.event_rate = (unsigned int)number;
+	return 0;
+}
+
+static int parse_kill_preexisting(struct parse_state *state, const char *key, char *value,
+				  const struct source_line *where)
+{
+	static const char *const yes[] = { "yes", "true", "1" }, *const no[] = { "no", "false", "0" };
+
+	if (enum_from_name(yes, ARRAY_SIZE(yes), value) >= 0) {
+		state->config->agent.kill_preexisting = true;
+	} else if (enum_from_name(no, ARRAY_SIZE(no), value) >= 0) {
+		state->config->agent.kill_preexisting = false;
 	} else {
-		set_error(state->error, &where, key, "unknown key in [Tenant]");
+		set_error(state->error, where, key, "'%s' is not yes or no", value);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int parse_admin_group(struct parse_state *state, const char *key, char *value,
+			     const struct source_line *where)
+{
+	struct agent_config *agent = &state->config->agent;
+
+	if (strlen(value) >= sizeof(agent->admin_group)) {
+		set_error(state->error, where, key, "group name too long");
+		return -EINVAL;
+	}
+	strcpy(agent->admin_group, value);
+	return 0;
+}
+
+static int parse_name(struct parse_state *state, const char *key, char *value,
+		      const struct source_line *where)
+{
+	if (!tenant_name_valid(value)) {
+		set_error(state->error, where, key,
+			  "'%s' is not a tenant name (^[a-z0-9][a-z0-9-]{0,38}$)", value);
+		return -EINVAL;
+	}
+	strcpy(state->tenant->name, value);
+	state->tenant->where.line = where->line;
+	state->name_set = true;
+	return 0;
+}
+
+static int parse_kind(struct parse_state *state, const char *key, char *value,
+		      const struct source_line *where)
+{
+	int kind = tenant_kind_from_name(value);
+
+	if (kind < 0) {
+		set_error(state->error, where, key, "'%s' is not tenant, shared or platform", value);
+		return -EINVAL;
+	}
+	state->tenant->kind = (enum tenant_kind)kind;
+	return 0;
+}
+
+static int parse_mode(struct parse_state *state, const char *key, char *value,
+		      const struct source_line *where)
+{
+	int mode = tenant_mode_from_name(value);
+
+	if (mode < 0) {
+		set_error(state->error, where, key, "'%s' is not enforce or audit", value);
+		return -EINVAL;
+	}
+	state->tenant->mode = (enum tenant_mode)mode;
+	return 0;
+}
+
+static int parse_cgroup(struct parse_state *state, const char *key, char *value,
+			const struct source_line *where)
+{
+	struct tenant_config *tenant = state->tenant;
+	struct tenant_cgroup *cgroup;
+	const char *reason = NULL;
+	char path[PATH_MAX];
+
+	if (cgroup_path_normalize(value, path, sizeof(path), &reason)) {
+		set_error(state->error, where, key, "'%s' %s", value, reason);
+		return -EINVAL;
+	}
+	cgroup = append(&tenant->cgroups, &tenant->cgroup_count, sizeof(*cgroup));
+	if (!cgroup)
+		return -ENOMEM;
+	cgroup->path = config_string(state->config, path);
+	if (!cgroup->path)
+		return -ENOMEM;
+	cgroup->where = *where;
+	return 0;
+}
+
+static int parse_network(struct parse_state *state, const char *key, char *value,
+			 const struct source_line *where)
+{
+	struct tenant_config *tenant = state->tenant;
+	struct tenant_network *network;
+	const char *reason = NULL;
+	struct network parsed;
+
+	if (network_parse(value, &parsed, &reason)) {
+		set_error(state->error, where, key, "'%s': %s", value, reason);
+		return -EINVAL;
+	}
+	network = append(&tenant->networks, &tenant->network_count, sizeof(*network));
+	if (!network)
+		return -ENOMEM;
+	network->network = parsed;
+	network->where = *where;
+	return 0;
+}
+
+static int parse_allow_to(struct parse_state *state, const char *key, char *value,
+			  const struct source_line *where)
+{
+	struct tenant_config *tenant = state->tenant;
+	struct tenant_exception *exception;
+	struct port_protocol target;
+	const char *reason = NULL;
+	char *colon = strchr(value, ':');
+
+	if (!colon) {
+		set_error(state->error, where, key,
+			  "'%s' is not TENANT:PORT/PROTO, e.g. billing:8443/tcp", value);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	if (!tenant_name_valid(value)) {
+		set_error(state->error, where, key, "'%s' is not a tenant name", value);
+		return -EINVAL;
+	}
+	if (port_protocol_parse(colon + 1, &target, &reason)) {
+		set_error(state->error, where, key, "'%s': %s", colon + 1, reason);
+		return -EINVAL;
+	}
+	exception = append(&tenant->exceptions, &tenant->exception_count, sizeof(*exception));
+	if (!exception)
+		return -ENOMEM;
+	strcpy(exception->peer, value);
+	exception->target = target;
+	exception->where = *where;
+	return 0;
+}
+
+/* Adding a setting is one line here and its parser above. */
+static const struct config_key agent_keys[] = {
+	{ "CgroupRoot", parse_cgroup_root },
+	{ "MetricsListen", parse_metrics_listen },
+	{ "HostPolicy", parse_host_policy },
+	{ "HostAllowPorts", parse_host_allow_ports },
+	{ "EventRate", parse_event_rate },
+	{ "KillPreexisting", parse_kill_preexisting },
+	{ "AdminGroup", parse_admin_group },
+};
+
+static const struct config_key tenant_keys[] = {
+	{ "Name", parse_name },
+	{ "Kind", parse_kind },
+	{ "Mode", parse_mode },
+	{ "Cgroup", parse_cgroup },
+	{ "Network", parse_network },
+	{ "AllowTo", parse_allow_to },
+};
+
+static int parse_key(struct parse_state *state, const char *key, char *value)
+{
+	const struct config_key *keys = state->tenant ? tenant_keys : agent_keys;
+	size_t count = state->tenant ? ARRAY_SIZE(tenant_keys) : ARRAY_SIZE(agent_keys);
+	struct source_line where = here(state);
+
+	for (size_t i = 0; i < count; i++)
+		if (!strcmp(key, keys[i].name))
+			return keys[i].parse(state, key, value, &where);
+	set_error(state->error, &where, key, "unknown key in [%s]",
+		  state->tenant ? "Tenant" : "Agent");
+	return -EINVAL;
 }
 
 /* inih handler: returns nonzero to continue; the first error is kept. */
@@ -392,9 +505,7 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 	}
 	snprintf(value, sizeof(value), "%s", raw);
 	strip_trailing_comment(value);
-	if (state->tenant)
-		return parse_tenant_key(state, key, value) == 0;
-	return parse_agent_key(state, key, value) == 0;
+	return parse_key(state, key, value) == 0;
 }
 
 static int parse_file(struct parse_state *state)
@@ -429,8 +540,10 @@ static int load_agent_file(const char *path, struct config *config, char *error)
 	if (!file) {
 		if (errno == ENOENT)
 			return 0; /* every setting has a default */
-		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
-		return -errno;
+		int r = -errno;
+
+		set_error(error, &where, NULL, "cannot open: %s", strerror(-r));
+		return r;
 	}
 	return parse_file(&state);
 }
@@ -444,15 +557,15 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 		.file = file, .error = error, .config = config,
 	};
 	struct source_line where = { .line = 0 };
-	int r;
+	int open_error = file ? 0 : -errno, r;
 
 	/* Values keep pointers to the file name: one copy for the file. */
 	state.path = where.file = config_string(config, path);
 	if (!where.file)
 		return -ENOMEM;
-	if (!file) {
-		set_error(error, &where, NULL, "cannot open: %s", strerror(errno));
-		return -errno;
+	if (open_error) {
+		set_error(error, &where, NULL, "cannot open: %s", strerror(-open_error));
+		return open_error;
 	}
 	tenant = append(&config->tenants, &config->tenant_count, sizeof(*tenant));
 	if (!tenant)
@@ -492,10 +605,11 @@ static int load_tenant_directory(const char *directory, struct config *config, c
 	if (count < 0) {
 		struct source_line where = { .file = directory, .line = 0 };
 
-		if (errno == ENOENT)
+		r = -errno;
+		if (r == -ENOENT)
 			return 0;
-		set_error(error, &where, NULL, "cannot read directory: %s", strerror(errno));
-		return -errno;
+		set_error(error, &where, NULL, "cannot read directory: %s", strerror(-r));
+		return r;
 	}
 	for (int i = 0; i < count; i++) {
 		char path[PATH_MAX], stem[NAME_MAX + 1];
@@ -541,7 +655,7 @@ static int index_tenants(struct config *config, char *error)
 			continue;
 		set_error(error, &again->where, "Name", "tenant '%s' is already defined in %s",
 			  again->name, first->where.file);
-		return -EINVAL;
+		return -EEXIST;
 	}
 	return 0;
 }
@@ -617,7 +731,7 @@ static int validate_across_files(struct config *config, char *error)
 						  cgroup->path, other->name,
 						  other->cgroups[k].where.file,
 						  other->cgroups[k].where.line);
-					return -EINVAL;
+					return -EEXIST;
 				}
 			}
 		}
@@ -640,7 +754,7 @@ static int validate_across_files(struct config *config, char *error)
 						  "%s overlaps %s owned by tenant '%s' (%s:%d)", mine,
 						  theirs, other->name, other->networks[k].where.file,
 						  other->networks[k].where.line);
-					return -EINVAL;
+					return -EEXIST;
 				}
 			}
 		}
@@ -660,7 +774,7 @@ static int validate_across_files(struct config *config, char *error)
 			if (!config_find_tenant(config, exception->peer)) {
 				set_error(error, &exception->where, "AllowTo",
 					  "tenant '%s' does not exist", exception->peer);
-				return -EINVAL;
+				return -EEXIST;
 			}
 		}
 	}
@@ -754,26 +868,23 @@ void config_free(struct config *config)
 	memset(config, 0, sizeof(*config));
 }
 
+static int compare_name_to_tenant(const void *name, const void *entry)
+{
+	return strcmp(name, (*(const struct tenant_config *const *)entry)->name);
+}
+
 const struct tenant_config *config_find_tenant(const struct config *config, const char *name)
 {
-	size_t low = 0, high = config->tenant_count;
+	const struct tenant_config *const *found;
 
+	/* Only a config that was never loaded lacks the index. */
 	if (!config->by_name) {
 		for (size_t i = 0; i < config->tenant_count; i++)
 			if (!strcmp(config->tenants[i].name, name))
 				return &config->tenants[i];
 		return NULL;
 	}
-	while (low < high) {
-		size_t middle = low + (high - low) / 2;
-		int order = strcmp(config->by_name[middle]->name, name);
-
-		if (order == 0)
-			return config->by_name[middle];
-		if (order < 0)
-			low = middle + 1;
-		else
-			high = middle;
-	}
-	return NULL;
+	found = bsearch(name, config->by_name, config->tenant_count, sizeof(*config->by_name),
+			compare_name_to_tenant);
+	return found ? *found : NULL;
 }

@@ -2,8 +2,8 @@
 /* Tenant ids: assigned once, persisted in the state directory, stable across
  * restarts, and never handed to another tenant while counters for the old
  * one may still exist (only a purge releases an id). */
-#ifndef TENANTD_STATE_H
-#define TENANTD_STATE_H
+#ifndef TENANTD_TENANT_IDS_H
+#define TENANTD_TENANT_IDS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,4 +39,4 @@ const char *tenant_ids_name(const struct tenant_ids *ids, uint32_t id);
 void tenant_ids_release(struct tenant_ids *ids, const char *name);
 void tenant_ids_free(struct tenant_ids *ids);
 
-#endif /* TENANTD_STATE_H */
+#endif /* TENANTD_TENANT_IDS_H */

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "tenant_json.h"
 #include "validate.h"
@@ -140,14 +141,14 @@ static int request(const struct client *client, const char *method, const char *
 		return EXIT_FAILED;
 	}
 	if (response->status >= 400) {
-		struct json_object *document = json_tokener_parse(response->body ? response->body : "");
+		_cleanup_json_ struct json_object *document =
+			json_tokener_parse(response->body ? response->body : "");
 		struct json_object *message;
 
 		if (document && json_object_object_get_ex(document, "error", &message))
 			fprintf(stderr, "tenantctl: %s\n", json_object_get_string(message));
 		else
 			fprintf(stderr, "tenantctl: tenantd answered HTTP %ld\n", response->status);
-		json_object_put(document);
 		free(response->body);
 		return status_exit(response->status);
 	}
@@ -190,7 +191,7 @@ static const char *text_at(struct json_object *object, const char *key, const ch
 
 static int command_status(const struct client *client)
 {
-	struct json_object *status;
+	_cleanup_json_ struct json_object *status = NULL;
 	int r = fetch(client, "/v1/status", &status);
 
 	if (r || !status)
@@ -207,7 +208,6 @@ static int command_status(const struct client *client)
 		printf("Pinned in: %s\n", text_at(status, "programs", "pinned"));
 		printf("Tenants:   %s\n", text_at(status, "tenants", NULL));
 	}
-	json_object_put(status);
 	return EXIT_OK;
 }
 
@@ -227,7 +227,7 @@ static uint64_t violation_total(struct json_object *tenant)
 
 static int command_tenants(const struct client *client)
 {
-	struct json_object *tenants;
+	_cleanup_json_ struct json_object *tenants = NULL;
 	int r = fetch(client, "/v1/tenants", &tenants);
 
 	if (r || !tenants)
@@ -243,7 +243,6 @@ static int command_tenants(const struct client *client)
 		       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "rx_bytes"),
 		       text_at(tenant, "counters", "connections"), violation_total(tenant));
 	}
-	json_object_put(tenants);
 	return EXIT_OK;
 }
 
@@ -275,7 +274,8 @@ static void print_list(const char *label, struct json_object *tenant, const char
 
 static int command_show(const struct client *client, const char *name)
 {
-	struct json_object *tenant, *violations;
+	_cleanup_json_ struct json_object *tenant = NULL;
+	struct json_object *violations;
 	char path[128];
 	int r;
 
@@ -311,7 +311,6 @@ static int command_show(const struct client *client, const char *name)
 	} else {
 		printf("Violations: none\n");
 	}
-	json_object_put(tenant);
 	return EXIT_OK;
 }
 
@@ -319,7 +318,7 @@ static int command_show(const struct client *client, const char *name)
  * tcp [::1]:8080 pid 6890 (curl) in /tenant-acme.slice" */
 static void print_event_line(const char *line, bool as_json)
 {
-	struct json_object *event;
+	_cleanup_json_ struct json_object *event = NULL;
 	char time_text[32];
 
 	if (as_json || !(event = json_tokener_parse(line))) {
@@ -338,7 +337,6 @@ static void print_event_line(const char *line, bool as_json)
 		       text_at(event, "cgroup", NULL));
 	printf("\n");
 	fflush(stdout);
-	json_object_put(event);
 }
 
 static int command_events(const struct client *client, bool follow, const char *tenant)
@@ -364,7 +362,7 @@ static int command_events(const struct client *client, bool follow, const char *
 
 static int command_who(const struct client *client, const char *pid_text)
 {
-	struct json_object *answer;
+	_cleanup_json_ struct json_object *answer = NULL;
 	char path[128], *end;
 	long pid;
 	int r;
@@ -381,7 +379,6 @@ static int command_who(const struct client *client, const char *pid_text)
 		return r;
 	printf("%s %s %s\n", text_at(answer, "pid", NULL), text_at(answer, "tenant", NULL),
 	       text_at(answer, "cgroup", NULL));
-	json_object_put(answer);
 	return EXIT_OK;
 }
 
@@ -405,46 +402,36 @@ static int command_change(const struct client *client, const char *method, const
 static int command_apply(const struct client *client, const char *file)
 {
 	char error[CONFIG_ERROR_MAX], path[128], done[160];
-	struct json_object *body, *name_field;
-	struct config config;
-	const struct tenant_config *tenant;
+	_cleanup_json_ struct json_object *body = NULL;
+	_cleanup_(config_free) struct config config = {};
+	struct json_object *name_field;
 	const char *name;
-	FILE *input;
-	int r;
 
 	body = json_object_from_file(file);
-	if (body) {
-		if (!json_object_object_get_ex(body, "name", &name_field) ||
-		    !tenant_name_valid(name = json_object_get_string(name_field))) {
-			fprintf(stderr, "tenantctl: %s: a JSON tenant needs a valid \"name\"\n", file);
-			json_object_put(body);
-			return EXIT_USAGE;
-		}
-	} else {
-		input = fopen(file, "re");
-		if (!input) {
+	if (!body) {
+		if (access(file, R_OK)) {
 			fprintf(stderr, "tenantctl: %s: %s\n", file, strerror(errno));
 			return EXIT_USAGE;
 		}
-		fclose(input);
 		if (config_load_tenant_file(file, &config, error)) {
 			fprintf(stderr, "tenantctl: %s\n", error);
 			return EXIT_USAGE;
 		}
-		tenant = &config.tenants[0];
 		body = json_object_new_object();
-		tenant_settings_to_json(body, tenant, true);
-		json_object_object_add(body, "name", json_object_new_string(tenant->name));
-		config_free(&config);
-		json_object_object_get_ex(body, "name", &name_field);
-		name = json_object_get_string(name_field);
+		if (!body)
+			return EXIT_FAILED;
+		tenant_settings_to_json(body, &config.tenants[0], true);
+		json_object_object_add(body, "name", json_object_new_string(config.tenants[0].name));
+	}
+	if (!json_object_object_get_ex(body, "name", &name_field) ||
+	    !tenant_name_valid(name = json_object_get_string(name_field))) {
+		fprintf(stderr, "tenantctl: %s: a JSON tenant needs a valid \"name\"\n", file);
+		return EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/tenants/%s", name);
 	snprintf(done, sizeof(done), "applied: tenant %s", name);
-	r = command_change(client, "PUT", path,
-			   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), done);
-	json_object_put(body);
-	return r;
+	return command_change(client, "PUT", path,
+			      json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), done);
 }
 
 static void usage(FILE *out)
@@ -469,6 +456,89 @@ static void usage(FILE *out)
 		"3 refused (bad request or conflict), 4 not found, 5 not allowed.\n");
 }
 
+/* What the options gave the verbs. */
+struct flags {
+	bool follow;
+	bool purge;
+	const char *tenant;
+};
+
+static int verb_status(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_status(client);
+}
+
+static int verb_tenants(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_tenants(client);
+}
+
+static int verb_show(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_show(client, arguments[0]);
+}
+
+static int verb_events(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_events(client, flags->follow, flags->tenant);
+}
+
+static int verb_who(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_who(client, arguments[0]);
+}
+
+static int verb_reload(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_change(client, "POST", "/v1/reload", NULL, "reloaded");
+}
+
+static int verb_apply(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_apply(client, arguments[0]);
+}
+
+static int verb_remove(const struct client *client, char **arguments, const struct flags *flags)
+{
+	const char *name = arguments[0];
+	char path[128], done[128];
+
+	if (!tenant_name_valid(name)) {
+		fprintf(stderr, "tenantctl: '%s' is not a tenant name\n", name);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/tenants/%s%s", name, flags->purge ? "?purge=1" : "");
+	snprintf(done, sizeof(done), "%s: tenant %s", flags->purge ? "purged" : "off-boarded", name);
+	return command_change(client, "DELETE", path, NULL, done);
+}
+
+/* Every command with the number of arguments it takes; adding one is a
+ * line here, its function above and its line in usage(). */
+struct verb {
+	const char *name;
+	int arguments;
+	int (*run)(const struct client *client, char **arguments, const struct flags *flags);
+};
+
+static const struct verb verbs[] = {
+	{ "status", 0, verb_status },
+	{ "tenants", 0, verb_tenants },
+	{ "show", 1, verb_show },
+	{ "events", 0, verb_events },
+	{ "who", 1, verb_who },
+	{ "reload", 0, verb_reload },
+	{ "apply", 1, verb_apply },
+	{ "remove", 1, verb_remove },
+};
+
+static const struct verb *verb_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -481,10 +551,9 @@ int main(int argc, char **argv)
 		{}
 	};
 	struct client client = { .socket_path = DEFAULT_SOCKET };
-	const char *tenant = NULL, *command;
-	bool follow = false, purge = false;
-	char path[128], done[128];
-	int option, arguments, r;
+	struct flags flags = {};
+	const struct verb *verb;
+	int option, r;
 
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
@@ -495,13 +564,13 @@ int main(int argc, char **argv)
 			client.as_json = true;
 			break;
 		case 'f':
-			follow = true;
+			flags.follow = true;
 			break;
 		case 't':
-			tenant = optarg;
+			flags.tenant = optarg;
 			break;
 		case 'p':
-			purge = true;
+			flags.purge = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -515,39 +584,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tenantctl: missing command; see tenantctl --help\n");
 		return EXIT_USAGE;
 	}
-	command = argv[optind];
-	arguments = argc - optind - 1;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!strcmp(command, "status") && arguments == 0) {
-		r = command_status(&client);
-	} else if (!strcmp(command, "tenants") && arguments == 0) {
-		r = command_tenants(&client);
-	} else if (!strcmp(command, "show") && arguments == 1) {
-		r = command_show(&client, argv[optind + 1]);
-	} else if (!strcmp(command, "events") && arguments == 0) {
-		r = command_events(&client, follow, tenant);
-	} else if (!strcmp(command, "who") && arguments == 1) {
-		r = command_who(&client, argv[optind + 1]);
-	} else if (!strcmp(command, "reload") && arguments == 0) {
-		r = command_change(&client, "POST", "/v1/reload", NULL, "reloaded");
-	} else if (!strcmp(command, "apply") && arguments == 1) {
-		r = command_apply(&client, argv[optind + 1]);
-	} else if (!strcmp(command, "remove") && arguments == 1) {
-		if (!tenant_name_valid(argv[optind + 1])) {
-			fprintf(stderr, "tenantctl: '%s' is not a tenant name\n", argv[optind + 1]);
-			r = EXIT_USAGE;
-		} else {
-			snprintf(path, sizeof(path), "/v1/tenants/%s%s", argv[optind + 1],
-				 purge ? "?purge=1" : "");
-			snprintf(done, sizeof(done), "%s: tenant %s", purge ? "purged" : "off-boarded",
-				 argv[optind + 1]);
-			r = command_change(&client, "DELETE", path, NULL, done);
-		}
-	} else {
+	verb = verb_find(argv[optind]);
+	if (!verb || argc - optind - 1 != verb->arguments) {
 		fprintf(stderr, "tenantctl: unknown command or wrong arguments: '%s'; see "
-				"tenantctl --help\n", command);
-		r = EXIT_USAGE;
+				"tenantctl --help\n", argv[optind]);
+		return EXIT_USAGE;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r = verb->run(&client, argv + optind + 1, &flags);
 	curl_global_cleanup();
 	return r;
 }

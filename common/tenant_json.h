@@ -6,8 +6,15 @@
 
 #include <stdbool.h>
 
-struct json_object;
+#include <json-c/json.h>
+
+#include "cleanup.h"
+
 struct tenant_config;
+
+/* json-c objects held by a scope are released with it. */
+DEFINE_POINTER_CLEANUP(struct json_object *, json_object_put);
+#define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* Adds kind, mode, cgroups, networks and allow_to to OBJECT. NAME_PEERS
  * says whether exceptions name their target tenant. */

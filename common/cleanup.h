@@ -33,10 +33,20 @@ static inline void close_directory(DIR **d)
 		closedir(*d);
 }
 
+#define _cleanup_(function) __attribute__((cleanup(function)))
 #define _cleanup_free_ __attribute__((cleanup(free_pointer)))
 #define _cleanup_close_ __attribute__((cleanup(close_fd)))
 #define _cleanup_fclose_ __attribute__((cleanup(close_file)))
 #define _cleanup_closedir_ __attribute__((cleanup(close_directory)))
+
+/* Defines FUNCTIONp(TYPE *), which releases a non-NULL pointer with
+ * FUNCTION, for variables declared _cleanup_(FUNCTIONp). */
+#define DEFINE_POINTER_CLEANUP(type, function)                  \
+	static inline void function##p(type *pointer)           \
+	{                                                       \
+		if (*pointer)                                   \
+			(void)function(*pointer);               \
+	}
 
 /* Hands ownership out of a cleanup-scoped variable. */
 #define TAKE_PTR(p) ({ __typeof__(p) _taken = (p); (p) = NULL; _taken; })

@@ -11,7 +11,7 @@
 
 #include "cleanup.h"
 #include "log.h"
-#include "state.h"
+#include "tenant_ids.h"
 #include "tenantd_abi.h"
 
 #define IDS_FILE "tenant-ids"
@@ -126,24 +126,24 @@ int tenant_ids_save(const char *directory, const struct tenant_ids *ids)
 	snprintf(path, sizeof(path), "%s/" IDS_FILE, directory);
 	snprintf(temporary, sizeof(temporary), "%s/." IDS_FILE ".XXXXXX", directory);
 	fd = mkostemp(temporary, O_CLOEXEC);
-	if (fd < 0) {
-		log_error("%s: cannot create: %s", temporary, strerror(errno));
-		return -errno;
-	}
+	if (fd < 0)
+		return log_error_errno(errno, "%s: cannot create: %m", temporary);
 	file = fdopen(fd, "w");
 	if (!file) {
-		close(fd);
-		unlink(temporary);
-		return -ENOMEM;
+		(void)close(fd);
+		(void)unlink(temporary);
+		return log_error_errno(ENOMEM, "%s: cannot write: %m", temporary);
 	}
-	fchmod(fd, 0644);
+	if (fchmod(fd, 0644)) {
+		(void)unlink(temporary);
+		return log_error_errno(errno, "%s: cannot set its mode: %m", temporary);
+	}
 	for (size_t i = 0; i < ids->count; i++)
 		fprintf(file, "%s %" PRIu32 "\n", ids->entries[i].name, ids->entries[i].id);
 	if (fflush(file) || fsync(fd) || rename(temporary, path)) {
-		int r = -errno;
+		int r = log_error_errno(errno, "%s: cannot write: %m", path);
 
-		log_error("%s: cannot write: %s", path, strerror(errno));
-		unlink(temporary);
+		(void)unlink(temporary);
 		return r;
 	}
 	return 0;

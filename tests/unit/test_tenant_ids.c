@@ -9,7 +9,8 @@
 
 #include <check.h>
 
-#include "state.h"
+#include "test_suite.h"
+#include "tenant_ids.h"
 
 static char directory[64];
 
@@ -124,9 +125,9 @@ START_TEST(a_damaged_ids_file_is_refused)
 }
 END_TEST
 
-static Suite *state_suite(void)
+Suite *test_suite(void)
 {
-	Suite *suite = suite_create("state");
+	Suite *suite = suite_create("tenant_ids");
 	TCase *ids = tcase_create("tenant_ids");
 
 	tcase_add_checked_fixture(ids, make_directory, remove_directory);
@@ -139,15 +140,4 @@ static Suite *state_suite(void)
 	tcase_add_test(ids, a_damaged_ids_file_is_refused);
 	suite_add_tcase(suite, ids);
 	return suite;
-}
-
-int main(void)
-{
-	SRunner *runner = srunner_create(state_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* A bad configuration changes nothing: refused at start-up before anything
+ * is attached, and refused whole on reload, naming its file and line, with
+ * the running policy left as it was, for every case of the bad-input
+ * corpus. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+#include "tenants.h"
+#include "corpus.h"
+
+START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
+{
+	char command[4200], output[1024] = "";
+	FILE *agent;
+	int status;
+
+	snprintf(command, sizeof(command),
+		 "%s --config-dir tests/corpus/config/network-overlap-ipv4 "
+		 "--state-dir /tmp/tenantd-test-%d-bad --runtime-dir /tmp/tenantd-test-%d-bad "
+		 "--bpffs-dir /sys/fs/bpf/tenantd-test-%d-bad --cgroup-root %s 2>&1",
+		 harness_binary("tenantd"), getpid(), getpid(), getpid(), harness_root());
+	agent = popen(command, "r");
+	ck_assert_ptr_nonnull(agent);
+	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
+	status = pclose(agent);
+	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_str_eq(output,
+			 "tenantd: error: tests/corpus/config/network-overlap-ipv4/tenants.d/"
+			 "globex.conf:3: Network: 10.0.5.0/24 overlaps 10.0.0.0/16 owned by tenant "
+			 "'acme' (tests/corpus/config/network-overlap-ipv4/tenants.d/acme.conf:2)\n");
+	snprintf(command, sizeof(command), "/sys/fs/bpf/tenantd-test-%d-bad", getpid());
+	ck_assert_int_ne(access(command, F_OK), 0);
+}
+END_TEST
+
+START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
+{
+	harness_write_config("tenants.d/zz-broken.conf", "[Tenant]\nNetwork=10.201.2.0/25\n");
+	ck_assert(!harness_agent_reload());
+	harness_remove_config("tenants.d/zz-broken.conf");
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), EPERM);
+}
+END_TEST
+
+START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
+{
+	const char *name = corpus_case_name(_i);
+	char command[8400], refusal[512];
+	int status;
+
+	snprintf(command, sizeof(command),
+		 "cp -r %s/%s/. %s/conf/ && rm -f %s/conf/expected", CONFIG_CORPUS, name,
+		 harness_scratch(), harness_scratch());
+	status = system(command);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_msg(!harness_agent_reload(), "%s was applied", name);
+	/* The refusal names a file of the case, with its line. */
+	snprintf(command, sizeof(command),
+		 "grep 'reload refused' %s | tail -1 | grep -qE '%s/conf/(tenantd.conf|tenants.d/[^:]+"
+		 ".conf):[0-9]+: '", harness_log(), harness_scratch());
+	status = system(command);
+	snprintf(refusal, sizeof(refusal), "case %s: refusal does not name file:line", name);
+	ck_assert_msg(WEXITSTATUS(status) == 0, "%s", refusal);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9201"), 0);
+
+	snprintf(command, sizeof(command), "cd %s/%s && for f in $(find . -name '*.conf'); do "
+		 "rm -f %s/conf/$f; done", CONFIG_CORPUS, name, harness_scratch());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	tenants_write_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *suite = suite_create("configuration");
+
+	TCase *refusals = tcase_create("refusals");
+
+	tcase_add_checked_fixture(refusals, tenants_reset, NULL);
+	tcase_set_timeout(refusals, 60);
+	tcase_add_test(refusals, a_bad_config_refuses_start_up_and_attaches_nothing);
+	tcase_add_test(refusals, a_broken_reload_leaves_the_running_policy_as_it_was);
+	tcase_add_loop_test(refusals, each_broken_config_is_refused_on_reload_and_the_policy_holds, 0,
+			    corpus_case_count());
+	suite_add_tcase(suite, refusals);
+	return suite;
+}
+
+void test_setup(void)
+{
+	tenants_setup(true);
+}

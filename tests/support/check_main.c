@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The main() of every unit test binary: runs the suite its test file
+ * defines and exits non-zero when a test failed. */
+#include <stdlib.h>
+
+#include "test_suite.h"
+
+int main(void)
+{
+	SRunner *runner = srunner_create(test_suite());
+	int failed;
+
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
