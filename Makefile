@@ -89,7 +89,9 @@ $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
 
 $(OBJ)/agent/%.o: CFLAGS += -Iagent
-$(OBJ)/agent/%.o: | $(BUILD)/tenantd.skel.h
+# Generated before the first compile; afterwards the recorded dependencies
+# say which objects include it. (A pattern rule cannot add prerequisites.)
+$(AGENT_OBJS) $(OBJ)/agent/main.o: | $(BUILD)/tenantd.skel.h
 
 $(OBJ)/%.o: %.c Makefile
 	@mkdir -p $(@D)

@@ -95,47 +95,95 @@ static int render_exceptions(FILE *out, struct json_object *list, char *error, s
 	return 0;
 }
 
+/* One field of a PUT body: checks VALUE and writes its drop-in lines. */
+struct body_field {
+	const char *name;
+	int (*render)(FILE *out, const char *tenant, const char *field, struct json_object *value,
+		      char *error, size_t size);
+};
+
+static int render_name(FILE *out, const char *tenant, const char *field,
+		       struct json_object *value, char *error, size_t size)
+{
+	/* Name= is written from the path, already. */
+	if (!json_object_is_type(value, json_type_string) ||
+	    strcmp(json_object_get_string(value), tenant))
+		return FAIL(error, size, "'%s' must match the name in the path", field);
+	return 0;
+}
+
+/* Checked here, not left to the loader: a free string would be written
+ * into the file, newlines and all. */
+static int render_kind(FILE *out, const char *tenant, const char *field,
+		       struct json_object *value, char *error, size_t size)
+{
+	const char *text = json_object_get_string(value);
+
+	if (!json_object_is_type(value, json_type_string) || tenant_kind_from_name(text) < 0)
+		return FAIL(error, size, "'%s' must be \"tenant\", \"shared\" or \"platform\"", field);
+	fprintf(out, "Kind=%s\n", text);
+	return 0;
+}
+
+static int render_mode(FILE *out, const char *tenant, const char *field,
+		       struct json_object *value, char *error, size_t size)
+{
+	const char *text = json_object_get_string(value);
+
+	if (!json_object_is_type(value, json_type_string) || tenant_mode_from_name(text) < 0)
+		return FAIL(error, size, "'%s' must be \"enforce\" or \"audit\"", field);
+	fprintf(out, "Mode=%s\n", text);
+	return 0;
+}
+
+static int render_cgroups(FILE *out, const char *tenant, const char *field,
+			  struct json_object *value, char *error, size_t size)
+{
+	return render_list(out, value, field, "Cgroup", error, size);
+}
+
+static int render_networks(FILE *out, const char *tenant, const char *field,
+			   struct json_object *value, char *error, size_t size)
+{
+	return render_list(out, value, field, "Network", error, size);
+}
+
+static int render_allow_to(FILE *out, const char *tenant, const char *field,
+			   struct json_object *value, char *error, size_t size)
+{
+	return render_exceptions(out, value, error, size);
+}
+
+static const struct body_field body_fields[] = {
+	{ "name", render_name },
+	{ "kind", render_kind },
+	{ "mode", render_mode },
+	{ "cgroups", render_cgroups },
+	{ "networks", render_networks },
+	{ "allow_to", render_allow_to },
+};
+
 static int render_fields(FILE *out, const char *name, struct json_object *body, char *error,
 			 size_t size)
 {
-	int r = 0;
-
 	if (!json_object_is_type(body, json_type_object))
 		return FAIL(error, size, "the body must be a JSON object%s", "");
 	fprintf(out, "# Written by tenantd for PUT /v1/tenants/%s.\n[Tenant]\nName=%s\n", name,
 		name);
 	json_object_object_foreach(body, key, value) {
-		if (r)
-			break;
-		if (!strcmp(key, "name")) {
-			if (!json_object_is_type(value, json_type_string) ||
-			    strcmp(json_object_get_string(value), name))
-				r = FAIL(error, size, "'%s' must match the name in the path", "name");
-		} else if (!strcmp(key, "kind") || !strcmp(key, "mode")) {
-			const char *text = json_object_get_string(value);
-			bool is_kind = !strcmp(key, "kind");
+		const struct body_field *field = NULL;
+		int r;
 
-			/* Checked here, not left to the loader: a free string would
-			 * be written into the file, newlines and all. */
-			if (!json_object_is_type(value, json_type_string) ||
-			    (is_kind ? tenant_kind_from_name(text) : tenant_mode_from_name(text)) < 0)
-				r = FAIL(error, size, is_kind ?
-					 "'kind' must be \"tenant\", \"shared\" or \"platform\"" :
-					 "'mode' must be \"enforce\" or \"audit\"");
-			else
-				fprintf(out, "%s=%s\n", is_kind ? "Kind" : "Mode", text);
-		} else if (!strcmp(key, "cgroups")) {
-			r = render_list(out, value, key, "Cgroup", error, size);
-		} else if (!strcmp(key, "networks")) {
-			r = render_list(out, value, key, "Network", error, size);
-		} else if (!strcmp(key, "allow_to")) {
-			r = render_exceptions(out, value, error, size);
-		} else {
-			snprintf(error, size, "unknown field '%.64s'", key);
-			r = -EINVAL;
-		}
+		for (size_t i = 0; i < ARRAY_SIZE(body_fields) && !field; i++)
+			if (!strcmp(key, body_fields[i].name))
+				field = &body_fields[i];
+		if (!field)
+			return FAIL(error, size, "unknown field '%.64s'", key);
+		r = field->render(out, name, key, value, error, size);
+		if (r)
+			return r;
 	}
-	return r;
+	return 0;
 }
 
 DEFINE_POINTER_CLEANUP(struct json_tokener *, json_tokener_free);
