@@ -9,8 +9,9 @@
 #include "cgroup_watch.h"
 #include "log.h"
 #include "policy.h"
+#include "service.h"
 
-int agent_reload(struct agent *agent, char *error, size_t size)
+static int reload(struct agent *agent, char *error, size_t size)
 {
 	char reason[CONFIG_ERROR_MAX];
 	struct config fresh;
@@ -46,6 +47,18 @@ int agent_reload(struct agent *agent, char *error, size_t size)
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
 	return 0;
+}
+
+/* Around the reload, the service manager hears that the agent is
+ * reloading, and then that it is ready, with the outcome. */
+int agent_reload(struct agent *agent, char *error, size_t size)
+{
+	int r;
+
+	service_reloading();
+	r = reload(agent, error, size);
+	service_reloaded(agent, r, error);
+	return r;
 }
 
 int agent_refresh_cgroups(struct agent *agent)

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "api.h"
@@ -654,22 +655,20 @@ static int watch_daemon(struct api_server *server, struct MHD_Daemon *daemon)
 	return 0;
 }
 
-/* systemd socket activation (sd_listen_fds(3)): the first socket passed,
- * fd 3, when LISTEN_PID names this process. -ENOENT when none was passed. */
+/* systemd socket activation: the first socket passed (sd_listen_fds(3)),
+ * -ENOENT when none was. */
 static int inherited_socket(void)
 {
-	const char *listen_pid = getenv("LISTEN_PID"), *listen_fds = getenv("LISTEN_FDS");
-	int accepting = 0, flags;
-	socklen_t length = sizeof(accepting);
-	const int fd = 3;
+	int count = sd_listen_fds(true), flags;
+	const int fd = SD_LISTEN_FDS_START;
 
-	if (!listen_pid || !listen_fds || atol(listen_pid) != getpid() || atoi(listen_fds) < 1)
+	if (count < 0)
+		return log_error_errno(count, "LISTEN_FDS: %m");
+	if (count == 0)
 		return -ENOENT;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) || !accepting)
-		return log_error_errno(ENOTSOCK, "LISTEN_FDS: fd %d is not a listening socket", fd);
+	if (sd_is_socket_unix(fd, SOCK_STREAM, true, NULL, 0) <= 0)
+		return log_error_errno(ENOTSOCK, "LISTEN_FDS: fd %d is not a listening Unix socket",
+				       fd);
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC))
 		return log_error_errno(errno, "LISTEN_FDS: fd %d: %m", fd);

@@ -21,6 +21,10 @@
 #include "log.h"
 #include "policy.h"
 #include "preexisting.h"
+#include "service.h"
+
+/* sysexits.h: the configuration is wrong; restarting will not help. */
+#define EXIT_CONFIG 78
 
 enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API, SOURCE_CGROUPS };
 
@@ -86,10 +90,16 @@ static int run_loop(struct agent *agent)
 	log_info("ready: %u programs attached to %s, %zu tenants, control socket in %s",
 		 agent->programs.attached, agent->cgroup_root_path, agent->config.tenant_count,
 		 agent->options.runtime_directory);
+	service_ready(agent);
 	for (;;) {
 		struct epoll_event ready[8];
-		int count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready),
-				       api_server_timeout(agent->api));
+		int api_timeout = api_server_timeout(agent->api);
+		int timeout = service_timeout(agent);
+		int count;
+
+		if (api_timeout >= 0 && api_timeout < timeout)
+			timeout = api_timeout;
+		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {
 			if (errno == EINTR)
@@ -112,6 +122,7 @@ static int run_loop(struct agent *agent)
 					break;
 				}
 				log_info("stopping; the programs stay attached and keep enforcing");
+				service_stopping();
 				return 0;
 			case SOURCE_EVENTS:
 				(void)event_stream_consume(agent->events);
@@ -124,10 +135,12 @@ static int run_loop(struct agent *agent)
 		}
 		/* MHD also needs to run on its timeouts, not only on readiness. */
 		(void)api_server_run(agent->api);
+		service_tick(agent);
 	}
 }
 
-static int start(struct agent *agent, bool check_only)
+/* *CONFIG_REFUSED tells a configuration error from the other failures. */
+static int start(struct agent *agent, bool check_only, bool *config_refused)
 {
 	char error[CONFIG_ERROR_MAX];
 	int r;
@@ -139,8 +152,9 @@ static int start(struct agent *agent, bool check_only)
 	r = config_load(agent->options.config_directory, agent->options.cgroup_root,
 			&agent->config, error);
 	if (r) {
-		log_error("%s", error);
-		return r;
+		*config_refused = true;
+		service_failed(r, error);
+		return log_error_errno(r, "%s", error);
 	}
 	snprintf(agent->cgroup_root_path, sizeof(agent->cgroup_root_path), "%s%s",
 		 agent->cgroup_mount,
@@ -218,7 +232,7 @@ int main(int argc, char **argv)
 			.bpffs_directory = "/sys/fs/bpf/tenantd",
 		},
 	};
-	bool check_only = false, detach = false;
+	bool check_only = false, detach = false, config_refused = false;
 	int option, r;
 
 	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -274,7 +288,7 @@ int main(int argc, char **argv)
 		return r ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &agent.started);
-	r = start(&agent, check_only);
+	r = start(&agent, check_only, &config_refused);
 	if (r == 0 && !check_only)
 		r = run_loop(&agent);
 	api_server_close(agent.api);
@@ -283,5 +297,7 @@ int main(int argc, char **argv)
 	programs_close(&agent.programs);
 	tenant_ids_free(&agent.ids);
 	config_free(&agent.config);
-	return r ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (r)
+		return config_refused ? EXIT_CONFIG : EXIT_FAILURE;
+	return EXIT_SUCCESS;
 }

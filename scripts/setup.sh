@@ -22,6 +22,7 @@ packages=(
 	libseccomp-dev "the agent's system call filter"
 	libcap-dev "the agent's capability handling"
 	libmnl-dev "lists and destroys preexisting connections (sock_diag)"
+	libsystemd-dev "tells systemd when the agent is ready, reloading or stopping (sd_notify)"
 	check "the unit and integration test framework"
 	iproute2 "network namespaces for the multi-host tests"
 	curl "the tests' and the demo's HTTP client"
