@@ -13,8 +13,15 @@ Q := @
 msg := @printf '  %-8s %s\n'
 endif
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
-UNITDIR ?= /lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/tenantd
+# systemd looks for units, sysusers.d and tmpfiles.d under /usr/local/lib as
+# well as /usr/lib, so they follow PREFIX like the binaries.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC ?= cc
@@ -162,13 +169,16 @@ fuzz: setup
 
 test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS) $(FUZZ_TARGETS)
 
+# The units under a real systemd, booted in a container (tests/systemd/).
+SYSTEMD_TESTS := tests/systemd/test_service.sh
+
 # Every test twice: as built, and built with the sanitizers (the agent, its
 # client and the tests alike), so a memory error or a leak fails the run.
 SANITIZE_BUILD := $(BUILD)/sanitize
 check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
-	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) \
+	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 demo: setup
@@ -193,28 +203,34 @@ bench: setup
 	@bench/run.sh
 	@bench/api.sh
 
+# The units name the paths chosen here.
+SUBSTITUTE = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+# The example configuration is installed only where none exists yet.
 install: all
-	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(PREFIX)/sbin/tenantd
-	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(PREFIX)/bin/tenantctl
-	install -D -m 0644 systemd/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.service
-	install -D -m 0644 systemd/tenantd.socket $(DESTDIR)$(UNITDIR)/tenantd.socket
-	install -D -m 0644 systemd/tenantd.sysusers $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf
-	install -D -m 0644 systemd/tenantd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
+	install -D -m 0755 $(BUILD)/tenantd $(DESTDIR)$(SBINDIR)/tenantd
+	install -D -m 0755 $(BUILD)/tenantctl $(DESTDIR)$(BINDIR)/tenantctl
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	$(SUBSTITUTE) systemd/tenantd.service.in > $(DESTDIR)$(UNITDIR)/tenantd.service
+	install -m 0644 systemd/tenantd.socket systemd/tenantd-bpffs.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/tenantd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tenantd.conf
+	$(SUBSTITUTE) systemd/tenantd.tmpfiles.in > $(DESTDIR)$(TMPFILESDIR)/tenantd.conf
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/tenantd/tenants.d
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf ] || \
-		install -m 0644 systemd/tenantd.conf.example $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf
-	install -D -m 0644 systemd/tenant-acme.conf.example \
-		$(DESTDIR)$(PREFIX)/share/doc/tenantd/examples/tenants.d/acme.conf
-	install -D -m 0644 systemd/tenant-acme.slice \
-		$(DESTDIR)$(PREFIX)/share/doc/tenantd/examples/tenant-acme.slice
-	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/tenantd
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tenantd/
+		install -m 0644 systemd/examples/tenantd.conf $(DESTDIR)$(SYSCONFDIR)/tenantd/tenantd.conf
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)/examples/tenants.d
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 systemd/examples/tenantd.conf systemd/examples/*.slice \
+		$(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 systemd/examples/tenants.d/*.conf $(DESTDIR)$(DOCDIR)/examples/tenants.d/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/tenantd $(DESTDIR)$(PREFIX)/bin/tenantctl
-	rm -f $(DESTDIR)$(UNITDIR)/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.socket
-	rm -f $(DESTDIR)/usr/lib/sysusers.d/tenantd.conf $(DESTDIR)/usr/lib/tmpfiles.d/tenantd.conf
-	rm -rf $(DESTDIR)$(PREFIX)/share/doc/tenantd
+	rm -f $(DESTDIR)$(SBINDIR)/tenantd $(DESTDIR)$(BINDIR)/tenantctl
+	rm -f $(DESTDIR)$(UNITDIR)/tenantd.service $(DESTDIR)$(UNITDIR)/tenantd.socket \
+		$(DESTDIR)$(UNITDIR)/tenantd-bpffs.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/tenantd.conf $(DESTDIR)$(TMPFILESDIR)/tenantd.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -28,6 +28,8 @@ packages=(
 	curl "the tests' and the demo's HTTP client"
 	prometheus "the tests scrape the agent with a real Prometheus"
 	libclang-rt-14-dev "the sanitizers and libFuzzer of the test build"
+	mmdebstrap "builds the Debian root file system the units are tested in"
+	systemd-container "boots that root file system with systemd-nspawn, to test the units"
 )
 
 missing=()

@@ -9,8 +9,11 @@ failed=0
 failed_binaries=()
 for test in "$@"; do
 	# build/tests/test_x runs against build/, build/sanitize/tests/test_x
-	# against build/sanitize/.
-	build=${test%/tests/*}
+	# against build/sanitize/; a script in the source tree against build/.
+	case "$test" in
+	*/tests/*) build=${test%/tests/*} ;;
+	*) build=build ;;
+	esac
 	echo "== $test"
 	case "${test##*/}" in
 	fuzz_*)
@@ -49,6 +52,16 @@ cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 for agent in $(pgrep -f -- '--bpffs-dir /sys/fs/bpf/tenantd-test-[0-9]+' || true); do
 	pid=$(tr '\0' ' ' </proc/"$agent"/cmdline 2>/dev/null | sed -n 's/.*tenantd-test-\([0-9]*\).*/\1/p')
 	[ -n "$pid" ] && [ ! -d "/proc/$pid" ] && kill "$agent" 2>/dev/null
+done
+# A real-systemd suite killed outright leaves its container and mounts.
+for container in $(pgrep -f -- '--machine=tenantd-test-[0-9]+' || true); do
+	pid=$(tr '\0' ' ' </proc/"$container"/cmdline 2>/dev/null | sed -n 's/.*--machine=tenantd-test-\([0-9]*\).*/\1/p')
+	[ -n "$pid" ] && [ ! -d "/proc/$pid" ] && kill -9 "$container" 2>/dev/null
+done
+for mount in $(findmnt -rn -o TARGET | grep '^/tmp/tenantd-test-[0-9]*-systemd/' | sort -r); do
+	pid=${mount#/tmp/tenantd-test-}
+	pid=${pid%%-*}
+	[ -d "/proc/$pid" ] || umount -l "$mount" 2>/dev/null
 done
 for probe in $(pgrep -f -- '--netns tenantd-test-[0-9]+-' || true); do
 	pid=$(tr '\0' ' ' </proc/"$probe"/cmdline 2>/dev/null | sed -n 's/.*tenantd-test-\([0-9]*\)-.*/\1/p')

@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# tenantd's units under a real systemd: a Debian 12 root file system booted
+# with systemd-nspawn -b, tenantd installed into it with make install, and
+# each behaviour an operator relies on checked from outside, as an operator
+# would check it. The container runs from a scratch cgroup of its own, so
+# tenantd attaches only inside it; everything is removed on exit, failure
+# included. Prints Check's summary line, which tests/run.sh counts.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+build=${TENANTD_BUILD:-build}
+scratch=/tmp/tenantd-test-$$-systemd
+cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+cgroup=$cgroup2/tenantd-test-$$-systemd
+netprobe=/usr/local/libexec/tenantd-test/netprobe
+nspawn_pid=
+leader=
+passed=0
+failed=0
+
+log() {
+	printf '%s\n' "$*" >&2
+}
+
+stop_container() {
+	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		[ -n "$leader" ] && nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1
+		for _ in $(seq 100); do
+			kill -0 "$nspawn_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$nspawn_pid" 2>/dev/null
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	nspawn_pid=
+	leader=
+	# Unmounting the container's bpffs drops its pins: its links detach.
+	umount "$scratch/merged" "$scratch/bpffs" 2>/dev/null
+	if [ -d "$cgroup" ]; then
+		find "$cgroup" -name cgroup.kill -exec sh -c 'echo 1 > "$1"' _ {} \; 2>/dev/null
+		find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
+	fi
+	rm -rf "$scratch/upper" "$scratch/work"
+}
+
+cleanup() {
+	stop_container
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Runs a command in the container, in all its namespaces.
+inside() {
+	nsenter -t "$leader" -a "$@"
+}
+
+# Polls COMMAND... until it succeeds, for up to 10 s.
+eventually() {
+	for _ in $(seq 200); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Boots a fresh container with tenantd installed (PREFIX=/usr/local, the
+# default) and the example tenants and slices in place. BPFFS says what is
+# on the container's /sys/fs/bpf: "private", a bpffs of its own; "empty", a
+# plain directory, as on a host whose init did not mount bpffs; "missing",
+# no /sys/fs/bpf at all (nspawn's /sys has none), as on a kernel without
+# bpffs.
+boot() {
+	local bpffs=$1 rootfs state
+
+	rootfs=$(tests/systemd/rootfs.sh "$build/tenantd" "$build/tenantctl" \
+		"$build/tests/netprobe") || return 1
+	mkdir -p "$scratch"/{upper,work,merged,bpffs}
+	mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$scratch/upper,workdir=$scratch/work" \
+		"$scratch/merged" || return 1
+	make --no-print-directory -s install BUILD="$build" DESTDIR="$scratch/merged" >/dev/null || return 1
+	install -D -m 0755 "$build/tests/netprobe" "$scratch/merged$netprobe"
+	cp systemd/examples/tenants.d/*.conf "$scratch/merged/etc/tenantd/tenants.d/"
+	cp systemd/examples/*.slice "$scratch/merged/etc/systemd/system/"
+	systemctl --root="$scratch/merged" enable tenantd.service tenantd.socket >/dev/null 2>&1 || return 1
+	local binds=()
+	case "$bpffs" in
+	private)
+		mount -t bpf bpf "$scratch/bpffs" || return 1
+		binds=(--bind="$scratch/bpffs:/sys/fs/bpf") ;;
+	empty)
+		binds=(--bind="$scratch/bpffs:/sys/fs/bpf") ;;
+	esac
+	mkdir -p "$cgroup"
+	# nspawn's own seccomp filter refuses bpf() unless allowed by name.
+	(
+		echo "$BASHPID" > "$cgroup/cgroup.procs"
+		SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn --quiet --boot \
+			--directory="$scratch/merged" --machine="tenantd-test-$$" --register=no \
+			--keep-unit --capability=all --system-call-filter=bpf --private-network \
+			"${binds[@]}" >"$scratch/console.log" 2>&1 </dev/null
+	) &
+	nspawn_pid=$!
+	for _ in $(seq 200); do
+		leader=$(pgrep -P "$nspawn_pid" | head -1)
+		[ -n "$leader" ] && [ "$(cat "/proc/$leader/comm" 2>/dev/null)" = systemd ] && break
+		leader=
+		sleep 0.05
+	done
+	[ -n "$leader" ] || { log "the container did not start"; cat "$scratch/console.log" >&2; return 1; }
+	# systemctl cannot wait for a manager that does not listen yet.
+	eventually test -S "/proc/$leader/root/run/systemd/private" ||
+		{ log "the container's systemd did not come up"; return 1; }
+	state=$(inside timeout 60 systemctl is-system-running --wait 2>/dev/null)
+	case "$state" in
+	running | degraded) return 0 ;;
+	esac
+	log "the container's system is '$state'"
+	return 1
+}
+
+# Runs NETPROBE ARGUMENTS... as a transient service in SLICE and returns its
+# exit status (0, or the errno it failed with).
+run_in_slice() {
+	local slice=$1
+	shift
+	inside systemd-run --quiet --wait --pipe --collect --slice="$slice" "$netprobe" "$@" \
+		>/dev/null 2>&1
+}
+
+# Starts a netprobe listener as service UNIT in SLICE; returns once it listens.
+listen_in_slice() {
+	local unit=$1 slice=$2 protocol=$3 port=$4
+	inside systemd-run --quiet --unit="$unit" --slice="$slice" "$netprobe" listen "$protocol" :: \
+		"$port" >/dev/null 2>&1 || return 1
+	eventually inside sh -c "ss -Hltn 'sport = :$port' | grep -q ." 
+}
+
+check() {
+	local name=$1
+	if "$name"; then
+		passed=$((passed + 1))
+		log "PASS $name"
+	else
+		failed=$((failed + 1))
+		log "FAIL $name"
+		inside journalctl -b --no-pager -n 30 -u tenantd.service >&2 2>/dev/null
+	fi
+}
+
+expect() {
+	local what=$1
+	shift
+	"$@" && return 0
+	log "  expected: $what"
+	return 1
+}
+
+status_text() {
+	inside systemctl show -P StatusText tenantd.service
+}
+
+# --- the tests -------------------------------------------------------------
+
+the_examples_pass_check_config_as_shipped() {
+	expect "the installed examples to be valid" \
+		inside /usr/local/sbin/tenantd --check-config --config-dir /etc/tenantd
+}
+
+the_units_have_no_ordering_cycle() {
+	local output
+	output=$(inside systemd-analyze verify default.target tenantd.service tenantd.socket \
+		tenantd-bpffs.service 2>&1)
+	expect "no cycle in systemd-analyze verify: $output" \
+		eval '! grep -qi cycle <<<"$output"' &&
+	expect "no cycle at boot" \
+		eval '! inside journalctl -b --no-pager | grep -qi "ordering cycle"'
+}
+
+the_service_is_ready_once_enforcing_and_says_so() {
+	local text
+	text=$(status_text)
+	expect "tenantd active" inside systemctl is-active --quiet tenantd.service &&
+	expect "a status line of what is enforced, not '$text'" \
+		eval '[[ "$text" == "enforcing: 2 tenants, 7 programs, "*" violations/min" ]]'
+}
+
+workloads_in_tenant_slices_are_tagged_and_isolated() {
+	local pid tenant
+	listen_in_slice acme-api tenant-acme.slice tcp 9100 || { log "  no acme listener"; return 1; }
+	pid=$(inside systemctl show -P MainPID acme-api.service)
+	tenant=$(inside /usr/local/bin/tenantctl who "$pid" | awk '{ print $2 }')
+	expect "the acme listener tagged acme, not '$tenant'" [ "$tenant" = acme ] &&
+	expect "billing refused acme's port (EPERM)" \
+		eval 'run_in_slice tenant-billing.slice connect tcp ::1 9100; [ $? -eq 1 ]' &&
+	expect "acme allowed in its own slice" run_in_slice tenant-acme.slice connect tcp ::1 9100
+}
+
+a_refused_reload_fails_systemctl_reload() {
+	local text
+	printf '[Tenant]\nKind=premium\n' > "$scratch/merged/etc/tenantd/tenants.d/broken.conf"
+	expect "systemctl reload to fail" eval '! inside systemctl reload tenantd.service 2>/dev/null'
+	text=$(status_text)
+	rm -f "$scratch/merged/etc/tenantd/tenants.d/broken.conf"
+	expect "tenantd still active" inside systemctl is-active --quiet tenantd.service &&
+	expect "the reason in the journal, at priority err" \
+		eval 'inside journalctl -b --no-pager -p err -u tenantd.service |
+			grep -q "broken.conf:2: Kind: .premium. is not tenant, shared or platform"' &&
+	expect "the status to say the reload was refused, not '$text'" \
+		eval '[[ "$text" == "reload refused, the running policy is unchanged: "* ]]' &&
+	expect "a good reload to succeed" inside systemctl reload tenantd.service
+}
+
+a_bad_config_fails_the_start_and_the_socket_survives() {
+	local result
+	printf '[Tenant]\nNetwork=10.10.5.0/24\n' > "$scratch/merged/etc/tenantd/tenants.d/overlap.conf"
+	expect "systemctl restart to fail" \
+		eval '! inside systemctl restart tenantd.service 2>/dev/null'
+	result=$(inside systemctl show -P ExecMainStatus tenantd.service)
+	expect "exit status 78 (EX_CONFIG), not '$result'" [ "$result" = 78 ] &&
+	expect "no restart attempt" [ "$(inside systemctl show -P NRestarts tenantd.service)" = 0 ] &&
+	expect "the socket still listening" inside systemctl is-active --quiet tenantd.socket &&
+	expect "file:line: key: reason in the journal" \
+		eval 'inside journalctl -b --no-pager -u tenantd.service |
+			grep -q "overlap.conf:2: Network: 10.10.5.0/24 overlaps 10.10.0.0/16"'
+	local verdict=$?
+	rm -f "$scratch/merged/etc/tenantd/tenants.d/overlap.conf"
+	inside systemctl reset-failed tenantd.service
+	[ $verdict -eq 0 ] &&
+	expect "tenantctl to activate the service through its socket" \
+		inside /usr/local/bin/tenantctl status &&
+	expect "tenantd active again" inside systemctl is-active --quiet tenantd.service
+}
+
+the_socket_activates_a_stopped_service() {
+	inside systemctl stop tenantd.service
+	expect "tenantd stopped" eval '! inside systemctl is-active --quiet tenantd.service' &&
+	expect "tenantctl status answered" inside /usr/local/bin/tenantctl status &&
+	expect "tenantd started by its socket" inside systemctl is-active --quiet tenantd.service
+}
+
+# Whether billing is refused acme's port 9100 (run_in_slice's status 1).
+billing_refused() {
+	run_in_slice tenant-billing.slice connect tcp ::1 9100
+	[ $? -eq 1 ]
+}
+
+# acme's bytes sent so far, as tenantd reports them.
+acme_tx_bytes() {
+	inside /usr/local/bin/tenantctl --json show acme | grep -o '"tx_bytes":[0-9]*' | cut -d: -f2
+}
+
+# Sends a megabyte from acme to billing's API (AllowTo=billing:8443/tcp).
+acme_calls_billing() {
+	run_in_slice tenant-acme.slice connect tcp ::1 8443 1000000
+}
+
+restarts_and_kills_leave_no_gap_and_counters_continue() {
+	local before after adopted
+	listen_in_slice acme-api tenant-acme.slice tcp 9100 2>/dev/null
+	listen_in_slice billing-api tenant-billing.slice tcp 8443 2>/dev/null
+	inside systemctl is-active --quiet acme-api.service billing-api.service ||
+		{ log "  no listeners"; return 1; }
+	before=$(acme_tx_bytes)
+	inside systemctl stop tenantd.service tenantd.socket
+	expect "billing refused while tenantd is stopped" billing_refused &&
+	expect "acme's call to billing while tenantd is stopped" acme_calls_billing || return 1
+	inside systemctl start tenantd.socket tenantd.service
+	adopted=$(inside /usr/local/bin/tenantctl --json status | grep -o '"adopted":[0-9]*')
+	expect "the restart to adopt all 7 links, not '$adopted'" [ "$adopted" = '"adopted":7' ] ||
+		return 1
+	after=$(acme_tx_bytes)
+	expect "the megabyte sent while stopped counted ($before -> $after)" \
+		[ "$((after - before))" -ge 1000000 ] || return 1
+	inside systemctl kill --signal=SIGKILL tenantd.service
+	expect "billing refused after tenantd was killed" billing_refused &&
+	expect "acme's call to billing after tenantd was killed" acme_calls_billing || return 1
+	eventually inside systemctl is-active --quiet tenantd.service
+	expect "systemd to restart the killed agent" inside systemctl is-active --quiet tenantd.service ||
+		return 1
+	before=$after
+	after=$(acme_tx_bytes)
+	expect "the megabyte sent while killed counted ($before -> $after)" \
+		[ "$((after - before))" -ge 1000000 ]
+}
+
+sysusers_and_tmpfiles_apply_cleanly() {
+	expect "systemd-sysusers to apply" inside systemd-sysusers &&
+	expect "group tenantd" inside getent group tenantd &&
+	expect "systemd-tmpfiles --create to apply" \
+		inside systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/tenantd.conf
+}
+
+make_install_honours_prefix() {
+	local root=$scratch/prefix
+	make --no-print-directory -s install BUILD="$build" DESTDIR="$root" PREFIX=/usr >/dev/null &&
+	expect "the binaries under /usr" [ -x "$root/usr/sbin/tenantd" ] &&
+	expect "the unit under /usr/lib/systemd/system to run /usr/sbin/tenantd" \
+		grep -q '^ExecStart=/usr/sbin/tenantd ' "$root/usr/lib/systemd/system/tenantd.service" &&
+	expect "nothing under /usr/local" [ ! -e "$root/usr/local" ]
+}
+
+# Booted with nothing on /sys/fs/bpf: tenantd-bpffs.service mounts it in the
+# container's (the host's) namespace, and a restart adopts the pins.
+pins_outlive_the_service_where_nothing_mounted_bpffs() {
+	local adopted
+	expect "bpffs mounted by tenantd-bpffs.service" \
+		inside systemctl is-active --quiet tenantd-bpffs.service || return 1
+	expect "tenantd active" inside systemctl is-active --quiet tenantd.service || return 1
+	listen_in_slice acme-api tenant-acme.slice tcp 9100 || return 1
+	inside systemctl stop tenantd.service tenantd.socket
+	expect "billing refused while tenantd is stopped" billing_refused || return 1
+	inside systemctl start tenantd.socket tenantd.service
+	adopted=$(inside /usr/local/bin/tenantctl --json status | grep -o '"adopted":[0-9]*')
+	expect "the restart to adopt all 7 links, not '$adopted'" [ "$adopted" = '"adopted":7' ]
+}
+
+# No /sys/fs/bpf at all: the mount fails saying so, and tenantd is not
+# started, rather than failing in a loop in the set-up of its sandbox.
+a_missing_bpffs_is_reported_and_not_retried() {
+	expect "tenantd-bpffs.service failed" \
+		eval '[ "$(inside systemctl is-failed tenantd-bpffs.service)" = failed ]' &&
+	expect "the reason in the journal" \
+		eval 'inside journalctl -b --no-pager -u tenantd-bpffs.service |
+			grep -q "/sys/fs/bpf: mount point does not exist"' &&
+	expect "tenantd not running" eval '! inside systemctl is-active --quiet tenantd.service' &&
+	expect "no restart loop" [ "$(inside systemctl show -P NRestarts tenantd.service)" = 0 ]
+}
+
+main() {
+	local tests=(
+		the_examples_pass_check_config_as_shipped
+		the_units_have_no_ordering_cycle
+		the_service_is_ready_once_enforcing_and_says_so
+		workloads_in_tenant_slices_are_tagged_and_isolated
+		a_refused_reload_fails_systemctl_reload
+		a_bad_config_fails_the_start_and_the_socket_survives
+		the_socket_activates_a_stopped_service
+		restarts_and_kills_leave_no_gap_and_counters_continue
+		sysusers_and_tmpfiles_apply_cleanly
+		make_install_honours_prefix
+	)
+	echo "Running suite(s): systemd"
+	if boot private; then
+		for test in "${tests[@]}"; do
+			check "$test"
+		done
+	else
+		failed=$((failed + ${#tests[@]}))
+		log "FAIL: the container with a private bpffs did not boot"
+	fi
+	stop_container
+	if boot empty; then
+		check pins_outlive_the_service_where_nothing_mounted_bpffs
+	else
+		failed=$((failed + 1))
+		log "FAIL: the container without bpffs did not boot"
+	fi
+	stop_container
+	if boot missing; then
+		check a_missing_bpffs_is_reported_and_not_retried
+	else
+		failed=$((failed + 1))
+		log "FAIL: the container without /sys/fs/bpf did not boot"
+	fi
+	local total=$((passed + failed))
+	echo "$((total ? 100 * passed / total : 0))%: Checks: $total, Failures: $failed, Errors: 0"
+	[ "$failed" -eq 0 ]
+}
+
+main
