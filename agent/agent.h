@@ -30,6 +30,7 @@ struct view {
 	uint32_t tenant_id; /* the caller's tenant, when not an operator */
 };
 
+struct cgroup_paths;
 struct event_stream;
 struct api_server;
 struct cgroup_watch;
@@ -44,6 +45,7 @@ struct agent {
 	struct event_stream *events;
 	struct api_server *api;
 	struct cgroup_watch *cgroup_watch;
+	struct cgroup_paths *cgroup_paths;
 	struct timespec started; /* CLOCK_MONOTONIC */
 	bool features[FEATURE_COUNT];
 	unsigned int disabled_programs; /* program_bit, with --allow-partial */

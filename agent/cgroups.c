@@ -57,34 +57,3 @@ int cgroup_id_of(const char *mount, const char *path, uint64_t *id)
 	*id = status.st_ino;
 	return 0;
 }
-
-/* The kernfs file handle type whose payload is a cgroup id. */
-#define FILEID_KERNFS 0xfe
-
-int cgroup_path_of_id(const char *mount, int mount_fd, uint64_t id, char *out, size_t size)
-{
-	struct {
-		struct file_handle handle;
-		uint64_t id;
-	} handle = { .handle = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
-		     .id = id };
-	char link[64], target[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	size_t mount_length = strlen(mount);
-	ssize_t length;
-
-	if (mount_fd < 0 || !id)
-		return -ENOENT;
-	fd = open_by_handle_at(mount_fd, &handle.handle, O_RDONLY | O_PATH);
-	if (fd < 0)
-		return -errno;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	length = readlink(link, target, sizeof(target) - 1);
-	if (length <= 0)
-		return -ENOENT;
-	target[length] = '\0';
-	if (strncmp(target, mount, mount_length))
-		return -ENOENT;
-	snprintf(out, size, "%s", target[mount_length] ? target + mount_length : "/");
-	return 0;
-}

@@ -12,8 +12,4 @@ int cgroup2_mount_find(char *out, size_t size);
 /* The cgroup id of MOUNT/PATH (its kernfs inode number). */
 int cgroup_id_of(const char *mount, const char *path, uint64_t *id);
 
-/* The path of cgroup ID relative to MOUNT ("/a/b"), through a file
- * handle opened on MOUNT_FD; -ENOENT when it is gone. */
-int cgroup_path_of_id(const char *mount, int mount_fd, uint64_t id, char *out, size_t size);
-
 #endif /* TENANTD_CGROUPS_H */

@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "agent.h"
-#include "cgroups.h"
+#include "cgroup_paths.h"
 #include "cleanup.h"
 #include "events.h"
 #include "log.h"
@@ -37,7 +37,6 @@ struct recorded_event {
 struct event_stream {
 	struct agent *agent;
 	struct ring_buffer *ring;
-	int cgroup_mount_fd;
 	struct recorded_event history[EVENT_HISTORY];
 	uint64_t next_sequence; /* event N is history[N % EVENT_HISTORY] */
 	void (*on_new)(void *context);
@@ -62,12 +61,17 @@ const char *tenant_label(const struct agent *agent, uint32_t id)
 	return name ? name : "unknown";
 }
 
-static void cgroup_path_of(struct event_stream *stream, uint64_t cgroup_id, char *out,
-			   size_t size)
+/* The cgroup is most likely below the event's tenant's first cgroup. */
+static void cgroup_path_of(struct event_stream *stream, const struct violation_event *event,
+			   char *out, size_t size)
 {
-	if (cgroup_path_of_id(stream->agent->cgroup_mount, stream->cgroup_mount_fd, cgroup_id, out,
-			      size))
-		snprintf(out, size, "cgroup-id:%" PRIu64, cgroup_id);
+	const struct agent *agent = stream->agent;
+	const char *name = tenant_ids_name(&agent->ids, event->tenant_id);
+	const struct tenant_config *tenant = name ? config_find_tenant(&agent->config, name) : NULL;
+	const char *hint = tenant && tenant->cgroup_count ? tenant->cgroups[0].path : NULL;
+
+	if (cgroup_paths_find(agent->cgroup_paths, event->cgroup_id, hint, out, size))
+		snprintf(out, size, "cgroup-id:%" PRIu64, (uint64_t)event->cgroup_id);
 }
 
 static void format_time(uint64_t wall_ns, char *out, size_t size)
@@ -140,7 +144,7 @@ void event_stream_record(struct event_stream *stream, const struct violation_eve
 	struct recorded_event *slot;
 	uint64_t wall_ns;
 
-	cgroup_path_of(stream, event->cgroup_id, cgroup, sizeof(cgroup));
+	cgroup_path_of(stream, event, cgroup, sizeof(cgroup));
 	wall_ns = wall_time_of(event->boot_ns);
 	line = event_format(event, tenant_label(stream->agent, event->tenant_id),
 			    tenant_label(stream->agent, event->peer_id), cgroup, wall_ns);
@@ -223,7 +227,6 @@ int event_stream_open(struct agent *agent, struct event_stream **out)
 	if (!stream)
 		return -ENOMEM;
 	stream->agent = agent;
-	stream->cgroup_mount_fd = open(agent->cgroup_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	stream->ring = ring_buffer__new(events_fd, handle_event, stream, NULL);
 	if (!stream->ring)
 		return log_error_errno(errno, "cannot open the event ring buffer: %m");
@@ -238,8 +241,6 @@ void event_stream_close(struct event_stream *stream)
 	ring_buffer__free(stream->ring);
 	for (size_t i = 0; i < EVENT_HISTORY; i++)
 		free(stream->history[i].cgroup);
-	if (stream->cgroup_mount_fd >= 0)
-		close(stream->cgroup_mount_fd);
 	free(stream);
 }
 

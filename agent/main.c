@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "api.h"
+#include "cgroup_paths.h"
 #include "cgroup_watch.h"
 #include "cgroups.h"
 #include "cleanup.h"
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "policy.h"
 #include "preexisting.h"
+#include "privileges.h"
 #include "service.h"
 
 /* sysexits.h: the configuration is wrong; restarting will not help. */
@@ -85,6 +87,8 @@ static int run_loop(struct agent *agent)
 		r = epoll_watch(epoll_fd, api_server_fd(agent->api), SOURCE_API);
 	if (r == 0)
 		r = epoll_watch(epoll_fd, cgroup_watch_fd(agent->cgroup_watch), SOURCE_CGROUPS);
+	if (r == 0)
+		r = privileges_drop();
 	if (r)
 		return r;
 	log_info("ready: %u programs attached to %s, %zu tenants, control socket in %s",
@@ -192,7 +196,10 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	r = programs_attach(&agent->programs, agent->cgroup_root_path);
 	if (r)
 		return r;
-	r = event_stream_open(agent, &agent->events);
+	r = cgroup_paths_new(agent->cgroup_mount, agent->config.agent.cgroup_root,
+			     &agent->cgroup_paths);
+	if (r == 0)
+		r = event_stream_open(agent, &agent->events);
 	if (r)
 		return r;
 	/* The programs judge every new connection from here on; the ones
@@ -294,6 +301,7 @@ int main(int argc, char **argv)
 	api_server_close(agent.api);
 	cgroup_watch_close(agent.cgroup_watch);
 	event_stream_close(agent.events);
+	cgroup_paths_free(agent.cgroup_paths);
 	programs_close(&agent.programs);
 	tenant_ids_free(&agent.ids);
 	config_free(&agent.config);

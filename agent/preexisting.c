@@ -24,7 +24,7 @@
 #include <linux/sock_diag.h>
 
 #include "agent.h"
-#include "cgroups.h"
+#include "cgroup_paths.h"
 #include "cleanup.h"
 #include "events.h"
 #include "log.h"
@@ -42,7 +42,6 @@ struct connection {
 
 struct scan {
 	struct agent *agent;
-	int cgroup_mount_fd;
 	struct connection *connections;
 	size_t count;
 };
@@ -51,8 +50,6 @@ DEFINE_POINTER_CLEANUP(struct mnl_socket *, mnl_socket_close);
 
 static void scan_free(struct scan *scan)
 {
-	if (scan->cgroup_mount_fd >= 0)
-		(void)close(scan->cgroup_mount_fd);
 	free(scan->connections);
 }
 
@@ -83,8 +80,8 @@ static int socket_callback(const struct nlmsghdr *header, void *data)
 		.family = message->idiag_family,
 		.cgroup_id = table[INET_DIAG_CGROUP_ID] ? mnl_attr_get_u64(table[INET_DIAG_CGROUP_ID]) : 0,
 	};
-	if (cgroup_path_of_id(scan->agent->cgroup_mount, scan->cgroup_mount_fd,
-			      grown[scan->count].cgroup_id, path, sizeof(path)) == 0)
+	if (cgroup_paths_find(scan->agent->cgroup_paths, grown[scan->count].cgroup_id, NULL, path,
+			      sizeof(path)) == 0)
 		grown[scan->count].tenant_id = tenant_of_cgroup_path(scan->agent, path);
 	scan->count++;
 	return MNL_CB_OK;
@@ -252,7 +249,7 @@ static bool judge(struct agent *agent, const struct scan *scan, const struct ver
 
 int preexisting_scan(struct agent *agent)
 {
-	_cleanup_(scan_free) struct scan scan = { .agent = agent, .cgroup_mount_fd = -1 };
+	_cleanup_(scan_free) struct scan scan = { .agent = agent };
 	_cleanup_(mnl_socket_closep) struct mnl_socket *netlink = NULL;
 	struct verdict_maps maps;
 	int r, offending = 0;
@@ -261,7 +258,6 @@ int preexisting_scan(struct agent *agent)
 	if (!netlink || mnl_socket_bind(netlink, 0, MNL_SOCKET_AUTOPID) < 0)
 		return log_error_errno(errno, "cannot list established connections (sock_diag): %m");
 	verdict_maps_of(agent->programs.skeleton, &maps);
-	scan.cgroup_mount_fd = open(agent->cgroup_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = dump_family(netlink, AF_INET, &scan);
 	if (r == 0)
 		r = dump_family(netlink, AF_INET6, &scan);

@@ -33,12 +33,16 @@ static bool is_bpffs(const char *path)
 }
 
 /* The pin directory must live on bpffs. Hosts without systemd do not mount
- * it; mount it at its usual place, as systemd would at boot. */
+ * it; mount it at its usual place, as systemd would at boot. The unit gives
+ * the agent its own directory of the host's bpffs bound on a private view
+ * of /sys/fs/bpf: that directory is a bpffs whatever its parent is. */
 static int bpffs_prepare(const char *pin_directory)
 {
 	char parent[PATH_MAX];
 	char *slash;
 
+	if (is_bpffs(pin_directory))
+		return 0;
 	snprintf(parent, sizeof(parent), "%s", pin_directory);
 	slash = strrchr(parent, '/');
 	if (!slash || slash == parent) {

@@ -386,6 +386,11 @@ void harness_agent_start_activated(const char *socket_path)
 		die("tenantd exited during start-up");
 }
 
+pid_t harness_agent_pid(void)
+{
+	return agent_pid_read();
+}
+
 bool harness_agent_running(void)
 {
 	pid_t pid = agent_pid_read();

@@ -63,6 +63,8 @@ void harness_agent_start(void);
 /* Starts the agent as systemd socket activation would: listening on
  * SOCKET_PATH, passed as fd 3 with LISTEN_FDS and LISTEN_PID. */
 void harness_agent_start_activated(const char *socket_path);
+/* The pid of the agent the harness started, 0 when none. */
+pid_t harness_agent_pid(void);
 /* Whether the agent the harness started is running. */
 bool harness_agent_running(void);
 /* SIGTERM, and waits until the agent is gone. */

@@ -411,6 +411,46 @@ START_TEST(detach_removes_every_program_link_and_map)
 }
 END_TEST
 
+/* The value of FIELD ("CapEff:") in /proc/PID/status, as text. */
+static char *status_field(pid_t pid, const char *field)
+{
+	char path[64], *status, *line, *value;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	status = harness_read_file(path);
+	ck_assert_ptr_nonnull(status);
+	line = strstr(status, field);
+	ck_assert_msg(line != NULL, "no %s in %s", field, path);
+	line += strlen(field);
+	line += strspn(line, " \t");
+	value = strndup(line, strcspn(line, "\n"));
+	free(status);
+	return value;
+}
+
+START_TEST(the_running_agent_has_no_capabilities_and_a_system_call_filter)
+{
+	static const char *const expected[][2] = {
+		{ "CapInh:", "0000000000000000" }, { "CapPrm:", "0000000000000000" },
+		{ "CapEff:", "0000000000000000" }, { "CapBnd:", "0000000000000000" },
+		{ "CapAmb:", "0000000000000000" }, { "NoNewPrivs:", "1" }, { "Seccomp:", "2" },
+	};
+	pid_t agent = harness_agent_pid();
+
+	ck_assert_int_gt(agent, 0);
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		char *value = status_field(agent, expected[i][0]);
+
+		ck_assert_msg(!strcmp(value, expected[i][1]), "%s %s, expected %s", expected[i][0],
+			      value, expected[i][1]);
+		free(value);
+	}
+	/* And it still does its work: a reload writes the maps. */
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("lifecycle");
@@ -419,6 +459,7 @@ Suite *test_suite(void)
 
 	tcase_add_checked_fixture(restart, reset, NULL);
 	tcase_set_timeout(restart, 60);
+	tcase_add_test(restart, the_running_agent_has_no_capabilities_and_a_system_call_filter);
 	tcase_add_test(restart, enforcement_holds_while_the_agent_is_killed);
 	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
