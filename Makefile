@@ -224,6 +224,14 @@ install: all
 	install -m 0644 systemd/examples/tenantd.conf systemd/examples/*.slice \
 		$(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 systemd/examples/tenants.d/*.conf $(DESTDIR)$(DOCDIR)/examples/tenants.d/
+ifeq ($(DESTDIR),)
+	@# On this host, the user tenantd runs as and the directories it owns
+	@# must exist before its first start (packages do this in postinst).
+	if command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/tenantd.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/tenantd.conf; \
+	fi
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tenantd $(DESTDIR)$(BINDIR)/tenantctl

@@ -168,6 +168,9 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 		       agent->config.tenant_count);
 		return 0;
 	}
+	r = privileges_check_start();
+	if (r)
+		return r;
 	if (mkdir(agent->options.state_directory, 0755) && errno != EEXIST)
 		return log_error_errno(errno, "%s: cannot create: %m",
 				       agent->options.state_directory);

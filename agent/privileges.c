@@ -52,6 +52,42 @@ static const char *const allowed_calls[] = {
 DEFINE_POINTER_CLEANUP(scmp_filter_ctx, seccomp_release);
 DEFINE_POINTER_CLEANUP(cap_t, cap_free);
 
+/* Measured on this kernel (docs/security.md): loading needs CAP_BPF, and
+ * CAP_PERFMON for the programs' reads of kernel memory through BTF (the
+ * socket's cgroup); attaching to cgroups and destroying sockets through
+ * sock_diag need CAP_NET_ADMIN. */
+static const struct {
+	cap_value_t value;
+	const char *name;
+} start_capabilities[] = {
+	{ CAP_BPF, "CAP_BPF" },
+	{ CAP_PERFMON, "CAP_PERFMON" },
+	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+};
+
+int privileges_check_start(void)
+{
+	_cleanup_(cap_freep) cap_t current = cap_get_proc();
+	char missing[64] = "";
+	size_t length = 0;
+
+	if (!current)
+		return log_error_errno(errno, "cannot read the capabilities: %m");
+	for (size_t i = 0; i < ARRAY_SIZE(start_capabilities); i++) {
+		cap_flag_value_t effective = CAP_CLEAR;
+
+		if (cap_get_flag(current, start_capabilities[i].value, CAP_EFFECTIVE, &effective) ||
+		    effective != CAP_SET)
+			length += snprintf(missing + length, sizeof(missing) - length, "%s%s",
+					   length ? " " : "", start_capabilities[i].name);
+	}
+	if (length)
+		return log_error_errno(EPERM, "tenantd needs %s to load and attach its programs "
+				       "(missing: %s); run it as root, or as the shipped unit does",
+				       "CAP_BPF CAP_PERFMON CAP_NET_ADMIN", missing);
+	return 0;
+}
+
 static int drop_capabilities(void)
 {
 	_cleanup_(cap_freep) cap_t none = cap_init();

@@ -7,6 +7,11 @@
 #ifndef TENANTD_PRIVILEGES_H
 #define TENANTD_PRIVILEGES_H
 
+/* Whether the capabilities that loading and attaching need are effective;
+ * -EPERM, naming the missing ones, when not. Without this the kernel's
+ * refusals would read as features the kernel lacks. */
+int privileges_check_start(void);
+
 /* Drops every capability, then installs the system call filter: any call
  * outside the list kills the agent. Returns 0 or a negative errno. */
 int privileges_drop(void);

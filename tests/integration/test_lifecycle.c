@@ -451,6 +451,30 @@ START_TEST(the_running_agent_has_no_capabilities_and_a_system_call_filter)
 }
 END_TEST
 
+/* Without CAP_PERFMON the kernel refuses the programs as if it lacked a
+ * feature; the agent says which capability is missing instead, and stops
+ * before it touches anything. */
+START_TEST(an_agent_without_a_capability_it_needs_refuses_to_start_naming_it)
+{
+	char command[1024], *output;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "setpriv --inh-caps=-all --bounding-set=-perfmon %s --config-dir %s/conf "
+		 "--state-dir %s/no-state --runtime-dir %s/no-run --bpffs-dir %s-no-pins 2>&1",
+		 harness_binary("tenantd"), harness_scratch(), harness_scratch(),
+		 harness_scratch(), harness_bpffs());
+	output = harness_command_output(command, &exit_status);
+	ck_assert_int_eq(exit_status, 1);
+	ck_assert_msg(strstr(output, "tenantd needs CAP_BPF CAP_PERFMON CAP_NET_ADMIN to load "
+				     "and attach its programs (missing: CAP_PERFMON)"),
+		      "%s", output);
+	free(output);
+	snprintf(command, sizeof(command), "%s-no-pins", harness_bpffs());
+	ck_assert_int_ne(access(command, F_OK), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("lifecycle");
@@ -460,6 +484,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(restart, reset, NULL);
 	tcase_set_timeout(restart, 60);
 	tcase_add_test(restart, the_running_agent_has_no_capabilities_and_a_system_call_filter);
+	tcase_add_test(restart, an_agent_without_a_capability_it_needs_refuses_to_start_naming_it);
 	tcase_add_test(restart, enforcement_holds_while_the_agent_is_killed);
 	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
