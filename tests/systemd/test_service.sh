@@ -334,6 +334,19 @@ a_missing_bpffs_is_reported_and_not_retried() {
 	expect "no restart loop" [ "$(inside systemctl show -P NRestarts tenantd.service)" = 0 ]
 }
 
+# As an operator installs it on a running host: enable --now starts the
+# socket and the service, and the service reports ready.
+enable_now_starts_the_installed_service() {
+	inside systemctl stop tenantd.service tenantd.socket
+	inside systemctl disable --quiet tenantd.service tenantd.socket
+	expect "tenantd disabled and stopped" eval '! inside systemctl is-active --quiet tenantd.service' &&
+	expect "enable --now to succeed" \
+		inside systemctl enable --quiet --now tenantd.socket tenantd.service &&
+	expect "both enabled" inside systemctl is-enabled --quiet tenantd.socket tenantd.service &&
+	expect "both active" inside systemctl is-active --quiet tenantd.socket tenantd.service &&
+	expect "ready, with its status line" eval '[[ "$(status_text)" == "enforcing: "* ]]'
+}
+
 # The exposure systemd-analyze security gives the unit file and the running
 # service: at most 2.0 (its --threshold is in tenths).
 exposure_of() {
@@ -420,17 +433,28 @@ the_api_writes_tenant_files_in_the_sandbox() {
 	expect "$file gone" eval '! inside test -e "$file"'
 }
 
-# With the watchdog at 2 s, an agent whose loop no longer runs (stopped by
-# SIGSTOP) is killed and started again, and enforcement never stops.
+# The time of the agent's last watchdog ping, as systemd saw it.
+last_watchdog_ping() {
+	inside systemctl show -P WatchdogTimestampMonotonic tenantd.service
+}
+
+# With the watchdog at 2 s, a running agent pings it from its loop, and one
+# whose loop no longer runs (stopped by SIGSTOP) is killed and started
+# again, while enforcement goes on.
 a_wedged_agent_is_restarted_by_the_watchdog() {
-	local dropin=/etc/systemd/system/tenantd.service.d/watchdog.conf before verdict
+	local dropin=/etc/systemd/system/tenantd.service.d/watchdog.conf before ping verdict
 	inside mkdir -p "${dropin%/*}"
 	inside sh -c "printf '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=1s\n' > $dropin"
 	inside systemctl daemon-reload
 	inside systemctl restart tenantd.service
-	before=$(inside systemctl show -P NRestarts tenantd.service)
 	listen_in_slice acme-api tenant-acme.slice tcp 9100 2>/dev/null
-	inside systemctl kill --signal=SIGSTOP tenantd.service
+	before=$(inside systemctl show -P NRestarts tenantd.service)
+	ping=$(last_watchdog_ping)
+	# A ping, not a restart (which also moves the time).
+	expect "the running agent to ping the watchdog" \
+		eventually eval '[ "$(last_watchdog_ping)" -gt "$ping" ]' &&
+	expect "no restart meanwhile" [ "$(inside systemctl show -P NRestarts tenantd.service)" = "$before" ] &&
+	inside systemctl kill --signal=SIGSTOP tenantd.service &&
 	expect "billing refused while the agent is wedged" billing_refused &&
 	expect "a restart by the watchdog" eval 'for _ in $(seq 300); do
 			[ "$(inside systemctl show -P NRestarts tenantd.service)" -gt "$before" ] &&
@@ -458,6 +482,7 @@ main() {
 		restarts_and_kills_leave_no_gap_and_counters_continue
 		sysusers_and_tmpfiles_apply_cleanly
 		make_install_honours_prefix
+		enable_now_starts_the_installed_service
 		the_sandbox_exposure_is_at_most_2_0_offline_and_live
 		the_running_agent_is_user_tenantd_without_capabilities_under_a_filter
 		the_agent_reaches_only_its_own_pins
