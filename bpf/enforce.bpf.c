@@ -44,29 +44,45 @@ int tenantd_check_socket(struct bpf_sock *sk)
 	return SOCK_ALLOW;
 }
 
-/* The owner of a local socket bound to the destination (TENANT_ID_HOST for
- * one in no tenant), or -1 when nothing local listens there. The lookup runs
- * in the caller's network namespace and matches wildcard binds, so every
- * address that reaches the socket finds it. */
-static __always_inline __s64 local_owner(struct bpf_sock_addr *ctx,
-					 struct bpf_sock_tuple *tuple, __u32 tuple_size)
+/* The local socket bound to the destination, to be released, or NULL when
+ * nothing local listens there. The lookup runs in the caller's network
+ * namespace and matches wildcard binds, so every address that reaches the
+ * socket finds it. */
+static __always_inline struct bpf_sock *local_peer(struct bpf_sock_addr *ctx,
+						   struct bpf_sock_tuple *tuple, __u32 tuple_size)
 {
-	struct bpf_sock *peer;
-	__s64 owner;
-
 	if (ctx->protocol == IPPROTO_TCP)
-		peer = bpf_sk_lookup_tcp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
-	else if (ctx->protocol == IPPROTO_UDP)
-		peer = bpf_sk_lookup_udp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
-	else
-		return -1;
-	if (!peer)
-		return -1;
-	owner = tenant_of_socket(peer, false);
-	bpf_sk_release(peer);
-	return owner;
+		return bpf_sk_lookup_tcp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	if (ctx->protocol == IPPROTO_UDP)
+		return bpf_sk_lookup_udp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	return NULL;
 }
 
+/* Has SK sent to, or connected to, TENANT? Then TENANT's datagrams to it
+ * are answers. */
+static __always_inline bool socket_asked(struct bpf_sock *sk, __u32 tenant)
+{
+	struct asked_peers *asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, 0);
+
+	if (!asked)
+		return false;
+	for (int i = 0; i < ASKED_PEERS_MAX; i++)
+		if (asked->tenant_ids[i] == tenant)
+			return true;
+	return false;
+}
+
+static __always_inline void remember_asked(struct bpf_sock *sk, __u32 tenant)
+{
+	struct asked_peers *asked;
+
+	asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!asked || socket_asked(sk, tenant))
+		return;
+	/* The mask keeps the index provably in bounds for the verifier. */
+	asked->tenant_ids[asked->next & (ASKED_PEERS_MAX - 1)] = tenant;
+	asked->next++;
+}
 
 /* Shared by all four hooks once the destination is known in both forms:
  * the lookup tuple for local sockets and the 128-bit address for networks. */
@@ -75,9 +91,10 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 				  bool is_connect)
 {
 	struct tenant_record *mine;
+	struct bpf_sock *peer;
+	int verdict = VERDICT_ALLOW;
 	__s64 owner;
 	__u32 me;
-	int reason = REASON_LOCAL_SOCKET;
 
 	me = tenant_of_socket(ctx->sk, true);
 	if (me == TENANT_ID_HOST)
@@ -89,18 +106,30 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, flow) ?
 			SOCK_DENY : SOCK_ALLOW;
 
-	owner = local_owner(ctx, tuple, tuple_size);
-	if (owner < 0) {
+	peer = local_peer(ctx, tuple, tuple_size);
+	if (peer) {
+		owner = tenant_of_socket(peer, false);
+		verdict = initiator_verdict(NULL, me, mine, owner, flow->port, flow->protocol,
+					    REASON_LOCAL_SOCKET);
+		/* A datagram to a socket that asked this tenant is its answer:
+		 * the replies of shared, platform and AllowTo services. */
+		if (verdict != VERDICT_ALLOW && flow->protocol == IPPROTO_UDP &&
+		    socket_asked(peer, me))
+			verdict = VERDICT_ALLOW;
+		bpf_sk_release(peer);
+	} else {
 		owner = network_of(flow->addr);
-		reason = REASON_REMOTE_NETWORK;
+		if (owner >= 0)
+			verdict = initiator_verdict(NULL, me, mine, owner, flow->port,
+						    flow->protocol, REASON_REMOTE_NETWORK);
 	}
-	if (owner >= 0) {
-		int verdict = initiator_verdict(NULL, me, mine, owner, flow->port,
-						flow->protocol, reason);
-
-		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
-			return SOCK_DENY;
-	}
+	if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
+		return SOCK_DENY;
+	/* Only what the policy allows makes later answers welcome: an audited
+	 * datagram does not. Within a tenant and to the host nothing is judged. */
+	if (verdict == VERDICT_ALLOW && flow->protocol == IPPROTO_UDP && owner >= 0 &&
+	    owner != me && owner != TENANT_ID_HOST)
+		remember_asked(ctx->sk, owner);
 	if (is_connect) {
 		struct tenant_counters *counters;
 

@@ -30,6 +30,23 @@ struct {
 	__type(value, struct udp4_tag);
 } tenantd_udp4_socket_tenant __weak SEC(".maps");
 
+/* The tenants a socket has sent datagrams to, or connected to, across
+ * tenants: a datagram carries no connection, so this is how the answers of
+ * a shared, platform or AllowTo service are told from unasked datagrams.
+ * The newest ASKED_PEERS_MAX are kept; the agent never reads it. */
+#define ASKED_PEERS_MAX 4 /* a power of two: the slot index is masked */
+struct asked_peers {
+	__u32 tenant_ids[ASKED_PEERS_MAX];
+	__u32 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct asked_peers);
+} tenantd_asked_peers __weak SEC(".maps");
+
 /* Eviction only costs a walk of the cgroup's ancestors. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
 
@@ -133,6 +134,55 @@ static int serve(const char *protocol, const char *text, int port)
 	}
 }
 
+/* echo udp ADDR PORT: prints "ready", then answers every datagram with
+ * itself, to its sender, until killed. */
+static int serve_echo(const char *text, int port)
+{
+	struct sockaddr_storage address, sender;
+	socklen_t length, sender_length;
+	char buffer[65536];
+	int fd = socket_for("udp", text, port, &address, &length);
+
+	if (fd < 0)
+		return -fd;
+	if (bind(fd, (struct sockaddr *)&address, length))
+		return fail("bind", errno);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		ssize_t received;
+
+		sender_length = sizeof(sender);
+		received = recvfrom(fd, buffer, sizeof(buffer), 0, (struct sockaddr *)&sender,
+				    &sender_length);
+		if (received >= 0)
+			sendto(fd, buffer, (size_t)received, 0, (struct sockaddr *)&sender,
+			       sender_length);
+	}
+}
+
+/* ask ADDR PORT: sends one datagram (unconnected) and waits up to 2 s for
+ * the answer; ETIMEDOUT when none comes. */
+static int ask(const char *text, int port)
+{
+	struct sockaddr_storage address;
+	struct timeval patience = { .tv_sec = 2 };
+	socklen_t length;
+	char buffer[64] = "query";
+	int fd = socket_for("udp", text, port, &address, &length);
+
+	if (fd < 0)
+		return -fd;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+	if (sendto(fd, buffer, 5, 0, (struct sockaddr *)&address, length) < 0)
+		return close_and_fail(fd, "sendto", errno);
+	if (recv(fd, buffer, sizeof(buffer), 0) < 0)
+		return close_and_fail(fd, "recv", errno == EAGAIN ? ETIMEDOUT : errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
 /* connect PROTO ADDR PORT [BYTES]: connects, sends BYTES, and for TCP waits
  * for the peer to have read them all. */
 static int connect_and_send(const char *protocol, const char *text, int port, long bytes)
@@ -221,6 +271,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: netprobe [--cgroup DIR] [--netns NAME] COMMAND\n"
 		"  listen tcp|udp ADDR PORT\n"
+		"  echo udp ADDR PORT\n"
+		"  ask ADDR PORT\n"
 		"  connect tcp|udp ADDR PORT [BYTES]\n"
 		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
 		"  sendto ADDR PORT BYTES [COUNT]\n"
@@ -267,6 +319,10 @@ static int run_command(int argc, char **argv)
 
 	if (!strcmp(argv[i], "listen") && argc - i == 4)
 		return serve(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(argv[i], "echo") && argc - i == 4 && !strcmp(argv[i + 1], "udp"))
+		return serve_echo(argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(argv[i], "ask") && argc - i == 3)
+		return ask(argv[i + 1], atoi(argv[i + 2]));
 	if (!strcmp(argv[i], "connect") && (argc - i == 4 || argc - i == 5))
 		return connect_and_send(argv[i + 1], argv[i + 2], atoi(argv[i + 3]),
 					argc - i == 5 ? atol(argv[i + 4]) : 0);

@@ -88,7 +88,8 @@ void tenants_setup(bool networks)
 
 	probe_listen("globex", NULL, "listen tcp :: 9101");
 	probe_listen("globex", NULL, "listen tcp :: 9102");
-	probe_listen("globex", NULL, "listen udp :: 9103");
+	/* Answers what it receives: AllowTo=globex:9103/udp is a service. */
+	probe_listen("globex", NULL, "echo udp :: 9103");
 	probe_listen("globex", NULL, "listen tcp 127.0.0.1 9104");
 	probe_listen("globex", NULL, "listen udp :: 9105");
 	probe_listen("globex", NULL, "listen udp 127.0.0.1 9106");

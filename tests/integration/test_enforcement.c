@@ -205,6 +205,54 @@ START_TEST(shared_tenants_do_not_initiate_to_tenants)
 }
 END_TEST
 
+/* Datagrams carry no connection: an answer is known by the asking
+ * socket, which remembers whom it asked. */
+START_TEST(a_shared_tenants_udp_service_answers_a_tenants_query_in_both_families)
+{
+	long long before = harness_violations("dns", "acme", "local_socket", "denied");
+	pid_t service = probe_listen("dns", NULL, "echo udp :: 9202");
+
+	ck_assert_int_eq(probe("acme", NULL, "ask ::1 9202"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "ask 127.0.0.1 9202"), 0);
+	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before);
+	kill(service, SIGTERM);
+}
+END_TEST
+
+START_TEST(a_tenants_udp_service_answers_a_platform_tenants_query)
+{
+	pid_t service = probe_listen("acme", NULL, "echo udp :: 9302");
+
+	ck_assert_int_eq(probe("ops", NULL, "ask ::1 9302"), 0);
+	kill(service, SIGTERM);
+}
+END_TEST
+
+START_TEST(an_allow_to_udp_service_answers_the_tenant_it_is_open_to)
+{
+	long long before = harness_violations("globex", "acme", "local_socket", "denied");
+
+	/* globex echoes on 9103/udp, which acme's AllowTo opens. */
+	ck_assert_int_eq(probe("acme", NULL, "ask ::1 9103"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "ask 127.0.0.1 9103"), 0);
+	ck_assert_int_eq(harness_violations("globex", "acme", "local_socket", "denied"), before);
+}
+END_TEST
+
+/* Only the asking socket may be answered: a shared tenant sending first is
+ * refused, as a connect would be. */
+START_TEST(a_shared_tenant_may_not_send_unasked_datagrams_to_a_tenant)
+{
+	long long before = harness_violations("dns", "acme", "local_socket", "denied");
+	pid_t service = probe_listen("acme", NULL, "echo udp :: 9303");
+
+	ck_assert_int_eq(probe("dns", NULL, "sendto ::1 9303 10"), EPERM);
+	ck_assert_int_eq(probe("dns", NULL, "ask 127.0.0.1 9303"), EPERM);
+	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before + 2);
+	kill(service, SIGTERM);
+}
+END_TEST
+
 START_TEST(platform_tenants_reach_every_tenant)
 {
 	ck_assert_int_eq(probe("ops", NULL, "connect tcp ::1 9301"), 0);
@@ -354,6 +402,10 @@ Suite *test_suite(void)
 	tcase_set_timeout(kinds_and_modes, 60);
 	tcase_add_test(kinds_and_modes, shared_tenants_are_reachable_by_every_tenant);
 	tcase_add_test(kinds_and_modes, shared_tenants_do_not_initiate_to_tenants);
+	tcase_add_test(kinds_and_modes, a_shared_tenants_udp_service_answers_a_tenants_query_in_both_families);
+	tcase_add_test(kinds_and_modes, a_tenants_udp_service_answers_a_platform_tenants_query);
+	tcase_add_test(kinds_and_modes, an_allow_to_udp_service_answers_the_tenant_it_is_open_to);
+	tcase_add_test(kinds_and_modes, a_shared_tenant_may_not_send_unasked_datagrams_to_a_tenant);
 	tcase_add_test(kinds_and_modes, platform_tenants_reach_every_tenant);
 	tcase_add_test(kinds_and_modes, tenants_do_not_initiate_to_platform_tenants);
 	tcase_add_test(kinds_and_modes, audit_mode_allows_the_traffic_and_counts_it_as_audited);
