@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "cgroup_watch.h"
@@ -61,10 +62,26 @@ int agent_reload(struct agent *agent, char *error, size_t size)
 	return r;
 }
 
-int agent_refresh_cgroups(struct agent *agent)
+/* Bursts of cgroup changes (a slice whose units all start at once, a
+ * delegated subtree that churns) re-apply the policy at most once per
+ * pause: the first change at once, so a new tenant cgroup is tagged
+ * without delay, and the ones during the pause together at its end. */
+#define CGROUP_REFRESH_PAUSE_MS 100
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+static int refresh_cgroups(struct agent *agent)
 {
 	int r;
 
+	agent->cgroups_refreshed_ms = monotonic_ms();
+	agent->cgroups_refresh_pending = false;
 	/* Re-arm first, so a cgroup created while the maps are written is
 	 * reported again rather than missed. */
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
@@ -74,4 +91,28 @@ int agent_refresh_cgroups(struct agent *agent)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
 	log_info("cgroups changed: tenant cgroups re-resolved");
 	return 0;
+}
+
+void agent_cgroups_changed(struct agent *agent)
+{
+	if (monotonic_ms() - agent->cgroups_refreshed_ms >= CGROUP_REFRESH_PAUSE_MS)
+		(void)refresh_cgroups(agent);
+	else
+		agent->cgroups_refresh_pending = true;
+}
+
+int agent_cgroups_timeout(const struct agent *agent)
+{
+	uint64_t due = agent->cgroups_refreshed_ms + CGROUP_REFRESH_PAUSE_MS, now;
+
+	if (!agent->cgroups_refresh_pending)
+		return -1;
+	now = monotonic_ms();
+	return due <= now ? 0 : (int)(due - now);
+}
+
+void agent_cgroups_tick(struct agent *agent)
+{
+	if (agent_cgroups_timeout(agent) == 0)
+		(void)refresh_cgroups(agent);
 }

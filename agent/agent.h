@@ -46,6 +46,8 @@ struct agent {
 	struct api_server *api;
 	struct cgroup_watch *cgroup_watch;
 	struct cgroup_paths *cgroup_paths;
+	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
+	bool cgroups_refresh_pending; /* changes came after it, within the pause */
 	struct timespec started; /* CLOCK_MONOTONIC */
 	bool features[FEATURE_COUNT];
 	unsigned int disabled_programs; /* program_bit, with --allow-partial */
@@ -54,7 +56,12 @@ struct agent {
 /* Re-reads the configuration and applies it whole, or not at all; on
  * refusal ERROR says why ("file:line: key: reason"). */
 int agent_reload(struct agent *agent, char *error, size_t size);
-/* Applies the configuration held again, after cgroups came or went. */
-int agent_refresh_cgroups(struct agent *agent);
+/* Tenant cgroups came or went: applies the configuration held again, at
+ * once, or at the end of the pause that follows the previous refresh. */
+void agent_cgroups_changed(struct agent *agent);
+/* Milliseconds until a pending refresh is due, or -1 when none is. */
+int agent_cgroups_timeout(const struct agent *agent);
+/* Runs the pending refresh once it is due. */
+void agent_cgroups_tick(struct agent *agent);
 
 #endif /* TENANTD_AGENT_H */

@@ -3,8 +3,10 @@
  * the VFS and raise IN_CREATE and IN_DELETE on the parent directory (kernfs
  * keeps a removed directory's link count, so IN_DELETE_SELF never comes);
  * each tenant cgroup is therefore followed through its parent, or its
- * nearest existing ancestor. Watches are re-armed from scratch on every
- * update: there are few of them and updates are rare. */
+ * nearest existing ancestor, and only the entry of that directory that
+ * leads to it counts: other cgroups coming and going beside it (a busy
+ * slice, a delegated subtree) cost a read and nothing more. Watches are
+ * re-armed from scratch on every update: there are few of them. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,9 +22,16 @@
 
 #define WATCH_EVENTS (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR)
 
+/* A watched directory and the name in it that leads to a tenant cgroup.
+ * One directory may lead to several, and is then listed once for each. */
+struct watch_entry {
+	int descriptor;
+	char name[NAME_MAX + 1];
+};
+
 struct cgroup_watch {
 	int fd;
-	int *descriptors;
+	struct watch_entry *entries;
 	size_t count;
 };
 
@@ -44,7 +53,7 @@ void cgroup_watch_close(struct cgroup_watch *watch)
 	if (!watch)
 		return;
 	close(watch->fd);
-	free(watch->descriptors);
+	free(watch->entries);
 	free(watch);
 }
 
@@ -53,22 +62,26 @@ int cgroup_watch_fd(const struct cgroup_watch *watch)
 	return watch->fd;
 }
 
-static int add_watch(struct cgroup_watch *watch, const char *path)
+/* Watches DIRECTORY for the comings and goings of its entry NAME. */
+static int add_watch(struct cgroup_watch *watch, const char *directory, const char *name)
 {
-	int descriptor = inotify_add_watch(watch->fd, path, WATCH_EVENTS);
-	int *grown;
+	int descriptor = inotify_add_watch(watch->fd, directory, WATCH_EVENTS);
+	struct watch_entry *grown;
 
 	if (descriptor < 0)
 		return -errno;
-	grown = realloc(watch->descriptors, (watch->count + 1) * sizeof(*grown));
+	grown = realloc(watch->entries, (watch->count + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
-	watch->descriptors = grown;
-	watch->descriptors[watch->count++] = descriptor;
+	watch->entries = grown;
+	grown[watch->count].descriptor = descriptor;
+	snprintf(grown[watch->count].name, sizeof(grown->name), "%s", name);
+	watch->count++;
 	return 0;
 }
 
-/* The cgroup's parent if it exists, else its nearest existing ancestor. */
+/* The cgroup's parent if it exists, else its nearest existing ancestor,
+ * watched for the entry on the way to the cgroup. */
 static int watch_parent(struct cgroup_watch *watch, const char *cgroup_mount, const char *path)
 {
 	char full[2 * PATH_MAX];
@@ -83,17 +96,31 @@ static int watch_parent(struct cgroup_watch *watch, const char *cgroup_mount, co
 		*slash = '\0';
 		if (!full[0])
 			return -ENOENT;
-		r = add_watch(watch, full);
+		r = add_watch(watch, full, slash + 1);
 		if (r != -ENOENT && r != -ENOTDIR)
 			return r;
 	}
 }
 
+static bool leads_to_a_tenant_cgroup(const struct cgroup_watch *watch,
+				     const struct inotify_event *event)
+{
+	if (!event->len)
+		return false;
+	for (size_t i = 0; i < watch->count; i++)
+		if (watch->entries[i].descriptor == event->wd &&
+		    !strcmp(watch->entries[i].name, event->name))
+			return true;
+	return false;
+}
+
 int cgroup_watch_update(struct cgroup_watch *watch, const char *cgroup_mount,
 			const struct config *config)
 {
+	/* A directory listed several times is removed once; the others fail
+	 * harmlessly with EINVAL. */
 	for (size_t i = 0; i < watch->count; i++)
-		inotify_rm_watch(watch->fd, watch->descriptors[i]);
+		inotify_rm_watch(watch->fd, watch->entries[i].descriptor);
 	watch->count = 0;
 	for (size_t t = 0; t < config->tenant_count; t++) {
 		const struct tenant_config *tenant = &config->tenants[t];
@@ -120,7 +147,8 @@ bool cgroup_watch_drain(struct cgroup_watch *watch)
 			const struct inotify_event *event = (const struct inotify_event *)p;
 
 			/* Removed watches report IN_IGNORED: nothing changed. */
-			if (event->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
+			if ((event->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM)) &&
+			    leads_to_a_tenant_cgroup(watch, event))
 				changed = true;
 			p += sizeof(*event) + event->len;
 		}

@@ -17,7 +17,8 @@ int cgroup_watch_fd(const struct cgroup_watch *watch);
  * removal) or, when that does not exist, its nearest existing ancestor. */
 int cgroup_watch_update(struct cgroup_watch *watch, const char *cgroup_mount,
 			const struct config *config);
-/* Reads the pending events; true when a watched cgroup appeared or went. */
+/* Reads the pending events; true when a tenant cgroup, or a cgroup on the
+ * way to one, appeared or went. */
 bool cgroup_watch_drain(struct cgroup_watch *watch);
 
 #endif /* TENANTD_CGROUP_WATCH_H */

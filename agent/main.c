@@ -98,11 +98,14 @@ static int run_loop(struct agent *agent)
 	for (;;) {
 		struct epoll_event ready[8];
 		int api_timeout = api_server_timeout(agent->api);
+		int cgroups_timeout = agent_cgroups_timeout(agent);
 		int timeout = service_timeout(agent);
 		int count;
 
 		if (api_timeout >= 0 && api_timeout < timeout)
 			timeout = api_timeout;
+		if (cgroups_timeout >= 0 && cgroups_timeout < timeout)
+			timeout = cgroups_timeout;
 		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {
@@ -133,12 +136,13 @@ static int run_loop(struct agent *agent)
 				break;
 			case SOURCE_CGROUPS:
 				if (cgroup_watch_drain(agent->cgroup_watch))
-					(void)agent_refresh_cgroups(agent);
+					agent_cgroups_changed(agent);
 				break;
 			}
 		}
 		/* MHD also needs to run on its timeouts, not only on readiness. */
 		(void)api_server_run(agent->api);
+		agent_cgroups_tick(agent);
 		service_tick(agent);
 	}
 }

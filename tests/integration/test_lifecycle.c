@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -233,6 +234,66 @@ START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
 	ck_assert(cgroup_mapped("late.slice/app"));
+}
+END_TEST
+
+static long long monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+/* Other cgroups coming and going beside a tenant cgroup are none of the
+ * agent's business: only the tenant cgroup's own creation re-resolves. */
+START_TEST(cgroups_churning_beside_a_tenant_cgroup_cause_no_refresh)
+{
+	char path[4200];
+	int refreshes;
+
+	(void)without_late_slice();
+	refreshes = harness_log_lines("cgroups changed");
+	harness_cgroup("late.slice");
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
+	refreshes = harness_log_lines("cgroups changed");
+	for (int i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "%s/other-%d", harness_cgroup_path("late.slice"), i);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+		ck_assert_int_eq(rmdir(path), 0);
+	}
+	harness_cgroup("late.slice/app");
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
+	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), 5000));
+	ck_assert_int_eq(harness_log_lines("cgroups changed"), refreshes + 1);
+}
+END_TEST
+
+/* A tenant cgroup created and removed in a burst is re-resolved at most
+ * once per 100 ms pause (plus the first), not once per change, and the
+ * final state is applied. */
+START_TEST(a_burst_of_tenant_cgroup_changes_is_re_resolved_once_per_pause)
+{
+	struct timespec gap = { .tv_nsec = 2000000 };
+	long long started, elapsed;
+	int refreshes, allowed;
+
+	harness_cgroup("late.slice");
+	(void)rmdir(harness_cgroup_path("late.slice/app"));
+	refreshes = harness_log_lines("cgroups changed");
+	started = monotonic_ms();
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(mkdir(harness_cgroup_path("late.slice/app"), 0755), 0);
+		ck_assert_int_eq(rmdir(harness_cgroup_path("late.slice/app")), 0);
+		nanosleep(&gap, NULL);
+	}
+	harness_cgroup("late.slice/app");
+	elapsed = monotonic_ms() - started;
+	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), 5000));
+	allowed = (int)(elapsed / 100) + 3;
+	ck_assert_msg(harness_log_lines("cgroups changed") - refreshes <= allowed,
+		      "%d refreshes for 401 changes in %lld ms (at most %d)",
+		      harness_log_lines("cgroups changed") - refreshes, elapsed, allowed);
 }
 END_TEST
 
@@ -498,6 +559,8 @@ Suite *test_suite(void)
 	tcase_set_timeout(cgroups, 60);
 	tcase_add_test(cgroups, a_tenant_cgroup_created_after_start_is_tagged_without_a_reload);
 	tcase_add_test(cgroups, a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged);
+	tcase_add_test(cgroups, cgroups_churning_beside_a_tenant_cgroup_cause_no_refresh);
+	tcase_add_test(cgroups, a_burst_of_tenant_cgroup_changes_is_re_resolved_once_per_pause);
 	tcase_add_test(cgroups, a_process_moved_to_another_tenant_opens_sockets_as_that_tenant);
 	suite_add_tcase(suite, cgroups);
 
