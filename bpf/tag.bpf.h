@@ -9,6 +9,7 @@
 #ifndef TENANTD_TAG_BPF_H
 #define TENANTD_TAG_BPF_H
 
+#include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
 
 static __always_inline struct agent_settings *current_settings(void)
@@ -86,31 +87,37 @@ static __always_inline __u32 tenant_of_packet_socket(struct __sk_buff *skb)
 	return cache_store(cgroup_id, cfg->generation, tenant);
 }
 
-/* A cgroup reached through BTF: walked leaf-up, the first listed cgroup is
- * the deepest tenant cgroup. */
+/* A cgroup reached through BTF, walked root-down over its ancestors like
+ * the others, so that however deep a socket's cgroup lies below its tenant
+ * cgroup it is found (a walk leaf-up would give up after CGROUP_MAX_DEPTH
+ * steps and call a deep tenant process the host's). The configuration
+ * refuses tenant cgroups deeper than the walk reaches. The ancestors array
+ * holds pointers, which the verifier does not let a program index through
+ * BTF: the slots are read with bpf_probe_read_kernel() (CAP_PERFMON). */
 static __always_inline __u32 tenant_of_cgroup(struct cgroup *cgroup)
 {
 	struct agent_settings *cfg = current_settings();
 	__u32 tenant = TENANT_ID_HOST;
-	__u64 cgroup_id, id;
+	__u64 cgroup_id;
+	int depth;
 
 	if (!cgroup || !cfg)
 		return TENANT_ID_HOST;
 	cgroup_id = cgroup->kn->id;
 	if (cache_lookup(cgroup_id, cfg->generation, &tenant))
 		return tenant;
-	for (int level = 0; level < CGROUP_MAX_DEPTH && cgroup; level++) {
-		__u32 *owner;
+	depth = cgroup->level;
+	for (int level = 1; level < CGROUP_MAX_DEPTH; level++) {
+		struct cgroup *ancestor = NULL;
+		__u64 id;
 
-		id = cgroup->kn->id;
-		owner = bpf_map_lookup_elem(&tenantd_cgroup_tenant, &id);
-		if (owner) {
-			tenant = *owner;
+		if (level > depth)
 			break;
-		}
-		if (!cgroup->self.parent)
+		if (bpf_probe_read_kernel(&ancestor, sizeof(ancestor), &cgroup->ancestors[level]) ||
+		    !ancestor)
 			break;
-		cgroup = cgroup->self.parent->cgroup;
+		id = BPF_CORE_READ(ancestor, kn, id);
+		tenant = owner_of_cgroup_id(id, tenant);
 	}
 	return cache_store(cgroup_id, cfg->generation, tenant);
 }

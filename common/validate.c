@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tenantd_abi.h"
 #include "validate.h"
 
 bool tenant_name_valid(const char *name)
@@ -188,7 +189,7 @@ const char *protocol_name(uint8_t protocol)
  * resolved, so no path can escape the mount. */
 int cgroup_path_normalize(const char *text, char *out, size_t size, const char **reason)
 {
-	size_t used = 0;
+	size_t used = 0, levels = 0;
 	const char *p = text;
 
 	if (text[0] != '/') {
@@ -219,6 +220,13 @@ int cgroup_path_normalize(const char *text, char *out, size_t size, const char *
 		}
 		if (used + 1 + length + 1 > size) {
 			*reason = "path too long";
+			return -EINVAL;
+		}
+		/* The programs find a socket's tenant by walking its cgroup's
+		 * ancestors root-down, that many levels and no more. */
+		if (++levels > CGROUP_MAX_DEPTH - 1) {
+			*reason = "is deeper than 31 levels, which is as deep as tenantd looks "
+				  "for a tenant cgroup";
 			return -EINVAL;
 		}
 		out[used++] = '/';

@@ -159,6 +159,31 @@ START_TEST(processes_in_nested_cgroups_belong_to_the_tenant)
 }
 END_TEST
 
+/* However deep below its tenant cgroup a process runs (a delegated
+ * subtree nests as it likes), its sockets are its tenant's: after a policy
+ * change, when a socket's tenant is resolved again from its cgroup, a deep
+ * listener still refuses other tenants, and its traffic is still counted. */
+START_TEST(a_process_40_levels_below_its_tenant_cgroup_belongs_to_the_tenant)
+{
+	long long before = harness_violations("globex", "acme", "local_socket", "denied");
+	long long sent;
+	char deep[256] = "acme";
+	pid_t listener;
+
+	for (int level = 0; level < 40; level++)
+		strcat(deep, "/d");
+	harness_cgroup(deep);
+	listener = probe_listen(deep, NULL, "listen tcp :: 9311");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9311"), EPERM);
+	ck_assert_int_eq(harness_violations("globex", "acme", "local_socket", "denied"), before + 1);
+	sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	ck_assert_int_eq(probe(deep, NULL, "connect tcp ::1 9201 100000"), 0);
+	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 100000);
+	kill(listener, SIGTERM);
+}
+END_TEST
+
 START_TEST(untagged_processes_are_not_restricted)
 {
 	ck_assert_int_eq(probe("host", NULL, "connect tcp ::1 9101"), 0);
@@ -393,6 +418,7 @@ Suite *test_suite(void)
 	tcase_add_test(local_sockets, sockets_created_before_tenantd_started_belong_to_their_tenant);
 	tcase_add_test(local_sockets, connections_within_a_tenant_are_allowed);
 	tcase_add_test(local_sockets, processes_in_nested_cgroups_belong_to_the_tenant);
+	tcase_add_test(local_sockets, a_process_40_levels_below_its_tenant_cgroup_belongs_to_the_tenant);
 	tcase_add_test(local_sockets, untagged_processes_are_not_restricted);
 	tcase_add_test(local_sockets, raw_sockets_are_refused_in_both_families);
 	tcase_add_test(local_sockets, a_socket_keeps_its_tag_when_its_process_changes_cgroup);
