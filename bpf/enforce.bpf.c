@@ -4,7 +4,6 @@
  * sendmsg() against the owner of the destination, local socket or network. */
 #include "verdict.bpf.h"
 
-#define SOCK_DGRAM 2
 #define SOCK_ALLOW 1
 #define SOCK_DENY 0 /* the syscall fails with EPERM */
 
@@ -20,13 +19,6 @@ int tenantd_check_socket(struct bpf_sock *sk)
 	me = tenant_of_current_task();
 	if (me == TENANT_ID_HOST)
 		return SOCK_ALLOW;
-	if (sk->family == AF_INET && sk->type == SOCK_DGRAM) {
-		struct udp4_tag *tag = bpf_sk_storage_get(&tenantd_udp4_socket_tenant, sk, 0,
-							  BPF_SK_STORAGE_GET_F_CREATE);
-
-		if (tag)
-			tag->tenant_id = me;
-	}
 	mine = tenant_record(me);
 	if (!mine)
 		return SOCK_ALLOW;

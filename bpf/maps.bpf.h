@@ -23,13 +23,6 @@ struct {
 	__type(value, struct tenant_record);
 } tenantd_tenants __weak SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct udp4_tag);
-} tenantd_udp4_socket_tenant __weak SEC(".maps");
-
 /* The tenants a socket has sent datagrams to, or connected to, across
  * tenants: a datagram carries no connection, so this is how the answers of
  * a shared, platform or AllowTo service are told from unasked datagrams.

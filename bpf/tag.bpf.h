@@ -122,29 +122,24 @@ static __always_inline __u32 tenant_of_cgroup(struct cgroup *cgroup)
 	return cache_store(cgroup_id, cfg->generation, tenant);
 }
 
-/* Socket-address hooks and local peers. TCP and UDP-over-IPv6 sockets cast
- * to their kernel type through BTF; no such cast exists for UDP-over-IPv4
- * sockets, which therefore carry their tenant in socket storage, written
- * when they are created. Without either, CALLER_FALLBACK says whether the
- * calling task's cgroup stands in (true for the caller's own socket) or
- * the socket counts as the host's (a peer). */
+/* Turns any pointer into a read-only one of the kernel type BTF_ID: loads
+ * through it are checked at run time, like bpf_probe_read_kernel(). */
+extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;
+
+/* Socket-address hooks and local peers: the socket's own cgroup, for every
+ * kind of socket. The kernel has casts to tcp_sock and udp6_sock but none
+ * for a UDP-over-IPv4 socket; a read-only cast to struct sock serves them
+ * all, with no tag to write at creation and none missing for sockets made
+ * before tenantd started or before their cgroup was a tenant's. */
 static __always_inline __u32 tenant_of_socket(struct bpf_sock *sk, bool caller_fallback)
 {
-	struct udp6_sock *udp6;
-	struct tcp_sock *tcp;
-	struct udp4_tag *tag;
+	struct sock *kernel_socket;
 
 	if (!sk)
 		return TENANT_ID_HOST;
-	tcp = bpf_skc_to_tcp_sock(sk);
-	if (tcp)
-		return tenant_of_cgroup(tcp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup);
-	udp6 = bpf_skc_to_udp6_sock(sk);
-	if (udp6)
-		return tenant_of_cgroup(udp6->udp.inet.sk.sk_cgrp_data.cgroup);
-	tag = bpf_sk_storage_get(&tenantd_udp4_socket_tenant, sk, 0, 0);
-	if (tag)
-		return tag->tenant_id;
+	kernel_socket = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+	if (kernel_socket && kernel_socket->sk_cgrp_data.cgroup)
+		return tenant_of_cgroup(kernel_socket->sk_cgrp_data.cgroup);
 	return caller_fallback ? tenant_of_current_task() : TENANT_ID_HOST;
 }
 

@@ -75,12 +75,6 @@ struct tenant_record {
 	__u8 pad;
 };
 
-/* tenantd_udp4_socket_tenant: socket storage of UDP-over-IPv4 sockets, the one
- * kind the programs cannot trace back to its cgroup. */
-struct udp4_tag {
-	__u32 tenant_id;
-};
-
 /* tenantd_cgroup_cache: which tenant a cgroup resolves to, found by walking its
  * ancestors once; valid while `generation` equals the settings' one. */
 struct cgroup_resolution {

@@ -184,6 +184,23 @@ START_TEST(a_process_40_levels_below_its_tenant_cgroup_belongs_to_the_tenant)
 }
 END_TEST
 
+/* A socket's tenant is its cgroup's, whenever the cgroup became the
+ * tenant's: an IPv4 UDP service started before its cgroup was configured
+ * is the tenant's from the reload on. */
+START_TEST(a_udp4_socket_made_before_its_cgroup_was_a_tenants_belongs_to_the_tenant)
+{
+	long long before = harness_violations("acme", "newco", "local_socket", "denied");
+	pid_t listener = probe_listen("newco", NULL, "listen udp 127.0.0.1 9321");
+
+	harness_write_config("tenants.d/newco.conf", "[Tenant]\nCgroup=%s/newco\n",
+			     harness_root());
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9321 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "newco", "local_socket", "denied"), before + 1);
+	kill(listener, SIGTERM);
+}
+END_TEST
+
 START_TEST(untagged_processes_are_not_restricted)
 {
 	ck_assert_int_eq(probe("host", NULL, "connect tcp ::1 9101"), 0);
@@ -419,6 +436,7 @@ Suite *test_suite(void)
 	tcase_add_test(local_sockets, connections_within_a_tenant_are_allowed);
 	tcase_add_test(local_sockets, processes_in_nested_cgroups_belong_to_the_tenant);
 	tcase_add_test(local_sockets, a_process_40_levels_below_its_tenant_cgroup_belongs_to_the_tenant);
+	tcase_add_test(local_sockets, a_udp4_socket_made_before_its_cgroup_was_a_tenants_belongs_to_the_tenant);
 	tcase_add_test(local_sockets, untagged_processes_are_not_restricted);
 	tcase_add_test(local_sockets, raw_sockets_are_refused_in_both_families);
 	tcase_add_test(local_sockets, a_socket_keeps_its_tag_when_its_process_changes_cgroup);
