@@ -6,6 +6,7 @@
 
 #define SOCK_ALLOW 1
 #define SOCK_DENY 0 /* the syscall fails with EPERM */
+#define EADDRNOTAVAIL 99
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -48,6 +49,57 @@ static __always_inline struct bpf_sock *local_peer(struct bpf_sock_addr *ctx,
 	if (ctx->protocol == IPPROTO_UDP)
 		return bpf_sk_lookup_udp(ctx, tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
 	return NULL;
+}
+
+/* A wildcard bind (0.0.0.0 or ::) matches every destination with its
+ * port, local or not. */
+static __always_inline bool bound_to_any_address(struct bpf_sock *sk, bool ipv4_lookup)
+{
+	if (ipv4_lookup)
+		return sk->src_ip4 == 0;
+	return !(sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3]);
+}
+
+static __always_inline bool is_loopback(const __u8 addr[16])
+{
+	if (addr[10] == 0xff && addr[11] == 0xff) /* IPv4, mapped: 127.0.0.0/8 */
+		return addr[12] == 127;
+	for (int i = 0; i < 15; i++)
+		if (addr[i])
+			return false;
+	return addr[15] == 1;
+}
+
+/* Is the destination one of this host's addresses? These hooks have no
+ * route lookup, but a bind to the destination address succeeds exactly
+ * when it is local (EADDRNOTAVAIL otherwise), and for a local destination
+ * it is the source address the kernel would pick anyway. A socket bound
+ * already, or anything else that stops the bind, cannot tell: then the
+ * destination counts as local, as it always did. Only connect hooks may
+ * bind; an unconnected datagram cannot be told. */
+static __always_inline bool destination_is_local(struct bpf_sock_addr *ctx,
+						 const struct flow *flow)
+{
+	long r;
+
+	/* Zeroed and filled field by field: an initializer could become a
+	 * constant in .rodata, a map of its own that cannot be pinned. */
+	if (ctx->user_family == AF_INET) {
+		struct sockaddr_in address;
+
+		__builtin_memset(&address, 0, sizeof(address));
+		address.sin_family = AF_INET;
+		__builtin_memcpy(&address.sin_addr, &flow->addr[12], 4);
+		r = bpf_bind(ctx, (struct sockaddr *)&address, sizeof(address));
+	} else {
+		struct sockaddr_in6 address;
+
+		__builtin_memset(&address, 0, sizeof(address));
+		address.sin6_family = AF_INET6;
+		__builtin_memcpy(&address.sin6_addr, flow->addr, 16);
+		r = bpf_bind(ctx, (struct sockaddr *)&address, sizeof(address));
+	}
+	return r != -EADDRNOTAVAIL;
 }
 
 /* Has SK sent to, or connected to, TENANT? Then TENANT's datagrams to it
@@ -99,6 +151,14 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 			SOCK_DENY : SOCK_ALLOW;
 
 	peer = local_peer(ctx, tuple, tuple_size);
+	/* A wildcard listener found for a remote destination is not where the
+	 * connection goes: the network decides. */
+	if (peer && is_connect && !is_loopback(flow->addr) &&
+	    bound_to_any_address(peer, tuple_size == sizeof(tuple->ipv4)) &&
+	    !destination_is_local(ctx, flow)) {
+		bpf_sk_release(peer);
+		peer = NULL;
+	}
 	if (peer) {
 		owner = tenant_of_socket(peer, false);
 		verdict = initiator_verdict(NULL, me, mine, owner, flow->port, flow->protocol,

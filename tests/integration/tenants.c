@@ -73,6 +73,7 @@ bool tenants_write_config(const char *host_policy)
 
 void tenants_setup(bool networks)
 {
+	char command[1024];
 	static const char *const cgroups[] = {
 		"acme", "acme/web/worker", "globex", "initech", "dns", "ops", "umbrella", "hooli",
 		"newco", "host",
@@ -106,6 +107,18 @@ void tenants_setup(bool networks)
 			   "fd00:201:2::1/32", &netns_a, &netns_b);
 	probe_listen("", netns_b, "listen tcp :: 9701");
 	probe_listen("acme", netns_a, "listen udp :: 9702");
+	/* A remote host of no tenant's (netns b's second addresses, never its
+	 * source: secondary, and deprecated), and a globex listener on the
+	 * same port bound to any address in netns a. */
+	snprintf(command, sizeof(command),
+		 "dev=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
+		 " && ip -n '%s' addr add 10.201.9.1/16 dev \"$dev\""
+		 " && ip -n '%s' addr add fd00:201:9::1/32 dev \"$dev\" nodad preferred_lft 0",
+		 netns_b, netns_b, netns_b);
+	if (system(command) != 0)
+		ck_abort_msg("cannot add netns b's second addresses");
+	probe_listen("", netns_b, "listen tcp :: 9711");
+	probe_listen("globex", netns_a, "listen tcp :: 9711");
 }
 
 static bool is_standard(const char *name)

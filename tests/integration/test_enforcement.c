@@ -379,6 +379,26 @@ START_TEST(connect_to_another_tenants_network_is_refused_in_both_families)
 }
 END_TEST
 
+/* globex listens on port 9711 bound to any address in netns a. That
+ * socket is where a connection to netns a's own addresses goes, not where
+ * one to a remote host on the same port goes. */
+START_TEST(a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port)
+{
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9711"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp ::ffff:10.201.9.1 9711"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9711"), 0);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before);
+	/* To netns a's own addresses it is still globex's socket. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.1.1 9711"), EPERM);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:1::1 9711"), EPERM);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9711"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 3);
+}
+END_TEST
+
 START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
@@ -464,6 +484,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(networks, 60);
 	tcase_add_test(networks, connect_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
+	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
 	suite_add_tcase(suite, networks);
 
 	tcase_add_checked_fixture(off_boarding, tenants_reset, NULL);
