@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Packet-level accounting and ingress filtering: every packet of a tagged
- * socket is counted for its tenant as the wire sees it, and packets from
- * another tenant's networks are dropped before the socket sees them. */
+/* Packet-level accounting and filtering: every packet of a tagged socket is
+ * counted for its tenant as the wire sees it; packets from another tenant's
+ * networks are dropped before the socket sees them, and packets of other
+ * protocols than TCP and UDP (judged at connect and sendmsg) are judged on
+ * their way out. */
 #include "verdict.bpf.h"
 
 #define SKB_PASS 1
@@ -102,12 +104,49 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 	return true;
 }
 
+/* Fills the destination of a leaving packet: its address and protocol. */
+static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct flow *flow)
+{
+	__u32 destination = 0;
+
+	flow->from_task = false;
+	flow->cgroup_id = bpf_skb_cgroup_id(skb);
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		flow->family = AF_INET;
+		if (bpf_skb_load_bytes(skb, 16, &destination, 4) ||
+		    bpf_skb_load_bytes(skb, 9, &flow->protocol, 1))
+			return false;
+		v4_mapped(flow->addr, destination);
+		return true;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		flow->family = AF_INET6;
+		return !bpf_skb_load_bytes(skb, 24, flow->addr, 16) &&
+		       !bpf_skb_load_bytes(skb, 6, &flow->protocol, 1);
+	}
+	return false;
+}
+
+/* TCP and UDP are judged at connect() and sendmsg(); sockets of any other
+ * protocol (ICMP echo sockets, UDP-Lite, SCTP...) have no such hook, so
+ * their packets are judged here, by the network they go to. */
+static __always_inline bool judged_at_the_socket(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return true;
+	sk = bpf_sk_fullsock(sk);
+	return !sk || sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP;
+}
+
 SEC("cgroup_skb/egress")
 int tenantd_count_egress(struct __sk_buff *skb)
 {
 	struct tenant_record *mine;
 	struct flow flow = {};
 	__u32 me = tenant_of_skb(skb);
+	__s64 owner;
 
 	if (me == TENANT_ID_HOST)
 		return SKB_PASS;
@@ -116,6 +155,16 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		flow_from_packet(skb, &flow);
 		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
 		return SKB_DROP;
+	}
+	if (mine && !judged_at_the_socket(skb) && flow_to_destination(skb, &flow)) {
+		int verdict = VERDICT_ALLOW;
+
+		owner = network_of(flow.addr);
+		if (owner >= 0)
+			verdict = initiator_verdict(NULL, me, mine, owner, 0, flow.protocol,
+						    REASON_REMOTE_NETWORK);
+		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
+			return SKB_DROP;
 	}
 	count_packet(skb, me, false);
 	return SKB_PASS;

@@ -255,6 +255,31 @@ static int send_datagrams(const char *text, int port, long bytes, long count)
 	return 0;
 }
 
+/* ping ADDR: one ICMP echo request from an unprivileged ICMP socket (the
+ * kind ping(8) uses), not waiting for the answer. */
+static int ping(const char *text)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	/* type 8 (IPv4) or 128 (IPv6), code 0; the kernel fills id and sum. */
+	unsigned char request[16] = { 8 };
+	int fd, family;
+
+	family = parse_address(text, 0, &address, &length);
+	if (family < 0)
+		return fail("address", EINVAL);
+	if (family == AF_INET6)
+		request[0] = 128;
+	fd = socket(family, SOCK_DGRAM, family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0)
+		return fail("socket", errno);
+	if (sendto(fd, request, sizeof(request), 0, (struct sockaddr *)&address, length) < 0)
+		return close_and_fail(fd, "sendto", errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
 static int open_socket(int family, int type, int protocol, const char *what)
 {
 	int fd = socket(family, type, protocol);
@@ -276,6 +301,7 @@ static int usage(void)
 		"  connect tcp|udp ADDR PORT [BYTES]\n"
 		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
 		"  sendto ADDR PORT BYTES [COUNT]\n"
+		"  ping ADDR\n"
 		"  raw | raw6 | packet\n"
 		"  repeat N COMMAND...\n");
 	return 2;
@@ -331,6 +357,8 @@ static int run_command(int argc, char **argv)
 	if (!strcmp(argv[i], "sendto") && (argc - i == 4 || argc - i == 5))
 		return send_datagrams(argv[i + 1], atoi(argv[i + 2]), atol(argv[i + 3]),
 				      argc - i == 5 ? atol(argv[i + 4]) : 1);
+	if (!strcmp(argv[i], "ping") && argc - i == 2)
+		return ping(argv[i + 1]);
 	if (!strcmp(argv[i], "raw"))
 		return open_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP, "socket(AF_INET, SOCK_RAW)");
 	if (!strcmp(argv[i], "raw6"))

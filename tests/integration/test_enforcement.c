@@ -399,6 +399,27 @@ START_TEST(a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_p
 }
 END_TEST
 
+/* ICMP echo sockets, like every protocol without a connect or sendmsg
+ * hook, are judged as their packets leave. */
+START_TEST(ping_to_another_tenants_network_is_refused_in_both_families)
+{
+	long long before = harness_violations("acme", "globex", "remote_network", "denied");
+	long long sent;
+
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping 10.201.2.1"), EPERM);
+	/* The kernel does not pass an ICMPv6 echo socket's output error on to
+	 * sendto(): the request is dropped and counted, not sent. */
+	sent = harness_counter("tenantd_tenant_tx_packets_total", "acme");
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping fd00:201:2::1"), 0);
+	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"),
+			 before + 2);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), sent);
+	/* A host of no tenant's, and the host itself, may be pinged. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping 10.201.9.1"), 0);
+	ck_assert_int_eq(probe("", tenants_netns_a(), "ping 10.201.2.1"), 0);
+}
+END_TEST
+
 START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
@@ -485,6 +506,7 @@ Suite *test_suite(void)
 	tcase_add_test(networks, connect_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
 	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
+	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	suite_add_tcase(suite, networks);
 
 	tcase_add_checked_fixture(off_boarding, tenants_reset, NULL);
