@@ -140,6 +140,104 @@ static __always_inline bool judged_at_the_socket(struct __sk_buff *skb)
 	return !sk || sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP;
 }
 
+#define TCP_SYN_SENT 2
+
+/* The tenant of a TCP socket found by a lookup. (The read-only cast the
+ * socket-address hooks use for every kind of socket is a kfunc, which
+ * libbpf 1.1 cannot link into two objects; TCP has a helper cast.) */
+static __always_inline __u32 tenant_of_tcp_peer(struct bpf_sock *peer)
+{
+	struct tcp_sock *tcp = bpf_skc_to_tcp_sock(peer);
+
+	return tcp ? tenant_of_cgroup(tcp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup) :
+		     TENANT_ID_HOST;
+}
+
+/* The destination port of a leaving TCP packet, or 0. */
+static __always_inline __u16 tcp_destination_port(struct __sk_buff *skb)
+{
+	__u32 l4_offset = 40;
+	__be16 ports[2] = {};
+	__u8 byte = 0;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, &byte, 1))
+			return 0;
+		l4_offset = (byte & 0x0f) * 4;
+	}
+	if (bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
+		return 0;
+	return bpf_ntohs(ports[1]);
+}
+
+/* Is FLOW's destination (from the packet) another than SK's own, the one
+ * connect() was given and judged? */
+static __always_inline bool translated(struct bpf_sock *sk, const struct flow *flow)
+{
+	/* Each field loaded at its constant offset, before any branch: the
+	 * verifier refuses pointer arithmetic on a sock_common, which a load
+	 * chosen by the family would make of them. */
+	__u32 port = sk->dst_port, ip4 = sk->dst_ip4;
+	__u32 ip6_0 = sk->dst_ip6[0], ip6_1 = sk->dst_ip6[1];
+	__u32 ip6_2 = sk->dst_ip6[2], ip6_3 = sk->dst_ip6[3];
+	__u32 sent[4];
+
+	barrier_var(ip4);
+	barrier_var(ip6_3);
+	if (bpf_ntohs((__u16)port) != flow->port)
+		return true;
+	/* No memcmp in BPF: compare word by word. */
+	__builtin_memcpy(sent, flow->addr, 16);
+	if (flow->family == AF_INET)
+		return sent[3] != ip4;
+	return sent[0] != ip6_0 || sent[1] != ip6_1 || sent[2] != ip6_2 || sent[3] != ip6_3;
+}
+
+/* A connection's first packet, after address translation: netfilter's nat
+ * OUTPUT chain (published ports, service addresses, any DNAT or REDIRECT)
+ * runs before this hook, so a translated destination shows here as another
+ * than the socket's own. It is judged as connect() would have judged it:
+ * the local socket it reaches when it stays on this host, else the
+ * network. Only a socket in SYN-SENT pays for more than a load. */
+static __always_inline int judge_translated_connection(struct __sk_buff *skb, __u32 me,
+						       const struct tenant_record *mine,
+						       struct flow *flow, __s64 *owner)
+{
+	struct bpf_sock_tuple tuple = {};
+	struct bpf_sock *sk = skb->sk, *peer = NULL;
+	__u32 tuple_size;
+
+	if (!sk || sk->state != TCP_SYN_SENT || !flow_to_destination(skb, flow) ||
+	    flow->protocol != IPPROTO_TCP)
+		return VERDICT_ALLOW;
+	flow->port = tcp_destination_port(skb);
+	if (!translated(sk, flow))
+		return VERDICT_ALLOW;
+	if (skb->ifindex == LOOPBACK_IFINDEX) {
+		if (flow->family == AF_INET) {
+			__builtin_memcpy(&tuple.ipv4.daddr, &flow->addr[12], 4);
+			tuple.ipv4.dport = bpf_htons(flow->port);
+			tuple_size = sizeof(tuple.ipv4);
+		} else {
+			__builtin_memcpy(tuple.ipv6.daddr, flow->addr, 16);
+			tuple.ipv6.dport = bpf_htons(flow->port);
+			tuple_size = sizeof(tuple.ipv6);
+		}
+		peer = bpf_sk_lookup_tcp(skb, &tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	}
+	if (peer) {
+		*owner = tenant_of_tcp_peer(peer);
+		bpf_sk_release(peer);
+		return initiator_verdict(NULL, me, mine, *owner, flow->port, IPPROTO_TCP,
+					 REASON_LOCAL_SOCKET);
+	}
+	*owner = network_of(flow->addr);
+	if (*owner < 0)
+		return VERDICT_ALLOW;
+	return initiator_verdict(NULL, me, mine, *owner, flow->port, IPPROTO_TCP,
+				 REASON_REMOTE_NETWORK);
+}
+
 SEC("cgroup_skb/egress")
 int tenantd_count_egress(struct __sk_buff *skb)
 {
@@ -163,6 +261,12 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		if (owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, owner, 0, flow.protocol,
 						    REASON_REMOTE_NETWORK);
+		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
+			return SKB_DROP;
+	}
+	if (mine) {
+		int verdict = judge_translated_connection(skb, me, mine, &flow, &owner);
+
 		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
 			return SKB_DROP;
 	}

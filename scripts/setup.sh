@@ -25,6 +25,7 @@ packages=(
 	libsystemd-dev "tells systemd when the agent is ready, reloading or stopping (sd_notify)"
 	check "the unit and integration test framework"
 	iproute2 "network namespaces for the multi-host tests"
+	nftables "address translation (DNAT) inside the tests' network namespaces"
 	curl "the tests' and the demo's HTTP client"
 	prometheus "the tests scrape the agent with a real Prometheus"
 	libclang-rt-14-dev "the sanitizers and libFuzzer of the test build"

@@ -192,10 +192,16 @@ static int connect_and_send(const char *protocol, const char *text, int port, lo
 	char buffer[65536] = { 0 };
 	int fd = socket_for(protocol, text, port, &address, &length);
 
+	struct timeval patience = { .tv_sec = 3 }, forever = { 0 };
+
 	if (fd < 0)
 		return -fd;
+	/* A connection whose first packet is dropped would retry for minutes:
+	 * it fails here after 3 s (EINPROGRESS) instead. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
 	if (connect(fd, (struct sockaddr *)&address, length))
 		return close_and_fail(fd, "connect", errno);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &forever, sizeof(forever));
 	while (bytes > 0) {
 		ssize_t sent = send(fd, buffer, bytes > (long)sizeof(buffer) ? sizeof(buffer) :
 								 (size_t)bytes, 0);

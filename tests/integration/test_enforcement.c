@@ -420,6 +420,44 @@ START_TEST(ping_to_another_tenants_network_is_refused_in_both_families)
 }
 END_TEST
 
+/* Runs nft in netns a with COMMANDS; true when it succeeded. */
+static bool nft_in_netns_a(const char *commands)
+{
+	char command[2048];
+
+	snprintf(command, sizeof(command), "ip netns exec '%s' nft '%s'", tenants_netns_a(),
+		 commands);
+	return system(command) == 0;
+}
+
+/* Destinations rewritten after connect() by the nat OUTPUT chain, as
+ * published ports and service addresses are: judged where they lead. */
+START_TEST(connections_translated_to_another_tenant_are_refused_in_both_families)
+{
+	long long network = harness_violations("acme", "globex", "remote_network", "denied");
+	long long local = harness_violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert(nft_in_netns_a(
+		"add table inet tenantd_test; "
+		"add chain inet tenantd_test out { type nat hook output priority -100; }; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9722 dnat ip to 10.201.2.1:9701; "
+		"add rule inet tenantd_test out ip6 daddr fd00:201:9::1 tcp dport 9722 dnat ip6 to [fd00:201:2::1]:9701; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9723 dnat ip to 10.201.9.1:9711; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9724 dnat ip to 10.201.1.1:9711"));
+	/* To globex's network, in another netns. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9722"), EINPROGRESS);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9722"),
+			 EINPROGRESS);
+	ck_assert_int_ge(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
+	/* To globex's socket on this host. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9724"), EINPROGRESS);
+	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
+	/* To a host of no tenant's: as without the rule. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9723"), 0);
+	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
+}
+END_TEST
+
 START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
@@ -507,6 +545,7 @@ Suite *test_suite(void)
 	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
 	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
+	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	suite_add_tcase(suite, networks);
 
 	tcase_add_checked_fixture(off_boarding, tenants_reset, NULL);
