@@ -11,6 +11,7 @@
 #include "log.h"
 #include "policy.h"
 #include "service.h"
+#include "unix_names.h"
 
 static int reload(struct agent *agent, char *error, size_t size)
 {
@@ -46,6 +47,7 @@ static int reload(struct agent *agent, char *error, size_t size)
 	config_free(&agent->config);
 	agent->config = fresh;
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	unix_names_request(agent->unix_names);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
 	return 0;
 }
@@ -89,6 +91,7 @@ static int refresh_cgroups(struct agent *agent)
 			 agent->options.state_directory, agent->cgroup_mount, false);
 	if (r)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
+	unix_names_request(agent->unix_names);
 	log_info("cgroups changed: tenant cgroups re-resolved");
 	return 0;
 }

@@ -34,6 +34,7 @@ struct cgroup_paths;
 struct event_stream;
 struct api_server;
 struct cgroup_watch;
+struct unix_names;
 
 struct agent {
 	struct options options;
@@ -46,6 +47,7 @@ struct agent {
 	struct api_server *api;
 	struct cgroup_watch *cgroup_watch;
 	struct cgroup_paths *cgroup_paths;
+	struct unix_names *unix_names; /* NULL without the Unix programs */
 	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
 	bool cgroups_refresh_pending; /* changes came after it, within the pause */
 	struct timespec started; /* CLOCK_MONOTONIC */

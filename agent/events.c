@@ -85,6 +85,37 @@ static void format_time(uint64_t wall_ns, char *out, size_t size)
 	snprintf(out, size, "%s.%09" PRIu64 "Z", date, (uint64_t)(wall_ns % 1000000000U));
 }
 
+/* As ss(8) shows Unix names: '@' for the 0 that opens an abstract name
+ * and for any other 0 in it, '?' for what cannot be printed. */
+static void unix_name_format(const struct violation_event *event, char *out, size_t size)
+{
+	uint32_t length = event->unix_name_length;
+	size_t used = 0;
+
+	if (length > UNIX_NAME_BYTES)
+		length = UNIX_NAME_BYTES;
+	for (uint32_t i = 0; i < length && used + 1 < size; i++) {
+		unsigned char c = event->unix_name[i];
+
+		out[used++] = c == 0 ? '@' : (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	out[used] = '\0';
+}
+
+static const char *socket_type_name(uint8_t type)
+{
+	switch (type) {
+	case 1:
+		return "stream";
+	case 2:
+		return "dgram";
+	case 5:
+		return "seqpacket";
+	default:
+		return "other";
+	}
+}
+
 char *event_format(const struct violation_event *event, const char *tenant,
 		   const char *peer, const char *cgroup, uint64_t wall_ns)
 {
@@ -113,12 +144,23 @@ char *event_format(const struct violation_event *event, const char *tenant,
 	json_object_object_add(object, "pid", json_object_new_int64(event->pid));
 	json_object_object_add(object, "comm", json_object_new_string(comm));
 	json_object_object_add(object, "cgroup", json_object_new_string(cgroup));
-	json_object_object_add(object, "proto",
-			       json_object_new_string(protocol_name(event->protocol)));
-	json_object_object_add(object, "family",
-			       json_object_new_string(event->family == AF_INET6 ? "ipv6" : "ipv4"));
-	json_object_object_add(object, "dst", json_object_new_string(address));
-	json_object_object_add(object, "dport", json_object_new_int(event->dport));
+	if (event->family == AF_UNIX) {
+		char name[UNIX_NAME_BYTES + 1];
+
+		unix_name_format(event, name, sizeof(name));
+		json_object_object_add(object, "proto",
+				       json_object_new_string(socket_type_name(event->protocol)));
+		json_object_object_add(object, "family", json_object_new_string("unix"));
+		json_object_object_add(object, "dst", json_object_new_string(name));
+	} else {
+		json_object_object_add(object, "proto",
+				       json_object_new_string(protocol_name(event->protocol)));
+		json_object_object_add(object, "family",
+				       json_object_new_string(event->family == AF_INET6 ? "ipv6" :
+											  "ipv4"));
+		json_object_object_add(object, "dst", json_object_new_string(address));
+		json_object_object_add(object, "dport", json_object_new_int(event->dport));
+	}
 	return strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 }

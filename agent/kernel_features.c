@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
@@ -41,6 +42,9 @@ static const struct feature_need needs[FEATURE_COUNT] = {
 	[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] = { "current_ancestor_cgroup_id",
 						 PROGRAM_CHECK_SOCKET,
 						 "tagging new sockets with their tenant" },
+	[FEATURE_UNIX_SOCKET_HOOKS] = { "cgroup_unix_socket_hooks", PROGRAM_UNIX,
+					"refusing connections to other tenants' abstract Unix "
+					"sockets (Linux 6.7)" },
 };
 
 const char *kernel_features_name(enum feature feature)
@@ -61,6 +65,9 @@ static const struct {
 	{ "sendmsg6", PROGRAM_SENDMSG },
 	{ "count_egress", PROGRAM_EGRESS },
 	{ "filter_ingress", PROGRAM_INGRESS },
+	{ "unix_connect", PROGRAM_UNIX },
+	{ "unix_sendmsg", PROGRAM_UNIX },
+	{ "unix_scan_names", PROGRAM_UNIX },
 };
 
 unsigned int kernel_features_program_bits(const char *program_name)
@@ -79,6 +86,28 @@ unsigned int kernel_features_program_bits(const char *program_name)
 static bool helper(enum bpf_prog_type type, enum bpf_func_id id)
 {
 	return libbpf_probe_bpf_helper(type, id, NULL) == 1;
+}
+
+/* The Unix socket-address hooks and the Unix socket iterator, as the
+ * kernel's BTF names them: no program needs loading to tell. */
+static bool unix_socket_hooks(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *type;
+	bool sendmsg_hook = false;
+	__s32 id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	type = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (__u16 i = 0; type && i < btf_vlen(type); i++)
+		if (!strcmp(btf__name_by_offset(btf, btf_enum(type)[i].name_off),
+			    "BPF_CGROUP_UNIX_SENDMSG"))
+			sendmsg_hook = true;
+	id = btf__find_by_name_kind(btf, "bpf_iter__unix", BTF_KIND_STRUCT);
+	btf__free(btf);
+	return sendmsg_hook && id > 0;
 }
 
 void kernel_features_probe(bool found[FEATURE_COUNT])
@@ -101,6 +130,7 @@ void kernel_features_probe(bool found[FEATURE_COUNT])
 		helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_skb_ancestor_cgroup_id);
 	found[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] =
 		helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_ancestor_cgroup_id);
+	found[FEATURE_UNIX_SOCKET_HOOKS] = unix_socket_hooks();
 }
 
 int kernel_features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,

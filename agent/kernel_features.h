@@ -23,6 +23,7 @@ enum feature {
 	FEATURE_SKC_TO_TCP_SOCK,
 	FEATURE_SKB_ANCESTOR_CGROUP_ID,
 	FEATURE_CURRENT_ANCESTOR_CGROUP_ID,
+	FEATURE_UNIX_SOCKET_HOOKS,
 	FEATURE_COUNT,
 };
 
@@ -33,7 +34,8 @@ enum program_bit {
 	PROGRAM_SENDMSG = 1 << 2, /* sendmsg4 and sendmsg6 */
 	PROGRAM_EGRESS = 1 << 3,
 	PROGRAM_INGRESS = 1 << 4,
-	PROGRAM_ALL = (1 << 5) - 1,
+	PROGRAM_UNIX = 1 << 5, /* unix_connect, unix_sendmsg and the name scan */
+	PROGRAM_ALL = (1 << 6) - 1,
 };
 
 const char *kernel_features_name(enum feature feature);

@@ -24,11 +24,12 @@
 #include "preexisting.h"
 #include "privileges.h"
 #include "service.h"
+#include "unix_names.h"
 
 /* sysexits.h: the configuration is wrong; restarting will not help. */
 #define EXIT_CONFIG 78
 
-enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API, SOURCE_CGROUPS };
+enum loop_source { SOURCE_SIGNAL, SOURCE_EVENTS, SOURCE_API, SOURCE_CGROUPS, SOURCE_UNIX_NAMES };
 
 static void usage(FILE *out)
 {
@@ -87,6 +88,8 @@ static int run_loop(struct agent *agent)
 		r = epoll_watch(epoll_fd, api_server_fd(agent->api), SOURCE_API);
 	if (r == 0)
 		r = epoll_watch(epoll_fd, cgroup_watch_fd(agent->cgroup_watch), SOURCE_CGROUPS);
+	if (r == 0 && agent->unix_names)
+		r = epoll_watch(epoll_fd, unix_names_fd(agent->unix_names), SOURCE_UNIX_NAMES);
 	if (r == 0)
 		r = privileges_drop();
 	if (r)
@@ -99,6 +102,7 @@ static int run_loop(struct agent *agent)
 		struct epoll_event ready[8];
 		int api_timeout = api_server_timeout(agent->api);
 		int cgroups_timeout = agent_cgroups_timeout(agent);
+		int unix_timeout = unix_names_timeout(agent->unix_names);
 		int timeout = service_timeout(agent);
 		int count;
 
@@ -106,6 +110,8 @@ static int run_loop(struct agent *agent)
 			timeout = api_timeout;
 		if (cgroups_timeout >= 0 && cgroups_timeout < timeout)
 			timeout = cgroups_timeout;
+		if (unix_timeout >= 0 && unix_timeout < timeout)
+			timeout = unix_timeout;
 		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {
@@ -138,11 +144,15 @@ static int run_loop(struct agent *agent)
 				if (cgroup_watch_drain(agent->cgroup_watch))
 					agent_cgroups_changed(agent);
 				break;
+			case SOURCE_UNIX_NAMES:
+				unix_names_consume(agent->unix_names);
+				break;
 			}
 		}
 		/* MHD also needs to run on its timeouts, not only on readiness. */
 		(void)api_server_run(agent->api);
 		agent_cgroups_tick(agent);
+		unix_names_tick(agent->unix_names);
 		service_tick(agent);
 	}
 }
@@ -212,6 +222,9 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	/* The programs judge every new connection from here on; the ones
 	 * already established are judged once, now. */
 	(void)preexisting_scan(agent); /* its failures are logged, not fatal */
+	r = unix_names_open(agent->programs.skeleton, &agent->unix_names);
+	if (r)
+		return r;
 	r = cgroup_watch_open(&agent->cgroup_watch);
 	if (r)
 		return r;
@@ -307,6 +320,7 @@ int main(int argc, char **argv)
 		r = run_loop(&agent);
 	api_server_close(agent.api);
 	cgroup_watch_close(agent.cgroup_watch);
+	unix_names_close(agent.unix_names);
 	event_stream_close(agent.events);
 	cgroup_paths_free(agent.cgroup_paths);
 	programs_close(&agent.programs);

@@ -21,6 +21,10 @@
 #include "tenantd.skel.h"
 
 #define BPFFS_DEFAULT_MOUNT "/sys/fs/bpf"
+/* BPF_CGROUP_UNIX_CONNECT and BPF_CGROUP_UNIX_SENDMSG (Linux 6.7), newer
+ * than the uapi headers and the libbpf this builds with. */
+#define ATTACH_CGROUP_UNIX_CONNECT 49
+#define ATTACH_CGROUP_UNIX_SENDMSG 50
 /* A one-entry array pinned beside the maps, holding the layout version of
  * everything pinned there (TENANTD_ABI_VERSION of the tenantd that made it). */
 #define LAYOUT_PIN "layout"
@@ -125,6 +129,8 @@ static int attach_programs(struct programs *programs, int cgroup_fd)
 
 		if (bpf_program__fd(program) < 0)
 			continue; /* left out: --allow-partial */
+		if (bpf_program__type(program) == BPF_PROG_TYPE_TRACING)
+			continue; /* an iterator: the agent runs it, nothing attaches it */
 		snprintf(pin, sizeof(pin), "%s/link-%s", programs->pin_directory,
 			 bpf_program__name(program));
 		r = adopt_link(pin, program, cgroup_id);
@@ -228,6 +234,10 @@ int programs_load(struct programs *programs, const char *pin_directory,
 	bpf_object__for_each_program(program, skeleton->obj)
 		if (kernel_features_program_bits(bpf_program__name(program)) & disabled_programs)
 			(void)bpf_program__set_autoload(program, false);
+	(void)bpf_program__set_expected_attach_type(skeleton->progs.tenantd_unix_connect,
+						    ATTACH_CGROUP_UNIX_CONNECT);
+	(void)bpf_program__set_expected_attach_type(skeleton->progs.tenantd_unix_sendmsg,
+						    ATTACH_CGROUP_UNIX_SENDMSG);
 	r = pin_maps(skeleton, pin_directory);
 	if (r == 0)
 		r = tenantd_bpf__load(skeleton);

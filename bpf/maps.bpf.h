@@ -105,4 +105,26 @@ struct {
 	__uint(max_entries, EVENT_RING_BYTES);
 } tenantd_events __weak SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, UNIX_NAME_MAX_ENTRIES);
+	__type(key, struct unix_name_key);
+	__type(value, struct unix_name_owner);
+} tenantd_unix_names __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct unix_scan_state);
+} tenantd_unix_scan __weak SEC(".maps");
+
+/* A name the table does not know, or one it says another tenant owns, asks
+ * the agent for a scan; the record is the asking tenant's id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} tenantd_unix_scan_requests __weak SEC(".maps");
+
 #endif /* TENANTD_MAPS_BPF_H */

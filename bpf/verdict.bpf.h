@@ -24,6 +24,7 @@ struct flow {
 	__u8 addr[16];
 	__u64 cgroup_id; /* ingress: the receiving socket's; else the task's */
 	bool from_task; /* a syscall, not softirq: pid, comm and cgroup are the caller's */
+	const struct unix_name_key *unix_name; /* AF_UNIX: the name written */
 };
 
 /* ADDR as the network map keys it: an IPv4 address IPv4-mapped. */
@@ -144,6 +145,13 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 			event->protocol = flow->protocol;
 			event->family = flow->family;
 			__builtin_memcpy(event->addr, flow->addr, sizeof(event->addr));
+			if (flow->unix_name) {
+				event->unix_name_length = flow->unix_name->length;
+				__builtin_memcpy(event->unix_name, flow->unix_name->name,
+						 sizeof(event->unix_name));
+			} else {
+				event->unix_name_length = 0;
+			}
 			/* Only now, on the rare violation path, is the caller looked at. */
 			if (flow->from_task) {
 				event->pid = bpf_get_current_pid_tgid() >> 32;

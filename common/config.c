@@ -428,7 +428,8 @@ static int parse_allow_to(struct parse_state *state, const char *key, char *valu
 
 	if (!colon) {
 		set_error(state->error, where, key,
-			  "'%s' is not TENANT:PORT/PROTO, e.g. billing:8443/tcp", value);
+			  "'%s' is not TENANT:PORT/PROTO or TENANT:unix, e.g. billing:8443/tcp",
+			  value);
 		return -EINVAL;
 	}
 	*colon = '\0';
@@ -436,7 +437,18 @@ static int parse_allow_to(struct parse_state *state, const char *key, char *valu
 		set_error(state->error, where, key, "'%s' is not a tenant name", value);
 		return -EINVAL;
 	}
-	if (port_protocol_parse(colon + 1, &target, &reason)) {
+	/* The tenant's abstract Unix socket names, which have no port. */
+	size_t length = strlen(colon + 1);
+
+	if (!strcmp(colon + 1, "unix")) {
+		target = (struct port_protocol){ .port = 0, .protocol = EXCEPTION_PROTOCOL_UNIX };
+	} else if (length >= 5 && !strcmp(colon + 1 + length - 5, "/unix")) {
+		set_error(state->error, where, key,
+			  "'%s': Unix sockets are opened per tenant, as %s:unix", colon + 1, value);
+		return -EINVAL;
+	} else if (port_protocol_parse(colon + 1, &target, &reason)) {
+		if (!strchr(colon + 1, '/'))
+			reason = "expected PORT/PROTO, e.g. 8443/tcp, or unix";
 		set_error(state->error, where, key, "'%s': %s", colon + 1, reason);
 		return -EINVAL;
 	}

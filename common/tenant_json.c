@@ -34,9 +34,15 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 
 		if (name_peers)
 			json_object_object_add(item, "tenant", json_object_new_string(exception->peer));
-		json_object_object_add(item, "port", json_object_new_int(exception->target.port));
-		json_object_object_add(item, "protocol",
-				       json_object_new_string(protocol_name(exception->target.protocol)));
+		if (exception->target.protocol == EXCEPTION_PROTOCOL_UNIX) {
+			json_object_object_add(item, "protocol", json_object_new_string("unix"));
+		} else {
+			json_object_object_add(item, "port",
+					       json_object_new_int(exception->target.port));
+			json_object_object_add(item, "protocol",
+					       json_object_new_string(
+						       protocol_name(exception->target.protocol)));
+		}
 		json_object_array_add(list, item);
 	}
 	json_object_object_add(object, "allow_to", list);

@@ -11,8 +11,9 @@
 
 /* Bumped whenever a map layout or a map or program name changes; the agent
  * refuses to adopt pinned maps written by a different layout version.
- * 3: every map and program name prefixed "tenantd_". */
-#define TENANTD_ABI_VERSION 3
+ * 3: every map and program name prefixed "tenantd_".
+ * 4: abstract Unix socket names: their maps, and the name in events. */
+#define TENANTD_ABI_VERSION 4
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -28,6 +29,12 @@
 #define CGROUP_MAX_DEPTH 32
 #define EVENT_RING_BYTES (256 * 1024)
 #define TASK_COMM_BYTES 16
+/* sun_path: an abstract name is its first byte, 0, and up to 107 more. */
+#define UNIX_NAME_BYTES 108
+#define UNIX_NAME_MAX_ENTRIES 65536
+/* exception_key.protocol of AllowTo=TENANT:unix, with port 0: no IP
+ * protocol is 0 in these keys. */
+#define EXCEPTION_PROTOCOL_UNIX 0
 
 enum tenant_kind {
 	TENANT_KIND_TENANT = 0,
@@ -139,6 +146,26 @@ struct event_budget {
 	__u64 used;
 };
 
+/* tenantd_unix_names: who owns each abstract Unix socket name bound in the
+ * host's network namespace, as the last scan of the kernel's sockets found
+ * it. Unused bytes of the name are zero, so equal names are equal keys. */
+struct unix_name_key {
+	__u32 length; /* of name, leading 0 included */
+	__u8 name[UNIX_NAME_BYTES];
+};
+
+struct unix_name_owner {
+	__u32 tenant_id;
+	__u32 scan; /* the scan that last saw the name bound */
+};
+
+/* tenantd_unix_scan: single entry the agent writes before every scan. */
+struct unix_scan_state {
+	__u64 netns_cookie; /* the namespace the scans cover; only it is judged */
+	__u32 scan; /* number of the scan under way or last done */
+	__u32 names; /* the names the last scan found bound */
+};
+
 struct violation_event {
 	__u64 boot_ns; /* bpf_ktime_get_boot_ns(); the agent converts to wall time */
 	__u64 cgroup_id;
@@ -149,10 +176,13 @@ struct violation_event {
 	__u8 reason;
 	__u8 action;
 	__u8 protocol;
-	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 family; /* AF_INET, AF_INET6 or AF_UNIX */
 	__u8 pad[2];
 	__u8 addr[16]; /* IPv4 in the first four bytes */
 	char comm[TASK_COMM_BYTES];
+	/* AF_UNIX: the name written, and protocol holds the socket type. */
+	__u32 unix_name_length;
+	__u8 unix_name[UNIX_NAME_BYTES];
 };
 
 #endif /* TENANTD_ABI_H */

@@ -261,11 +261,15 @@ static void print_list(const char *label, struct json_object *tenant, const char
 		struct json_object *item = json_object_array_get_idx(list, i);
 
 		if (json_object_is_type(item, json_type_object))
-			printf("%s%s%s%s/%s", i ? ", " : "",
+			/* Unix exceptions have no port: "billing:unix". */
+			printf("%s%s%s%s%s%s", i ? ", " : "",
 			       json_object_object_get_ex(item, "tenant", NULL) ?
 				       text_at(item, "tenant", NULL) : "",
 			       json_object_object_get_ex(item, "tenant", NULL) ? ":" : "",
-			       text_at(item, "port", NULL), text_at(item, "protocol", NULL));
+			       json_object_object_get_ex(item, "port", NULL) ?
+				       text_at(item, "port", NULL) : "",
+			       json_object_object_get_ex(item, "port", NULL) ? "/" : "",
+			       text_at(item, "protocol", NULL));
 		else
 			printf("%s%s", i ? ", " : "", json_object_get_string(item));
 	}

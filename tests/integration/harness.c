@@ -728,8 +728,9 @@ long long harness_violations(const char *tenant, const char *peer, const char *r
 }
 
 /* The first logged event matching, or NULL. */
+/* DPORT is matched when DESTINATION is NULL, and "dst" otherwise. */
 static struct json_object *logged_event(const char *tenant, const char *reason, int dport,
-					pid_t pid)
+					const char *destination, pid_t pid)
 {
 	char path[4096], line[8192];
 	FILE *file;
@@ -745,8 +746,10 @@ static struct json_object *logged_event(const char *tenant, const char *reason, 
 		    !strcmp(json_object_get_string(field), tenant) &&
 		    json_object_object_get_ex(event, "reason", &field) &&
 		    !strcmp(json_object_get_string(field), reason) &&
-		    json_object_object_get_ex(event, "dport", &field) &&
-		    json_object_get_int(field) == dport &&
+		    (destination ? json_object_object_get_ex(event, "dst", &field) &&
+					   !strcmp(json_object_get_string(field), destination) :
+				   json_object_object_get_ex(event, "dport", &field) &&
+					   json_object_get_int(field) == dport) &&
 		    json_object_object_get_ex(event, "pid", &field) &&
 		    (!pid || json_object_get_int(field) == pid)) {
 			fclose(file);
@@ -764,13 +767,23 @@ struct json_object *harness_wait_event(const char *tenant, const char *reason, i
 {
 	struct json_object *event = NULL;
 
-	harness_wait_until((event = logged_event(tenant, reason, dport, pid)) != NULL, 5000);
+	harness_wait_until((event = logged_event(tenant, reason, dport, NULL, pid)) != NULL, 5000);
+	return event;
+}
+
+struct json_object *harness_wait_event_to(const char *tenant, const char *reason,
+					  const char *destination, pid_t pid)
+{
+	struct json_object *event = NULL;
+
+	harness_wait_until((event = logged_event(tenant, reason, 0, destination, pid)) != NULL,
+			   5000);
 	return event;
 }
 
 bool harness_event_logged(const char *tenant, const char *reason, int dport)
 {
-	struct json_object *event = logged_event(tenant, reason, dport, 0);
+	struct json_object *event = logged_event(tenant, reason, dport, NULL, 0);
 
 	json_object_put(event);
 	return event != NULL;

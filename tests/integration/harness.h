@@ -126,6 +126,11 @@ bool harness_event_logged(const char *tenant, const char *reason, int dport);
 struct json_object *harness_wait_event(const char *tenant, const char *reason, int dport,
 				       pid_t pid);
 
+/* The same for events without a port, matched on their destination "dst"
+ * (a Unix socket's name, as "@name"). */
+struct json_object *harness_wait_event_to(const char *tenant, const char *reason,
+					  const char *destination, pid_t pid);
+
 /* Creates network namespaces NAME-a and NAME-b joined by a veth pair with
  * the given addresses (CIDR), and returns the namespaces' names. */
 void harness_netns_pair(const char *address_a4, const char *address_b4,

@@ -5,6 +5,7 @@
  * success, the errno of the failed call otherwise. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
 
@@ -65,6 +67,22 @@ static int parse_address(const char *text, int port, struct sockaddr_storage *ad
 	struct sockaddr_in *v4 = (struct sockaddr_in *)address;
 
 	memset(address, 0, sizeof(*address));
+	/* Unix names as ss(8) writes them: @NAME is abstract, /PATH a path;
+	 * the port is ignored. An abstract name's length is exactly its own. */
+	if (text[0] == '@' || text[0] == '/') {
+		struct sockaddr_un *unix_address = (struct sockaddr_un *)address;
+		size_t name_length = strlen(text);
+
+		if (name_length >= sizeof(unix_address->sun_path))
+			return -1;
+		unix_address->sun_family = AF_UNIX;
+		memcpy(unix_address->sun_path, text, name_length);
+		if (text[0] == '@')
+			unix_address->sun_path[0] = '\0';
+		*length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + name_length +
+				      (text[0] == '/'));
+		return AF_UNIX;
+	}
 	if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)port);
@@ -80,9 +98,11 @@ static int parse_address(const char *text, int port, struct sockaddr_storage *ad
 	return -1;
 }
 
+/* tcp and unix are streams; udp and unixgram datagrams. */
 static int socket_type(const char *protocol)
 {
-	return !strcmp(protocol, "udp") ? SOCK_DGRAM : SOCK_STREAM;
+	return !strcmp(protocol, "udp") || !strcmp(protocol, "unixgram") ? SOCK_DGRAM :
+									     SOCK_STREAM;
 }
 
 /* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
@@ -240,7 +260,8 @@ static int connect_after_move(const char *cgroup, const char *protocol, const ch
 	return 0;
 }
 
-/* sendto ADDR PORT BYTES [COUNT]: unconnected UDP datagrams. */
+/* sendto ADDR PORT BYTES [COUNT]: unconnected UDP datagrams, or Unix ones
+ * to @NAME or /PATH. */
 static int send_datagrams(const char *text, int port, long bytes, long count)
 {
 	struct sockaddr_storage address;
@@ -250,7 +271,8 @@ static int send_datagrams(const char *text, int port, long bytes, long count)
 
 	if (bytes < 0 || bytes > (long)sizeof(buffer))
 		return fail("arguments", EINVAL);
-	fd = socket_for("udp", text, port, &address, &length);
+	fd = socket_for(text[0] == '@' || text[0] == '/' ? "unixgram" : "udp", text, port,
+			&address, &length);
 	if (fd < 0)
 		return -fd;
 	for (long i = 0; i < count; i++)
@@ -301,10 +323,10 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: netprobe [--cgroup DIR] [--netns NAME] COMMAND\n"
-		"  listen tcp|udp ADDR PORT\n"
+		"  listen tcp|udp|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
 		"  echo udp ADDR PORT\n"
 		"  ask ADDR PORT\n"
-		"  connect tcp|udp ADDR PORT [BYTES]\n"
+		"  connect tcp|udp|unix|unixgram ADDR PORT [BYTES]\n"
 		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
 		"  sendto ADDR PORT BYTES [COUNT]\n"
 		"  ping ADDR\n"

@@ -65,7 +65,8 @@ bool tenants_write_config(const char *host_policy)
 	changed |= harness_write_config("tenants.d/dns.conf", "[Tenant]\nKind=shared\nCgroup=%s/dns\n", root);
 	changed |= harness_write_config("tenants.d/ops.conf", "[Tenant]\nKind=platform\nCgroup=%s/ops\n",
 			     root);
-	changed |= harness_write_config("tenants.d/umbrella.conf", "[Tenant]\nCgroup=%s/umbrella\n", root);
+	changed |= harness_write_config("tenants.d/umbrella.conf",
+					"[Tenant]\nCgroup=%s/umbrella\nAllowTo=globex:unix\n", root);
 	changed |= harness_write_config("tenants.d/hooli.conf", "[Tenant]\nCgroup=%s/hooli\n",
 					root);
 	return changed;

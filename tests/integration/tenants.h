@@ -8,7 +8,7 @@
  *   initech  tenant, audit
  *   dns      shared; listens on 9201 tcp and udp
  *   ops      platform; listens on 9601
- *   umbrella tenant, enforce; listens on 9501
+ *   umbrella tenant, enforce; AllowTo globex:unix; listens on 9501
  *   hooli    tenant, enforce
  * "host", a cgroup in no tenant, listens on 9401 and 9153, and "newco" is a
  * cgroup for tenants the tests create. HostPolicy=deny with

@@ -474,6 +474,193 @@ START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 }
 END_TEST
 
+/* "@tenantd-test-PID/WHAT": abstract names are seen host-wide, so each
+ * run uses its own. */
+static const char *unix_name(const char *what)
+{
+	static char names[8][256];
+	static int next;
+	char *name = names[next++ % 8];
+
+	snprintf(name, sizeof(names[0]), "@%s/%s", harness_root() + 1, what);
+	return name;
+}
+
+/* A name bound a moment ago may not be in tenantd's table yet; the call
+ * then fails as though nothing were bound, and is retried, as a client
+ * racing its server's start retries. */
+static int unix_probe(const char *cgroup, const char *command, const char *name,
+		      const char *rest)
+{
+	char arguments[512];
+	int status;
+
+	snprintf(arguments, sizeof(arguments), "%s %s %s", command, name, rest);
+	harness_wait_until((status = probe(cgroup, NULL, arguments)) != ECONNREFUSED, 3000);
+	return status;
+}
+
+static pid_t unix_listen(const char *cgroup, const char *type, const char *name)
+{
+	char arguments[512];
+
+	snprintf(arguments, sizeof(arguments), "listen %s %s -", type, name);
+	return probe_listen(cgroup, NULL, arguments);
+}
+
+START_TEST(a_connect_to_another_tenants_abstract_unix_socket_is_refused_and_counted)
+{
+	const char *name = unix_name("globex-stream");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+	pid_t server = unix_listen("globex", "unix", name);
+	struct json_object *event, *field;
+
+	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
+	event = harness_wait_event_to("acme", "local_socket", name, 0);
+	ck_assert_ptr_nonnull(event);
+	ck_assert(json_object_object_get_ex(event, "family", &field));
+	ck_assert_str_eq(json_object_get_string(field), "unix");
+	ck_assert(json_object_object_get_ex(event, "proto", &field));
+	ck_assert_str_eq(json_object_get_string(field), "stream");
+	ck_assert(json_object_object_get_ex(event, "comm", &field));
+	ck_assert_str_eq(json_object_get_string(field), "netprobe");
+	ck_assert(json_object_object_get_ex(event, "pid", &field));
+	ck_assert_int_gt(json_object_get_int(field), 0);
+	json_object_put(event);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(datagrams_to_another_tenants_abstract_unix_socket_are_refused_sent_or_connected)
+{
+	const char *name = unix_name("globex-dgram");
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+	pid_t server = unix_listen("globex", "unixgram", name);
+
+	ck_assert_int_eq(unix_probe("acme", "sendto", name, "- 10"), EPERM);
+	ck_assert_int_eq(unix_probe("acme", "connect unixgram", name, "- 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(a_tenant_reaches_its_own_abstract_unix_sockets_bound_a_moment_ago)
+{
+	const char *stream = unix_name("globex-own-stream"), *dgram = unix_name("globex-own-dgram");
+	long long before = harness_violations("globex", "globex", "local_socket", "denied");
+	pid_t stream_server = unix_listen("globex", "unix", stream);
+	pid_t dgram_server = unix_listen("globex", "unixgram", dgram);
+
+	ck_assert_int_eq(unix_probe("globex", "connect unix", stream, "- 10"), 0);
+	ck_assert_int_eq(unix_probe("globex", "sendto", dgram, "- 10"), 0);
+	ck_assert_int_eq(harness_violations("globex", "globex", "local_socket", "denied"), before);
+	kill(stream_server, SIGTERM);
+	kill(dgram_server, SIGTERM);
+}
+END_TEST
+
+START_TEST(a_shared_tenants_abstract_unix_socket_is_reachable_by_every_tenant)
+{
+	const char *name = unix_name("dns-stream");
+	pid_t server = unix_listen("dns", "unix", name);
+
+	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), 0);
+	ck_assert_int_eq(unix_probe("globex", "connect unix", name, "- 10"), 0);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(a_shared_tenant_may_not_connect_to_a_tenants_abstract_unix_socket)
+{
+	const char *name = unix_name("acme-stream");
+	pid_t server = unix_listen("acme", "unix", name);
+
+	ck_assert_int_eq(unix_probe("dns", "connect unix", name, "- 10"), EPERM);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(allow_to_unix_opens_the_peers_abstract_unix_sockets_and_nothing_else)
+{
+	const char *name = unix_name("globex-allowed");
+	pid_t server = unix_listen("globex", "unix", name);
+
+	/* umbrella has AllowTo=globex:unix; hooli has nothing. */
+	ck_assert_int_eq(unix_probe("umbrella", "connect unix", name, "- 10"), 0);
+	ck_assert_int_eq(unix_probe("hooli", "connect unix", name, "- 10"), EPERM);
+	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9101"), EPERM);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(audit_mode_lets_an_abstract_unix_connect_through_and_counts_it)
+{
+	const char *name = unix_name("globex-audited");
+	long long audited = harness_violations("initech", "globex", "local_socket", "audited");
+	pid_t server = unix_listen("globex", "unix", name);
+	struct json_object *event;
+	char arguments[512];
+	int status = 0;
+
+	/* Nothing is refused in audit mode, not even a name tenantd does not
+	 * know yet (that one goes uncounted): connects go through until one is
+	 * counted. */
+	snprintf(arguments, sizeof(arguments), "connect unix %s - 10", name);
+	ck_assert(harness_wait_until(
+		(status = probe("initech", NULL, arguments)) != 0 ||
+			harness_violations("initech", "globex", "local_socket", "audited") > audited,
+		3000));
+	ck_assert_int_eq(status, 0);
+	event = harness_wait_event_to("initech", "local_socket", name, 0);
+	ck_assert_ptr_nonnull(event);
+	json_object_put(event);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(host_policy_deny_refuses_a_tenant_the_hosts_abstract_unix_sockets)
+{
+	const char *name = unix_name("host-stream");
+	long long before = harness_violations("acme", "host", "host", "denied");
+	pid_t server = unix_listen("host", "unix", name);
+
+	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "host", "host", "denied"), before + 1);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+START_TEST(host_processes_reach_a_tenants_abstract_unix_socket)
+{
+	const char *name = unix_name("globex-from-host");
+	pid_t server = unix_listen("globex", "unix", name);
+
+	ck_assert_int_eq(unix_probe("host", "connect unix", name, "- 10"), 0);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+/* A name released by one tenant and bound by another is judged as its new
+ * owner's once tenantd has seen the change, which a refusal asks for. */
+START_TEST(an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner)
+{
+	const char *name = unix_name("changes-hands");
+	pid_t server = unix_listen("globex", "unix", name);
+	char arguments[512];
+	int status = -1;
+
+	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), EPERM);
+	kill(server, SIGKILL);
+	ck_assert(harness_wait_until(waitpid(server, NULL, WNOHANG) == server, 3000));
+	server = unix_listen("acme", "unix", name);
+	snprintf(arguments, sizeof(arguments), "connect unix %s - 10", name);
+	ck_assert(harness_wait_until((status = probe("acme", NULL, arguments)) == 0, 3000));
+	ck_assert_int_eq(unix_probe("globex", "connect unix", name, "- 10"), EPERM);
+	kill(server, SIGTERM);
+}
+END_TEST
+
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
 {
 	long long before = harness_violations("umbrella", "host", "tombstoned", "denied");
@@ -498,6 +685,7 @@ Suite *test_suite(void)
 	TCase *local_sockets = tcase_create("local_sockets");
 	TCase *kinds_and_modes = tcase_create("kinds_and_modes");
 	TCase *networks = tcase_create("networks");
+	TCase *unix_sockets = tcase_create("unix_sockets");
 	TCase *off_boarding = tcase_create("off_boarding");
 
 	tcase_add_checked_fixture(local_sockets, tenants_reset, NULL);
@@ -547,6 +735,20 @@ Suite *test_suite(void)
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	suite_add_tcase(suite, networks);
+
+	tcase_add_checked_fixture(unix_sockets, tenants_reset, NULL);
+	tcase_set_timeout(unix_sockets, 60);
+	tcase_add_test(unix_sockets, a_connect_to_another_tenants_abstract_unix_socket_is_refused_and_counted);
+	tcase_add_test(unix_sockets, datagrams_to_another_tenants_abstract_unix_socket_are_refused_sent_or_connected);
+	tcase_add_test(unix_sockets, a_tenant_reaches_its_own_abstract_unix_sockets_bound_a_moment_ago);
+	tcase_add_test(unix_sockets, a_shared_tenants_abstract_unix_socket_is_reachable_by_every_tenant);
+	tcase_add_test(unix_sockets, a_shared_tenant_may_not_connect_to_a_tenants_abstract_unix_socket);
+	tcase_add_test(unix_sockets, allow_to_unix_opens_the_peers_abstract_unix_sockets_and_nothing_else);
+	tcase_add_test(unix_sockets, audit_mode_lets_an_abstract_unix_connect_through_and_counts_it);
+	tcase_add_test(unix_sockets, host_policy_deny_refuses_a_tenant_the_hosts_abstract_unix_sockets);
+	tcase_add_test(unix_sockets, host_processes_reach_a_tenants_abstract_unix_socket);
+	tcase_add_test(unix_sockets, an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner);
+	suite_add_tcase(suite, unix_sockets);
 
 	tcase_add_checked_fixture(off_boarding, tenants_reset, NULL);
 	tcase_set_timeout(off_boarding, 60);

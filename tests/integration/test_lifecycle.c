@@ -143,7 +143,7 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 	ck_assert_str_eq(ids_after, ids_before);
 	status = harness_get("/v1/status", &http_status);
 	ck_assert_int_eq(http_status, 200);
-	ck_assert_msg(strstr(status, "\"attached\":7,\"adopted\":7") != NULL, "%s", status);
+	ck_assert_msg(strstr(status, "\"attached\":9,\"adopted\":9") != NULL, "%s", status);
 	free(status);
 	free(ids_before);
 	free(ids_after);
@@ -344,7 +344,7 @@ START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
 	answer = NULL;
 	ck_assert_int_gt(getdelim(&answer, &size, '\0', curl), 0);
 	pclose(curl);
-	ck_assert_msg(strstr(answer, "\"attached\":7") && strstr(answer, " 200"), "%s", answer);
+	ck_assert_msg(strstr(answer, "\"attached\":9") && strstr(answer, " 200"), "%s", answer);
 	free(answer);
 	/* It made no socket of its own. */
 	ck_assert_int_ne(access(own_socket, F_OK), 0);

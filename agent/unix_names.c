@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The owner table of abstract Unix socket names. The kernel has no lookup
+ * of a Unix socket by name for the programs, but lists every socket, with
+ * its name and its cgroup, to an iterator; this file runs that iterator
+ * when the table may be behind, and retires what it no longer finds. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "tenantd.skel.h"
+#include "tenantd_abi.h"
+#include "unix_names.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* Requests during the pause after a scan share the next one. The pause is
+ * a multiple of the last scan's duration, so clients retrying in a loop,
+ * or a tenant knocking on names, keep the agent busy at most a fifth of
+ * the time, while a small host rescans within a millisecond. */
+#define SCAN_PAUSE_MIN_MS 1
+#define SCAN_PAUSE_PER_SCAN_TIME 4
+/* How long a name released by one tenant and bound by another may still be
+ * judged as the first one's when nothing asks for a scan sooner. */
+#define SCAN_INTERVAL_MS 1000
+
+struct unix_names {
+	struct tenantd_bpf *skeleton;
+	struct bpf_link *iterator;
+	struct ring_buffer *requests;
+	struct unix_scan_state state;
+	uint64_t scanned_us; /* CLOCK_MONOTONIC, when the last scan started */
+	bool requested;
+	struct unix_names_stats stats;
+};
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+static int run_iterator(struct unix_names *names)
+{
+	_cleanup_close_ int iterator_fd = bpf_iter_create(bpf_link__fd(names->iterator));
+	char sink[512];
+	ssize_t n;
+
+	if (iterator_fd < 0)
+		return -errno;
+	/* The program writes the table as it goes; the text is empty. */
+	while ((n = read(iterator_fd, sink, sizeof(sink))) > 0)
+		;
+	return n < 0 ? -errno : 0;
+}
+
+int unix_names_scan(struct unix_names *names)
+{
+	int scan_fd = bpf_map__fd(names->skeleton->maps.tenantd_unix_scan);
+	uint64_t started = monotonic_us();
+	__u32 zero = 0;
+	int r;
+
+	names->requested = false;
+	names->scanned_us = started;
+	names->state.scan++;
+	if (bpf_map_update_elem(scan_fd, &zero, &names->state, BPF_ANY))
+		return log_error_errno(errno, "cannot start a scan of Unix socket names: %m");
+	r = run_iterator(names);
+	if (r)
+		return log_error_errno(r, "cannot scan the Unix sockets: %m");
+	(void)bpf_map_lookup_elem(scan_fd, &zero, &names->state);
+	names->stats.scans++;
+	names->stats.names = names->state.names;
+	names->stats.last_scan_us = monotonic_us() - started;
+	log_debug("Unix socket names: scan %u found %u in %" PRIu64 " us", names->state.scan,
+		  names->state.names, names->stats.last_scan_us);
+	return 0;
+}
+
+static int on_request(void *context, void *data, size_t size)
+{
+	struct unix_names *names = context;
+
+	names->requested = true;
+	return 0;
+}
+
+/* The scans cover the agent's network namespace, the host's; the programs
+ * judge only names in it. */
+static int own_netns_cookie(__u64 *cookie)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t length = sizeof(*cookie);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &length))
+		return -errno;
+	return 0;
+}
+
+int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out)
+{
+	struct unix_scan_state pinned = {};
+	struct unix_names *names;
+	int r;
+
+	*out = NULL;
+	if (bpf_program__fd(skeleton->progs.tenantd_unix_scan_names) < 0)
+		return 0;
+	names = calloc(1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	names->skeleton = skeleton;
+	r = own_netns_cookie(&names->state.netns_cookie);
+	if (r) {
+		log_error_errno(r, "cannot read the network namespace's cookie: %m");
+		goto fail;
+	}
+	/* Carried on from the pinned state, so entries of the previous agent's
+	 * scans stay distinguishable from this one's. */
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_unix_scan), &(__u32){ 0 },
+				&pinned) == 0)
+		names->state.scan = pinned.scan;
+	names->iterator = bpf_program__attach_iter(skeleton->progs.tenantd_unix_scan_names, NULL);
+	if (!names->iterator) {
+		r = log_error_errno(-errno, "cannot create the Unix socket iterator: %m");
+		goto fail;
+	}
+	names->requests = ring_buffer__new(
+		bpf_map__fd(skeleton->maps.tenantd_unix_scan_requests), on_request, names, NULL);
+	if (!names->requests) {
+		r = log_error_errno(-errno, "cannot read the Unix scan requests: %m");
+		goto fail;
+	}
+	r = unix_names_scan(names);
+	if (r)
+		goto fail;
+	*out = names;
+	return 0;
+fail:
+	unix_names_close(names);
+	return r;
+}
+
+void unix_names_close(struct unix_names *names)
+{
+	if (!names)
+		return;
+	ring_buffer__free(names->requests);
+	bpf_link__destroy(names->iterator);
+	free(names);
+}
+
+int unix_names_fd(const struct unix_names *names)
+{
+	return names ? ring_buffer__epoll_fd(names->requests) : -1;
+}
+
+void unix_names_consume(struct unix_names *names)
+{
+	if (names)
+		(void)ring_buffer__consume(names->requests);
+}
+
+void unix_names_request(struct unix_names *names)
+{
+	if (names)
+		names->requested = true;
+}
+
+int unix_names_timeout(const struct unix_names *names)
+{
+	uint64_t now, due;
+
+	if (!names)
+		return -1;
+	if (names->requested) {
+		uint64_t pause = SCAN_PAUSE_PER_SCAN_TIME * names->stats.last_scan_us;
+
+		due = names->scanned_us + (pause < SCAN_PAUSE_MIN_MS * 1000 ?
+						   SCAN_PAUSE_MIN_MS * 1000 : pause);
+	} else {
+		due = names->scanned_us + SCAN_INTERVAL_MS * 1000;
+	}
+	now = monotonic_us();
+	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+}
+
+void unix_names_tick(struct unix_names *names)
+{
+	if (unix_names_timeout(names) == 0)
+		(void)unix_names_scan(names);
+}
+
+void unix_names_stats(const struct unix_names *names, struct unix_names_stats *out)
+{
+	*out = names ? names->stats : (struct unix_names_stats){ 0 };
+}
