@@ -10,6 +10,7 @@
 #include "cgroup_watch.h"
 #include "log.h"
 #include "policy.h"
+#include "posture.h"
 #include "service.h"
 #include "unix_names.h"
 
@@ -48,6 +49,8 @@ static int reload(struct agent *agent, char *error, size_t size)
 	agent->config = fresh;
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	unix_names_request(agent->unix_names);
+	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
+			  agent->config.agent.posture_scan_seconds);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
 	return 0;
 }
@@ -92,6 +95,7 @@ static int refresh_cgroups(struct agent *agent)
 	if (r)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
 	unix_names_request(agent->unix_names);
+	posture_request(agent->posture);
 	log_info("cgroups changed: tenant cgroups re-resolved");
 	return 0;
 }

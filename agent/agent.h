@@ -35,6 +35,7 @@ struct event_stream;
 struct api_server;
 struct cgroup_watch;
 struct unix_names;
+struct posture;
 
 struct agent {
 	struct options options;
@@ -48,6 +49,7 @@ struct agent {
 	struct cgroup_watch *cgroup_watch;
 	struct cgroup_paths *cgroup_paths;
 	struct unix_names *unix_names; /* NULL without the Unix programs */
+	struct posture *posture; /* NULL without the posture programs */
 	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
 	bool cgroups_refresh_pending; /* changes came after it, within the pause */
 	struct timespec started; /* CLOCK_MONOTONIC */

@@ -193,6 +193,15 @@ static enum MHD_Result handle_status(const struct request *request)
 	return respond_built(request->connection, r, body, length, JSON, "");
 }
 
+static enum MHD_Result handle_posture(const struct request *request)
+{
+	char *body = NULL;
+	size_t length = 0;
+	int r = report_posture(request->server->agent, request->view, &body, &length);
+
+	return respond_built(request->connection, r, body, length, JSON, "");
+}
+
 static enum MHD_Result handle_tenants(const struct request *request)
 {
 	char *body = NULL;
@@ -482,6 +491,7 @@ static const struct route routes[] = {
 	{ MHD_HTTP_METHOD_GET, "/v1/status", false, handle_status },
 	{ MHD_HTTP_METHOD_GET, "/v1/who", false, handle_who },
 	{ MHD_HTTP_METHOD_GET, "/v1/events", false, handle_events },
+	{ MHD_HTTP_METHOD_GET, "/v1/posture", false, handle_posture },
 	{ MHD_HTTP_METHOD_GET, "/v1/tenants", false, handle_tenants },
 	{ MHD_HTTP_METHOD_GET, TENANTS_PREFIX, false, handle_tenant },
 	{ MHD_HTTP_METHOD_PUT, TENANTS_PREFIX, true, handle_put },

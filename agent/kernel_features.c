@@ -45,6 +45,9 @@ static const struct feature_need needs[FEATURE_COUNT] = {
 	[FEATURE_UNIX_SOCKET_HOOKS] = { "cgroup_unix_socket_hooks", PROGRAM_UNIX,
 					"refusing connections to other tenants' abstract Unix "
 					"sockets (Linux 6.7)" },
+	[FEATURE_POSTURE_ITERATORS] = { "posture_iterators", PROGRAM_POSTURE,
+					"finding privileged tenant processes and packet sockets, "
+					"and PacketSockets=kill (Linux 6.13)" },
 };
 
 const char *kernel_features_name(enum feature feature)
@@ -68,6 +71,8 @@ static const struct {
 	{ "unix_connect", PROGRAM_UNIX },
 	{ "unix_sendmsg", PROGRAM_UNIX },
 	{ "unix_scan_names", PROGRAM_UNIX },
+	{ "scan_capabilities", PROGRAM_POSTURE },
+	{ "scan_packet_sockets", PROGRAM_POSTURE },
 };
 
 unsigned int kernel_features_program_bits(const char *program_name)
@@ -110,6 +115,22 @@ static bool unix_socket_hooks(void)
 	return sendmsg_hook && id > 0;
 }
 
+/* The task and task_file iterators, and the kfunc that signals another
+ * task (Linux 6.13), as the kernel's BTF names them. */
+static bool posture_iterators(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0 &&
+		btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) > 0 &&
+		btf__find_by_name_kind(btf, "bpf_send_signal_task", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
 void kernel_features_probe(bool found[FEATURE_COUNT])
 {
 	found[FEATURE_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
@@ -131,6 +152,7 @@ void kernel_features_probe(bool found[FEATURE_COUNT])
 	found[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] =
 		helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_ancestor_cgroup_id);
 	found[FEATURE_UNIX_SOCKET_HOOKS] = unix_socket_hooks();
+	found[FEATURE_POSTURE_ITERATORS] = posture_iterators();
 }
 
 int kernel_features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,

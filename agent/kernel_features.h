@@ -24,6 +24,7 @@ enum feature {
 	FEATURE_SKB_ANCESTOR_CGROUP_ID,
 	FEATURE_CURRENT_ANCESTOR_CGROUP_ID,
 	FEATURE_UNIX_SOCKET_HOOKS,
+	FEATURE_POSTURE_ITERATORS,
 	FEATURE_COUNT,
 };
 
@@ -35,7 +36,8 @@ enum program_bit {
 	PROGRAM_EGRESS = 1 << 3,
 	PROGRAM_INGRESS = 1 << 4,
 	PROGRAM_UNIX = 1 << 5, /* unix_connect, unix_sendmsg and the name scan */
-	PROGRAM_ALL = (1 << 6) - 1,
+	PROGRAM_POSTURE = 1 << 6, /* the capability and packet socket scans */
+	PROGRAM_ALL = (1 << 7) - 1,
 };
 
 const char *kernel_features_name(enum feature feature);

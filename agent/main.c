@@ -21,6 +21,7 @@
 #include "events.h"
 #include "log.h"
 #include "policy.h"
+#include "posture.h"
 #include "preexisting.h"
 #include "privileges.h"
 #include "service.h"
@@ -103,6 +104,7 @@ static int run_loop(struct agent *agent)
 		int api_timeout = api_server_timeout(agent->api);
 		int cgroups_timeout = agent_cgroups_timeout(agent);
 		int unix_timeout = unix_names_timeout(agent->unix_names);
+		int posture_wait = posture_timeout(agent->posture);
 		int timeout = service_timeout(agent);
 		int count;
 
@@ -112,6 +114,8 @@ static int run_loop(struct agent *agent)
 			timeout = cgroups_timeout;
 		if (unix_timeout >= 0 && unix_timeout < timeout)
 			timeout = unix_timeout;
+		if (posture_wait >= 0 && posture_wait < timeout)
+			timeout = posture_wait;
 		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {
@@ -153,6 +157,7 @@ static int run_loop(struct agent *agent)
 		(void)api_server_run(agent->api);
 		agent_cgroups_tick(agent);
 		unix_names_tick(agent->unix_names);
+		posture_tick(agent->posture);
 		service_tick(agent);
 	}
 }
@@ -223,6 +228,10 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	 * already established are judged once, now. */
 	(void)preexisting_scan(agent); /* its failures are logged, not fatal */
 	r = unix_names_open(agent->programs.skeleton, &agent->unix_names);
+	if (r == 0)
+		r = posture_open(agent->programs.skeleton, agent->events,
+				 agent->config.agent.kill_packet_sockets,
+				 agent->config.agent.posture_scan_seconds, &agent->posture);
 	if (r)
 		return r;
 	r = cgroup_watch_open(&agent->cgroup_watch);
@@ -321,6 +330,7 @@ int main(int argc, char **argv)
 	api_server_close(agent.api);
 	cgroup_watch_close(agent.cgroup_watch);
 	unix_names_close(agent.unix_names);
+	posture_close(agent.posture);
 	event_stream_close(agent.events);
 	cgroup_paths_free(agent.cgroup_paths);
 	programs_close(&agent.programs);

@@ -18,11 +18,15 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_TOMBSTONED] = "tombstoned",
 	[REASON_HOST] = "host",
 	[REASON_PREEXISTING] = "preexisting",
+	[REASON_PRIVILEGED_PROCESS] = "privileged_process",
+	[REASON_PACKET_SOCKET] = "packet_socket",
 };
 
 static const char *const action_names[ACTION_COUNT] = {
 	[ACTION_DENIED] = "denied",
 	[ACTION_AUDITED] = "audited",
+	[ACTION_REPORTED] = "reported",
+	[ACTION_KILLED] = "killed",
 };
 
 const char *violation_reason_name(unsigned int reason)
@@ -120,6 +124,23 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 			violation->tenant, violation->peer, violation->reason, violation->action,
 			violation->count);
 	}
+	fputs("# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, "
+	      "a capability that voids isolation, at the last posture scan.\n"
+	      "# TYPE tenantd_tenant_privileged_processes gauge\n", out);
+	for (size_t i = 0; i < snapshot->privileged_count; i++)
+		if (snapshot->privileged[i].capability)
+			fprintf(out,
+				"tenantd_tenant_privileged_processes{tenant=\"%s\",capability=\"%s\"} "
+				"%" PRIu64 "\n",
+				snapshot->privileged[i].tenant, snapshot->privileged[i].capability,
+				snapshot->privileged[i].count);
+	fputs("# HELP tenantd_tenant_packet_socket_processes Tenant processes holding a packet "
+	      "socket (AF_PACKET), at the last posture scan.\n"
+	      "# TYPE tenantd_tenant_packet_socket_processes gauge\n", out);
+	for (size_t i = 0; i < snapshot->privileged_count; i++)
+		if (!snapshot->privileged[i].capability)
+			fprintf(out, "tenantd_tenant_packet_socket_processes{tenant=\"%s\"} %" PRIu64 "\n",
+				snapshot->privileged[i].tenant, snapshot->privileged[i].count);
 	if (fclose(out)) {
 		free(buffer);
 		return -ENOMEM;

@@ -17,6 +17,14 @@ struct metrics_tenant {
 	struct tenant_counters counters;
 };
 
+/* One (tenant, capability) with processes holding it; CAPABILITY NULL
+ * stands for packet sockets. */
+struct metrics_privileged {
+	const char *tenant;
+	const char *capability;
+	uint64_t count;
+};
+
 struct metrics_violation {
 	const char *tenant;
 	const char *peer;
@@ -31,6 +39,8 @@ struct metrics_snapshot {
 	size_t tenant_count;
 	const struct metrics_violation *violations;
 	size_t violation_count;
+	const struct metrics_privileged *privileged;
+	size_t privileged_count;
 };
 
 /* Renders into a malloc'ed, NUL-terminated buffer. */

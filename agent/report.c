@@ -12,10 +12,12 @@
 #include <json-c/json.h>
 
 #include "agent.h"
+#include "cgroup_paths.h"
 #include "cleanup.h"
 #include "counters.h"
 #include "events.h"
 #include "metrics.h"
+#include "posture.h"
 #include "report.h"
 #include "tenant_json.h"
 #include "tenantd.skel.h"
@@ -27,12 +29,66 @@ static bool visible(const struct view *view, uint32_t tenant_id)
 	return view->operator || view->tenant_id == tenant_id;
 }
 
+static int compare_tenant_id(const void *a, const void *b)
+{
+	const struct posture_process *left = a, *right = b;
+
+	return (left->tenant_id > right->tenant_id) - (left->tenant_id < right->tenant_id);
+}
+
+/* The last posture scan, per tenant and capability, as metric rows: the
+ * findings are grouped by tenant, then each group counted. */
+static int posture_rows(const struct agent *agent, const struct view *view,
+			struct metrics_privileged **out, size_t *count)
+{
+	const struct posture_process *found;
+	_cleanup_free_ struct posture_process *by_tenant = NULL;
+	struct metrics_privileged *rows;
+	size_t found_count, used = 0;
+
+	found = posture_processes(agent->posture, &found_count);
+	by_tenant = malloc((found_count + 1) * sizeof(*by_tenant));
+	rows = calloc(found_count * (POSTURE_CAPABILITY_COUNT + 1) + 1, sizeof(*rows));
+	if (!by_tenant || !rows) {
+		free(rows);
+		return -ENOMEM;
+	}
+	if (found_count)
+		memcpy(by_tenant, found, found_count * sizeof(*by_tenant));
+	qsort(by_tenant, found_count, sizeof(*by_tenant), compare_tenant_id);
+	for (size_t start = 0, end; start < found_count; start = end) {
+		uint32_t tenant = by_tenant[start].tenant_id;
+		uint64_t holders[POSTURE_CAPABILITY_COUNT] = { 0 }, packet_sockets = 0;
+
+		for (end = start; end < found_count && by_tenant[end].tenant_id == tenant; end++) {
+			for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
+				if (by_tenant[end].capabilities & (1ULL << posture_capability_number(c)))
+					holders[c]++;
+			packet_sockets += by_tenant[end].packet_socket;
+		}
+		if (!visible(view, tenant))
+			continue;
+		for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
+			if (holders[c])
+				rows[used++] = (struct metrics_privileged){
+					tenant_label(agent, tenant), posture_capability_name(c), holders[c]
+				};
+		if (packet_sockets)
+			rows[used++] = (struct metrics_privileged){ tenant_label(agent, tenant), NULL,
+								    packet_sockets };
+	}
+	*out = rows;
+	*count = used;
+	return 0;
+}
+
 int report_metrics(const struct agent *agent, const struct view *view, char **text,
 		   size_t *length)
 {
 	_cleanup_free_ struct metrics_tenant *tenants = NULL;
 	_cleanup_free_ struct metrics_violation *violations = NULL;
 	_cleanup_free_ struct violation_total *totals = NULL;
+	_cleanup_free_ struct metrics_privileged *privileged = NULL;
 	struct tenantd_bpf *skeleton = agent->programs.skeleton;
 	struct metrics_snapshot snapshot = { .version = TENANTD_VERSION };
 	size_t total_count = 0;
@@ -92,6 +148,10 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 			violations[snapshot.violation_count++] = row;
 	}
 	snapshot.violations = violations;
+	r = posture_rows(agent, view, &privileged, &snapshot.privileged_count);
+	if (r)
+		return r;
+	snapshot.privileged = privileged;
 	return metrics_render(&snapshot, text, length);
 }
 
@@ -253,6 +313,60 @@ int report_tenants(const struct agent *agent, const struct view *view, const cha
 	if (name)
 		return -ENOENT;
 	return render_json(list, text, length);
+}
+
+int report_posture(const struct agent *agent, const struct view *view, char **text,
+		   size_t *length)
+{
+	struct json_object *document = json_object_new_object(), *list = json_object_new_array();
+	const struct posture_process *found;
+	uint64_t scans, duration_us;
+	size_t count;
+
+	if (!document || !list) {
+		json_object_put(document);
+		json_object_put(list);
+		return -ENOMEM;
+	}
+	found = posture_processes(agent->posture, &count);
+	posture_scans(agent->posture, &scans, &duration_us);
+	/* 0 scans: this kernel cannot tell (tenantd --allow-partial). */
+	json_object_object_add(document, "scans", json_object_new_int64((int64_t)scans));
+	json_object_object_add(document, "scan_microseconds", json_object_new_int64((int64_t)duration_us));
+	json_object_object_add(document, "packet_sockets",
+			       json_object_new_string(agent->config.agent.kill_packet_sockets ?
+							      "kill" : "report"));
+	for (size_t i = 0; i < count; i++) {
+		const struct posture_process *process = &found[i];
+		struct json_object *item, *capabilities;
+		char cgroup[PATH_MAX];
+
+		if (!visible(view, process->tenant_id))
+			continue;
+		if (cgroup_paths_find(agent->cgroup_paths, process->cgroup_id, NULL, cgroup,
+				      sizeof(cgroup)))
+			snprintf(cgroup, sizeof(cgroup), "cgroup-id:%llu",
+				 (unsigned long long)process->cgroup_id);
+		item = json_object_new_object();
+		capabilities = json_object_new_array();
+		for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
+			if (process->capabilities & (1ULL << posture_capability_number(c)))
+				json_object_array_add(capabilities, json_object_new_string(
+									    posture_capability_name(c)));
+		json_object_object_add(item, "tenant",
+				       json_object_new_string(tenant_label(agent, process->tenant_id)));
+		json_object_object_add(item, "pid", json_object_new_int64(process->pid));
+		json_object_object_add(item, "comm", json_object_new_string(process->comm));
+		json_object_object_add(item, "uid", json_object_new_int64(process->uid));
+		json_object_object_add(item, "cgroup", json_object_new_string(cgroup));
+		json_object_object_add(item, "capabilities", capabilities);
+		json_object_object_add(item, "packet_socket",
+				       json_object_new_boolean(process->packet_socket));
+		json_object_object_add(item, "killed", json_object_new_boolean(process->killed));
+		json_object_array_add(list, item);
+	}
+	json_object_object_add(document, "processes", list);
+	return render_json(document, text, length);
 }
 
 int report_who(const struct agent *agent, const struct view *view, pid_t pid, char **text,

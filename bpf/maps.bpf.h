@@ -127,4 +127,11 @@ struct {
 	__uint(max_entries, 4096);
 } tenantd_unix_scan_requests __weak SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct posture_settings);
+} tenantd_posture_settings __weak SEC(".maps");
+
 #endif /* TENANTD_MAPS_BPF_H */

@@ -17,6 +17,8 @@
 
 #define DEFAULT_EVENT_RATE 100
 #define EVENT_RATE_MAX 1000000
+#define DEFAULT_POSTURE_SCAN_SECONDS 5
+#define POSTURE_SCAN_SECONDS_MAX 3600
 
 struct parse_state {
 	FILE *file;
@@ -306,6 +308,20 @@ static int parse_event_rate(struct parse_state *state, const char *key, char *va
 	return 0;
 }
 
+static int parse_posture_scan_interval(struct parse_state *state, const char *key, char *value,
+				       const struct source_line *where)
+{
+	unsigned long seconds;
+
+	if (parse_unsigned(value, POSTURE_SCAN_SECONDS_MAX, &seconds) || seconds == 0) {
+		set_error(state->error, where, key, "'%s' is not a number of seconds 1..%d", value,
+			  POSTURE_SCAN_SECONDS_MAX);
+		return -EINVAL;
+	}
+	state->config->agent.posture_scan_seconds = (unsigned int)seconds;
+	return 0;
+}
+
 static int parse_kill_preexisting(struct parse_state *state, const char *key, char *value,
 				  const struct source_line *where)
 {
@@ -319,6 +335,20 @@ static int parse_kill_preexisting(struct parse_state *state, const char *key, ch
 		set_error(state->error, where, key, "'%s' is not yes or no", value);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int parse_packet_sockets(struct parse_state *state, const char *key, char *value,
+				const struct source_line *where)
+{
+	static const char *const actions[] = { "report", "kill" };
+	int action = enum_from_name(actions, ARRAY_SIZE(actions), value);
+
+	if (action < 0) {
+		set_error(state->error, where, key, "'%s' is not report or kill", value);
+		return -EINVAL;
+	}
+	state->config->agent.kill_packet_sockets = action == 1;
 	return 0;
 }
 
@@ -469,6 +499,8 @@ static const struct config_key agent_keys[] = {
 	{ "HostAllowPorts", parse_host_allow_ports },
 	{ "EventRate", parse_event_rate },
 	{ "KillPreexisting", parse_kill_preexisting },
+	{ "PacketSockets", parse_packet_sockets },
+	{ "PostureScanInterval", parse_posture_scan_interval },
 	{ "AdminGroup", parse_admin_group },
 };
 
@@ -801,6 +833,7 @@ int config_load(const char *directory, const char *cgroup_root_override,
 			.cgroup_root = "/",
 			.host_policy = HOST_POLICY_ALLOW,
 			.event_rate = DEFAULT_EVENT_RATE,
+			.posture_scan_seconds = DEFAULT_POSTURE_SCAN_SECONDS,
 			.admin_group = "tenantd",
 		},
 	};

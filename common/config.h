@@ -61,6 +61,8 @@ struct agent_config {
 	unsigned int event_rate;
 	char admin_group[GROUP_NAME_MAX];
 	bool kill_preexisting;
+	bool kill_packet_sockets; /* PacketSockets=kill */
+	unsigned int posture_scan_seconds; /* PostureScanInterval= */
 };
 
 struct config {

@@ -60,12 +60,17 @@ enum violation_reason {
 	REASON_TOMBSTONED = 4,
 	REASON_HOST = 5,
 	REASON_PREEXISTING = 6,
+	/* Reported by the agent's posture scans, not counted as violations. */
+	REASON_PRIVILEGED_PROCESS = 7,
+	REASON_PACKET_SOCKET = 8,
 	REASON_COUNT,
 };
 
 enum violation_action {
 	ACTION_DENIED = 0,
 	ACTION_AUDITED = 1,
+	ACTION_REPORTED = 2, /* posture findings */
+	ACTION_KILLED = 3, /* PacketSockets=kill */
 	ACTION_COUNT,
 };
 
@@ -183,6 +188,34 @@ struct violation_event {
 	/* AF_UNIX: the name written, and protocol holds the socket type. */
 	__u32 unix_name_length;
 	__u8 unix_name[UNIX_NAME_BYTES];
+	__u64 capabilities; /* REASON_PRIVILEGED_PROCESS: the ones found */
+};
+
+/* tenantd_posture_settings: single entry the agent writes before a scan. */
+struct posture_settings {
+	__u64 capabilities; /* the capabilities that void isolation, as a mask */
+	__u32 kill_packet_sockets; /* PacketSockets=kill */
+	__u32 pad;
+};
+
+enum posture_finding {
+	POSTURE_CAPABILITIES = 0,
+	POSTURE_PACKET_SOCKET = 1,
+};
+
+/* What the posture iterators write for the agent to read, one record per
+ * finding: a tenant thread holding capabilities of the mask over the
+ * host, or a tenant process holding a packet socket. */
+struct posture_record {
+	__u64 cgroup_id;
+	__u64 capabilities; /* permitted, in the host's user namespace */
+	__u32 pid; /* the process (thread group) id */
+	__u32 tenant_id;
+	__u32 uid;
+	__u8 finding; /* enum posture_finding */
+	__u8 killed;
+	__u8 pad[2];
+	char comm[TASK_COMM_BYTES];
 };
 
 #endif /* TENANTD_ABI_H */

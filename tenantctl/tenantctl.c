@@ -211,6 +211,43 @@ static int command_status(const struct client *client)
 	return EXIT_OK;
 }
 
+/* Tenant processes whose privileges void isolation, from the last scan. */
+static int command_posture(const struct client *client)
+{
+	_cleanup_json_ struct json_object *posture = NULL;
+	struct json_object *processes;
+	size_t count;
+	int r = fetch(client, "/v1/posture", &posture);
+
+	if (r || !posture)
+		return r;
+	if (!json_object_object_get_ex(posture, "processes", &processes))
+		return EXIT_FAILED;
+	count = json_object_array_length(processes);
+	printf("%-24s %8s %-16s %6s %-6s %s\n", "TENANT", "PID", "COMM", "UID", "PACKET",
+	       "CAPABILITIES");
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *process = json_object_array_get_idx(processes, i), *list;
+		char held[256] = "-";
+		size_t used = 0;
+
+		if (json_object_object_get_ex(process, "capabilities", &list))
+			for (size_t c = 0; c < json_object_array_length(list) && used < sizeof(held);
+			     c++)
+				used += (size_t)snprintf(held + used, sizeof(held) - used, "%s%s",
+							 c ? "," : "",
+							 json_object_get_string(
+								 json_object_array_get_idx(list, c)));
+		printf("%-24s %8s %-16s %6s %-6s %s\n", text_at(process, "tenant", NULL),
+		       text_at(process, "pid", NULL), text_at(process, "comm", NULL),
+		       text_at(process, "uid", NULL),
+		       !strcmp(text_at(process, "packet_socket", NULL), "true") ? "yes" : "no", held);
+	}
+	printf("%zu process%s; packet socket holders: %s\n", count, count == 1 ? "" : "es",
+	       text_at(posture, "packet_sockets", NULL));
+	return EXIT_OK;
+}
+
 static uint64_t violation_total(struct json_object *tenant)
 {
 	struct json_object *violations, *count;
@@ -449,6 +486,8 @@ static void usage(FILE *out)
 		"  events [--follow] [--tenant NAME]\n"
 		"                              recent violations; --follow keeps watching\n"
 		"  who PID                     the tenant of a process\n"
+		"  posture                     tenant processes whose capabilities or packet\n"
+		"                              sockets void isolation\n"
 		"  reload                      re-read the configuration, all or nothing\n"
 		"  apply FILE                  create or replace a tenant from a drop-in (INI)\n"
 		"                              or a JSON file with a \"name\"\n"
@@ -492,6 +531,11 @@ static int verb_who(const struct client *client, char **arguments, const struct 
 	return command_who(client, arguments[0]);
 }
 
+static int verb_posture(const struct client *client, char **arguments, const struct flags *flags)
+{
+	return command_posture(client);
+}
+
 static int verb_reload(const struct client *client, char **arguments, const struct flags *flags)
 {
 	return command_change(client, "POST", "/v1/reload", NULL, "reloaded");
@@ -530,6 +574,7 @@ static const struct verb verbs[] = {
 	{ "show", 1, verb_show },
 	{ "events", 0, verb_events },
 	{ "who", 1, verb_who },
+	{ "posture", 0, verb_posture },
 	{ "reload", 0, verb_reload },
 	{ "apply", 1, verb_apply },
 	{ "remove", 1, verb_remove },

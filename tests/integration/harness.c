@@ -728,7 +728,27 @@ long long harness_violations(const char *tenant, const char *peer, const char *r
 }
 
 /* The first logged event matching, or NULL. */
-/* DPORT is matched when DESTINATION is NULL, and "dst" otherwise. */
+char *harness_request_as_nobody(const char *cgroup, const char *method, const char *path,
+				long *status)
+{
+	char command[8400], *output, *last_line;
+	int exit_status;
+
+	snprintf(command, sizeof(command),
+		 "sh -c '%s%s%s exec setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "curl -s -X %s -w \"\\n%%{http_code}\" --unix-socket %s http://localhost%s'",
+		 cgroup[0] ? "echo $$ > " : "", cgroup[0] ? harness_cgroup_path(cgroup) : "",
+		 cgroup[0] ? "/cgroup.procs &&" : "", method, harness_socket(), path);
+	output = harness_command_output(command, &exit_status);
+	last_line = strrchr(output, '\n');
+	ck_assert_msg(last_line != NULL, "no HTTP status from: %s", command);
+	*status = atol(last_line + 1);
+	*last_line = '\0';
+	return output;
+}
+
+/* DPORT is matched when DESTINATION is NULL, "dst" otherwise, and
+ * neither when DESTINATION is "". */
 static struct json_object *logged_event(const char *tenant, const char *reason, int dport,
 					const char *destination, pid_t pid)
 {
@@ -746,8 +766,9 @@ static struct json_object *logged_event(const char *tenant, const char *reason, 
 		    !strcmp(json_object_get_string(field), tenant) &&
 		    json_object_object_get_ex(event, "reason", &field) &&
 		    !strcmp(json_object_get_string(field), reason) &&
-		    (destination ? json_object_object_get_ex(event, "dst", &field) &&
-					   !strcmp(json_object_get_string(field), destination) :
+		    (destination ? !destination[0] ||
+					   (json_object_object_get_ex(event, "dst", &field) &&
+					    !strcmp(json_object_get_string(field), destination)) :
 				   json_object_object_get_ex(event, "dport", &field) &&
 					   json_object_get_int(field) == dport) &&
 		    json_object_object_get_ex(event, "pid", &field) &&

@@ -107,6 +107,10 @@ char *harness_get(const char *path, long *status);
 /* METHOD PATH on the control socket as root, with BODY (NULL: none); the
  * answer is malloc'ed ("" when empty), NULL when the agent did not answer. */
 char *harness_request(const char *method, const char *path, const char *body, long *status);
+/* METHOD PATH on the control socket as user nobody from cgroup CGROUP ("":
+ * the harness's own): a tenant's view. The body; *STATUS its HTTP code. */
+char *harness_request_as_nobody(const char *cgroup, const char *method, const char *path,
+				long *status);
 /* Runs COMMAND with sh; its standard output, malloc'ed, and its exit status. */
 char *harness_command_output(const char *command, int *exit_status);
 /* How many lines of the agent's log contain NEEDLE. */
@@ -127,7 +131,7 @@ struct json_object *harness_wait_event(const char *tenant, const char *reason, i
 				       pid_t pid);
 
 /* The same for events without a port, matched on their destination "dst"
- * (a Unix socket's name, as "@name"). */
+ * (a Unix socket's name, as "@name"), or on none when DESTINATION is "". */
 struct json_object *harness_wait_event_to(const char *tenant, const char *reason,
 					  const char *destination, pid_t pid);
 

@@ -5,6 +5,7 @@
  * success, the errno of the failed call otherwise. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,6 +18,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <linux/if_ether.h>
 
 /* Closes FD (a failed call's socket) and reports ERROR. */
@@ -319,10 +322,65 @@ static int open_socket(int family, int type, int protocol, const char *what)
 	return 0;
 }
 
+/* --capabilities NAMES: keeps only these, permitted and effective
+ * (comma-separated, e.g. net_raw,sys_ptrace; "none" for none). */
+static int keep_capabilities(const char *names)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} known[] = {
+		{ "net_raw", CAP_NET_RAW }, { "net_admin", CAP_NET_ADMIN },
+		{ "sys_admin", CAP_SYS_ADMIN }, { "sys_ptrace", CAP_SYS_PTRACE },
+		{ "setuid", CAP_SETUID }, { "kill", CAP_KILL },
+	};
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	char list[256], *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", names);
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		if (!strcmp(name, "none"))
+			continue;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(name, known[i].name))
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			errno = EINVAL;
+			return -1;
+		}
+		data[known[i].number / 32].permitted |= 1U << (known[i].number % 32);
+		data[known[i].number / 32].effective |= 1U << (known[i].number % 32);
+	}
+	return (int)syscall(SYS_capset, &header, data);
+}
+
+/* pause and hold-packet-socket: print "ready", then wait to be killed. */
+static int wait_for_end(void)
+{
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int hold_packet_socket(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return fail("socket(AF_PACKET)", errno);
+	return wait_for_end();
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: netprobe [--cgroup DIR] [--netns NAME] COMMAND\n"
+		"usage: netprobe [--cgroup DIR] [--netns NAME] [--capabilities LIST]\n"
+		"                [--user-namespace yes] COMMAND\n"
 		"  listen tcp|udp|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
 		"  echo udp ADDR PORT\n"
 		"  ask ADDR PORT\n"
@@ -331,6 +389,7 @@ static int usage(void)
 		"  sendto ADDR PORT BYTES [COUNT]\n"
 		"  ping ADDR\n"
 		"  raw | raw6 | packet\n"
+		"  pause | hold-packet-socket   (print ready, wait to be killed)\n"
 		"  repeat N COMMAND...\n");
 	return 2;
 }
@@ -339,18 +398,31 @@ static int run_command(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
+	bool capabilities_chosen = false;
 	int i = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (i + 1 < argc && argv[i][0] == '-') {
+		capabilities_chosen |= !strcmp(argv[i], "--capabilities");
 		if (!strcmp(argv[i], "--cgroup") && join_cgroup(argv[i + 1]))
 			return fail("join cgroup", errno);
 		if (!strcmp(argv[i], "--netns") && join_netns(argv[i + 1]))
 			return fail("join netns", errno);
+		if (!strcmp(argv[i], "--capabilities") && keep_capabilities(argv[i + 1]))
+			return fail("capabilities", errno);
+		/* All capabilities in a user namespace of its own, none over the host. */
+		if (!strcmp(argv[i], "--user-namespace") && unshare(CLONE_NEWUSER))
+			return fail("unshare(CLONE_NEWUSER)", errno);
 		i += 2;
 	}
 	if (i >= argc)
 		return usage();
+	/* A tenant workload as it should be: no capability over the host,
+	 * unless told otherwise, or its command needs one (raw sockets). The
+	 * cgroup and namespace are joined already. */
+	if (!capabilities_chosen && strcmp(argv[i], "raw") && strcmp(argv[i], "raw6") &&
+	    strcmp(argv[i], "packet") && strcmp(argv[i], "repeat") && keep_capabilities("none"))
+		return fail("capabilities", errno);
 	/* repeat N COMMAND...: runs COMMAND N times in this process (its
 	 * output once), for floods of attempts; the last status counts. */
 	if (!strcmp(argv[i], "repeat") && i + 2 < argc) {
@@ -391,6 +463,10 @@ static int run_command(int argc, char **argv)
 		return open_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP, "socket(AF_INET, SOCK_RAW)");
 	if (!strcmp(argv[i], "raw6"))
 		return open_socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, "socket(AF_INET6, SOCK_RAW)");
+	if (!strcmp(argv[i], "pause"))
+		return wait_for_end();
+	if (!strcmp(argv[i], "hold-packet-socket"))
+		return hold_packet_socket();
 	if (!strcmp(argv[i], "packet"))
 		return open_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL), "socket(AF_PACKET)");
 	return usage();

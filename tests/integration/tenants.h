@@ -41,7 +41,7 @@ const char *tenants_netns_b(void);
  * *SEEN telling whether NEEDLE came within 5 s. */
 pid_t tenants_follow_refusals(const char *command, const char *arguments, const char *path,
 			      const char *needle, bool *seen);
-/* How many events of TENANT the agent has logged. */
+/* How many violation events of TENANT the agent has logged. */
 int tenants_count_events(const char *tenant);
 /* Waits for an event, for its existence only. */
 bool tenants_event_seen(const char *tenant, const char *reason, int dport);

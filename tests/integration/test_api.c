@@ -25,25 +25,6 @@
 #include "harness.h"
 #include "tenants.h"
 
-static char *request_as_nobody(const char *cgroup, const char *method, const char *path,
-			       long *status)
-{
-	char command[8400], *output, *last_line;
-	int exit_status;
-
-	snprintf(command, sizeof(command),
-		 "sh -c '%s%s%s exec setpriv --reuid=65534 --regid=65534 --clear-groups "
-		 "curl -s -X %s -w \"\\n%%{http_code}\" --unix-socket %s http://localhost%s'",
-		 cgroup[0] ? "echo $$ > " : "", cgroup[0] ? harness_cgroup_path(cgroup) : "",
-		 cgroup[0] ? "/cgroup.procs &&" : "", method, harness_socket(), path);
-	output = harness_command_output(command, &exit_status);
-	last_line = strrchr(output, '\n');
-	ck_assert_ptr_nonnull(last_line);
-	*status = atol(last_line + 1);
-	*last_line = '\0';
-	return output;
-}
-
 /* METHOD PATH as root with BODY (NULL: none); the answer, STATUS its code. */
 static char *operator_request(const char *method, const char *path, const char *body,
 			      long *status)
@@ -160,7 +141,7 @@ START_TEST(a_tenant_sees_only_its_own_record)
 {
 	struct json_object *tenants, *first, *field;
 	long status = 0;
-	char *body = request_as_nobody("acme", "GET", "/v1/tenants", &status);
+	char *body = harness_request_as_nobody("acme", "GET", "/v1/tenants", &status);
 
 	ck_assert_int_eq(status, 200);
 	tenants = json_tokener_parse(body);
@@ -174,7 +155,7 @@ START_TEST(a_tenant_sees_only_its_own_record)
 	ck_assert_ptr_nonnull(strstr(body, "\"allow_to\":[{\"port\":9102,\"protocol\":\"tcp\"}"));
 	json_object_put(tenants);
 	free(body);
-	body = request_as_nobody("acme", "GET", "/v1/tenants/acme", &status);
+	body = harness_request_as_nobody("acme", "GET", "/v1/tenants/acme", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"name\":\"acme\""));
 	free(body);
@@ -184,8 +165,8 @@ END_TEST
 START_TEST(another_tenants_name_looks_exactly_like_a_missing_one)
 {
 	long other_status = 0, missing_status = 0;
-	char *other = request_as_nobody("acme", "GET", "/v1/tenants/globex", &other_status);
-	char *missing = request_as_nobody("acme", "GET", "/v1/tenants/no-such-one", &missing_status);
+	char *other = harness_request_as_nobody("acme", "GET", "/v1/tenants/globex", &other_status);
+	char *missing = harness_request_as_nobody("acme", "GET", "/v1/tenants/no-such-one", &missing_status);
 
 	ck_assert_int_eq(other_status, 404);
 	ck_assert_int_eq(missing_status, 404);
@@ -203,7 +184,7 @@ START_TEST(a_tenant_sees_only_its_own_metric_series_with_peers_masked)
 
 	/* acme has local_socket violations against globex by now. */
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	body = request_as_nobody("acme", "GET", "/metrics", &status);
+	body = harness_request_as_nobody("acme", "GET", "/metrics", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "tenantd_tenant_tx_bytes_total{tenant=\"acme\"}"));
 	ck_assert_ptr_nonnull(strstr(body, "tenantd_violations_total{tenant=\"acme\",peer=\"other\","
@@ -218,7 +199,7 @@ END_TEST
 START_TEST(a_tenant_status_shows_the_version_and_its_own_name_only)
 {
 	long status = 0;
-	char *body = request_as_nobody("acme", "GET", "/v1/status", &status);
+	char *body = harness_request_as_nobody("acme", "GET", "/v1/status", &status);
 
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"acme\""));
@@ -236,13 +217,13 @@ START_TEST(a_caller_in_no_tenant_is_refused_everything)
 	char *body;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		body = request_as_nobody("host", "GET", paths[i], &status);
+		body = harness_request_as_nobody("host", "GET", paths[i], &status);
 		ck_assert_int_eq(status, 403);
 		ck_assert_str_eq(body, "{\"error\":\"only operators and processes of a tenant may use "
 				       "this API\"}");
 		free(body);
 	}
-	body = request_as_nobody("", "GET", "/metrics", &status);
+	body = harness_request_as_nobody("", "GET", "/metrics", &status);
 	ck_assert_int_eq(status, 403);
 	free(body);
 }
@@ -261,16 +242,16 @@ START_TEST(who_names_a_process_tenant_for_operators_and_its_own_for_tenants)
 	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"globex\""));
 	free(body);
 	/* A tenant asking about another tenant's process: as if it did not exist. */
-	body = request_as_nobody("acme", "GET", path, &status);
+	body = harness_request_as_nobody("acme", "GET", path, &status);
 	ck_assert_int_eq(status, 404);
 	ck_assert_str_eq(body, "{\"error\":\"no such process\"}");
 	free(body);
-	body = request_as_nobody("acme", "GET", "/v1/who?pid=999999999", &status);
+	body = harness_request_as_nobody("acme", "GET", "/v1/who?pid=999999999", &status);
 	ck_assert_int_eq(status, 404);
 	ck_assert_str_eq(body, "{\"error\":\"no such process\"}");
 	free(body);
 	snprintf(path, sizeof(path), "/v1/who?pid=%d", acme);
-	body = request_as_nobody("acme", "GET", path, &status);
+	body = harness_request_as_nobody("acme", "GET", path, &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"acme\""));
 	free(body);
@@ -315,15 +296,15 @@ START_TEST(a_tenant_reads_only_its_own_events_with_peers_masked)
 
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	ck_assert(tenants_event_seen("acme", "local_socket", 9101));
-	body = request_as_nobody("acme", "GET", "/v1/events", &status);
+	body = harness_request_as_nobody("acme", "GET", "/v1/events", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"peer\":\"other\""));
 	ck_assert_ptr_null(strstr(body, "globex"));
 	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		ck_assert_msg(strstr(line, "\"tenant\":\"acme\"") != NULL, "%s", line);
 	free(body);
-	other = request_as_nobody("acme", "GET", "/v1/events?tenant=globex", &other_status);
-	missing = request_as_nobody("acme", "GET", "/v1/events?tenant=no-such-one", &missing_status);
+	other = harness_request_as_nobody("acme", "GET", "/v1/events?tenant=globex", &other_status);
+	missing = harness_request_as_nobody("acme", "GET", "/v1/events?tenant=no-such-one", &missing_status);
 	ck_assert_int_eq(other_status, 404);
 	ck_assert_int_eq(missing_status, 404);
 	ck_assert_str_eq(other, missing);
@@ -365,7 +346,7 @@ START_TEST(reload_over_the_api_is_for_operators_and_reports_errors)
 	char command[4200], *body;
 	int exit_status;
 
-	body = request_as_nobody("acme", "POST", "/v1/reload", &status);
+	body = harness_request_as_nobody("acme", "POST", "/v1/reload", &status);
 	ck_assert_int_eq(status, 403);
 	free(body);
 	snprintf(command, sizeof(command),
@@ -526,12 +507,12 @@ END_TEST
 START_TEST(only_operators_may_change_tenants)
 {
 	long status = 0;
-	char *answer = request_as_nobody("acme", "DELETE", "/v1/tenants/acme", &status);
+	char *answer = harness_request_as_nobody("acme", "DELETE", "/v1/tenants/acme", &status);
 
 	ck_assert_int_eq(status, 403);
 	ck_assert_str_eq(answer, "{\"error\":\"only operators may change the configuration\"}");
 	free(answer);
-	answer = request_as_nobody("acme", "PUT", "/v1/tenants/acme", &status);
+	answer = harness_request_as_nobody("acme", "PUT", "/v1/tenants/acme", &status);
 	ck_assert_int_eq(status, 403);
 	free(answer);
 }

@@ -35,6 +35,8 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(config.agent.host_ports[0].protocol, IPPROTO_UDP);
 	ck_assert_uint_eq(config.agent.host_ports[1].protocol, IPPROTO_TCP);
 	ck_assert_uint_eq(config.agent.event_rate, 250);
+	ck_assert(config.agent.kill_packet_sockets);
+	ck_assert_uint_eq(config.agent.posture_scan_seconds, 10);
 	ck_assert_str_eq(config.agent.admin_group, "tenantd");
 	ck_assert_uint_eq(config.tenant_count, 3);
 
@@ -49,10 +51,13 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->network_count, 2);
 	ck_assert_uint_eq(acme->networks[0].network.prefixlen, 96 + 16);
 	ck_assert_uint_eq(acme->networks[1].network.prefixlen, 32);
-	ck_assert_uint_eq(acme->exception_count, 1);
+	ck_assert_uint_eq(acme->exception_count, 2);
 	ck_assert_str_eq(acme->exceptions[0].peer, "billing");
 	ck_assert_uint_eq(acme->exceptions[0].target.port, 8443);
 	ck_assert_uint_eq(acme->exceptions[0].target.protocol, IPPROTO_TCP);
+	ck_assert_str_eq(acme->exceptions[1].peer, "billing");
+	ck_assert_uint_eq(acme->exceptions[1].target.port, 0);
+	ck_assert_uint_eq(acme->exceptions[1].target.protocol, EXCEPTION_PROTOCOL_UNIX);
 
 	billing = config_find_tenant(&config, "billing");
 	ck_assert_ptr_nonnull(billing);
@@ -73,6 +78,8 @@ START_TEST(a_missing_config_directory_means_defaults_and_no_tenants)
 	ck_assert_str_eq(config.agent.cgroup_root, "/");
 	ck_assert_int_eq(config.agent.host_policy, HOST_POLICY_ALLOW);
 	ck_assert_uint_eq(config.agent.event_rate, 100);
+	ck_assert(!config.agent.kill_packet_sockets);
+	ck_assert_uint_eq(config.agent.posture_scan_seconds, 5);
 	ck_assert_str_eq(config.agent.admin_group, "tenantd");
 	ck_assert_str_eq(config.agent.metrics_listen, "");
 	ck_assert_uint_eq(config.tenant_count, 0);

@@ -21,9 +21,14 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		{ "acme", "globex", "local_socket", "denied", 7 },
 		{ "acme", "host", "raw_socket", "audited", 1 },
 	};
+	static const struct metrics_privileged privileged[] = {
+		{ "acme", "net_raw", 2 },
+		{ "acme", NULL, 1 },
+	};
 	struct metrics_snapshot snapshot = {
 		.version = "1.2.3", .tenants = tenants, .tenant_count = 2,
 		.violations = violations, .violation_count = 2,
+		.privileged = privileged, .privileged_count = 2,
 	};
 	static const char expected[] =
 		"# HELP tenantd_build_info The running tenantd's version.\n"
@@ -59,7 +64,13 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# HELP tenantd_violations_total Cross-tenant traffic refused (denied) or let through in audit mode (audited).\n"
 		"# TYPE tenantd_violations_total counter\n"
 		"tenantd_violations_total{tenant=\"acme\",peer=\"globex\",reason=\"local_socket\",action=\"denied\"} 7\n"
-		"tenantd_violations_total{tenant=\"acme\",peer=\"host\",reason=\"raw_socket\",action=\"audited\"} 1\n";
+		"tenantd_violations_total{tenant=\"acme\",peer=\"host\",reason=\"raw_socket\",action=\"audited\"} 1\n"
+		"# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, a capability that voids isolation, at the last posture scan.\n"
+		"# TYPE tenantd_tenant_privileged_processes gauge\n"
+		"tenantd_tenant_privileged_processes{tenant=\"acme\",capability=\"net_raw\"} 2\n"
+		"# HELP tenantd_tenant_packet_socket_processes Tenant processes holding a packet socket (AF_PACKET), at the last posture scan.\n"
+		"# TYPE tenantd_tenant_packet_socket_processes gauge\n"
+		"tenantd_tenant_packet_socket_processes{tenant=\"acme\"} 1\n";
 	char *text = NULL;
 	size_t length = 0;
 

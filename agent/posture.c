@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The privilege posture of tenant processes. Two iterators in the kernel
+ * list the tenant threads holding capabilities of the mask below and the
+ * tenant processes holding packet sockets; this file runs them, merges
+ * threads into processes, and reports what was not there the scan before. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cleanup.h"
+#include "events.h"
+#include "log.h"
+#include "posture.h"
+#include "tenantd.skel.h"
+#include "tenantd_abi.h"
+
+/* Cgroup changes come in bursts; one scan serves a burst. */
+#define SCAN_PAUSE_MS 200
+/* A host where thousands of tenant processes run as root would flood the
+ * event stream on the first scan; past this, findings are only counted. */
+#define EVENTS_PER_SCAN 100
+
+/* docs/threat-model.md says why each one voids isolation. */
+static const struct {
+	unsigned int number;
+	const char *name;
+} capabilities[POSTURE_CAPABILITY_COUNT] = {
+	{ CAP_NET_RAW, "net_raw" }, /* packet sockets: sniff and forge frames */
+	{ CAP_NET_ADMIN, "net_admin" }, /* addresses, routes, NAT, cgroup programs */
+	{ CAP_SYS_ADMIN, "sys_admin" }, /* everything, namespaces and BPF included */
+	{ CAP_BPF, "bpf" }, /* programs and maps of its own beside tenantd's */
+	{ CAP_SYS_PTRACE, "sys_ptrace" }, /* another process's sockets (pidfd_getfd) */
+	{ CAP_SYS_MODULE, "sys_module" }, /* kernel code */
+	{ CAP_SYS_RAWIO, "sys_rawio" }, /* kernel memory through devices */
+	{ CAP_DAC_OVERRIDE, "dac_override" }, /* tenantd's pins, others' socket files */
+	{ CAP_DAC_READ_SEARCH, "dac_read_search" }, /* files by handle, past permissions */
+	{ CAP_SETUID, "setuid" }, /* becomes tenantd's user, or another tenant's */
+};
+
+const char *posture_capability_name(size_t index)
+{
+	return index < POSTURE_CAPABILITY_COUNT ? capabilities[index].name : "unknown";
+}
+
+unsigned int posture_capability_number(size_t index)
+{
+	return index < POSTURE_CAPABILITY_COUNT ? capabilities[index].number : 0;
+}
+
+struct posture {
+	struct tenantd_bpf *skeleton;
+	struct event_stream *events;
+	struct bpf_link *capability_iterator;
+	struct bpf_link *packet_socket_iterator;
+	struct posture_settings settings;
+	struct posture_process *processes; /* sorted by pid */
+	size_t count;
+	/* Processes start and stop in tenant cgroups without telling anyone;
+	 * the interval bounds how long a new holder goes unreported. */
+	unsigned int interval_ms;
+	uint64_t scanned_us; /* CLOCK_MONOTONIC */
+	uint64_t scans;
+	uint64_t duration_us;
+	bool requested;
+};
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+/* Runs the iterator of LINK and reads all it writes: posture records. */
+static int read_iterator(struct bpf_link *link, struct posture_record **records, size_t *count)
+{
+	_cleanup_close_ int fd = bpf_iter_create(bpf_link__fd(link));
+	size_t size = 0, capacity = 64 * sizeof(**records);
+	_cleanup_free_ char *buffer = malloc(capacity);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (!buffer)
+		return -ENOMEM;
+	for (;;) {
+		if (capacity - size < 4096) {
+			char *grown = realloc(buffer, capacity * 2);
+
+			if (!grown)
+				return -ENOMEM;
+			buffer = grown;
+			capacity *= 2;
+		}
+		n = read(fd, buffer + size, capacity - size);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	*records = (struct posture_record *)TAKE_PTR(buffer);
+	*count = size / sizeof(**records);
+	return 0;
+}
+
+static int compare_pid(const void *a, const void *b)
+{
+	const struct posture_process *left = a, *right = b;
+
+	return (left->pid > right->pid) - (left->pid < right->pid);
+}
+
+static struct posture_process *find(struct posture_process *processes, size_t count, uint32_t pid)
+{
+	struct posture_process key = { .pid = pid };
+
+	return bsearch(&key, processes, count, sizeof(*processes), compare_pid);
+}
+
+static void process_from_record(struct posture_process *process,
+				const struct posture_record *record)
+{
+	memset(process, 0, sizeof(*process));
+	process->pid = record->pid;
+	process->tenant_id = record->tenant_id;
+	process->uid = record->uid;
+	process->cgroup_id = record->cgroup_id;
+	process->capabilities = record->capabilities;
+	process->packet_socket = record->finding == POSTURE_PACKET_SOCKET;
+	process->killed = record->killed;
+	memcpy(process->comm, record->comm, TASK_COMM_BYTES);
+}
+
+/* A record per thread and per packet socket: sorted by process and merged,
+ * so each process is one entry. Returns the number of entries kept. */
+static size_t merge_by_process(struct posture_process *processes, size_t count)
+{
+	size_t kept = 0;
+
+	qsort(processes, count, sizeof(*processes), compare_pid);
+	for (size_t i = 0; i < count; i++) {
+		struct posture_process *last = kept ? &processes[kept - 1] : NULL;
+
+		if (last && last->pid == processes[i].pid) {
+			last->capabilities |= processes[i].capabilities;
+			last->packet_socket |= processes[i].packet_socket;
+			last->killed |= processes[i].killed;
+		} else {
+			processes[kept++] = processes[i];
+		}
+	}
+	return kept;
+}
+
+static void report(struct posture *posture, const struct posture_process *process, int reason,
+		   int action)
+{
+	struct violation_event event = {
+		.cgroup_id = process->cgroup_id,
+		.tenant_id = process->tenant_id,
+		.peer_id = TENANT_ID_HOST,
+		.pid = process->pid,
+		.reason = (__u8)reason,
+		.action = (__u8)action,
+		.capabilities = reason == REASON_PRIVILEGED_PROCESS ? process->capabilities : 0,
+	};
+	struct timespec boot;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	event.boot_ns = (uint64_t)boot.tv_sec * 1000000000ULL + (uint64_t)boot.tv_nsec;
+	memcpy(event.comm, process->comm, TASK_COMM_BYTES);
+	event_stream_record(posture->events, &event);
+}
+
+/* What the previous scan did not have is reported: a new process, a
+ * capability gained, a packet socket opened. */
+static void report_new(struct posture *posture, const struct posture_process *processes,
+		       size_t count)
+{
+	size_t events = 0, unsent = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		const struct posture_process *now = &processes[i];
+		const struct posture_process *before = find(posture->processes, posture->count,
+							    now->pid);
+		uint64_t gained = now->capabilities & ~(before ? before->capabilities : 0);
+		bool packet_socket = now->packet_socket &&
+				     (now->killed || !before || !before->packet_socket);
+
+		if ((gained || packet_socket) && events >= EVENTS_PER_SCAN) {
+			unsent++;
+			continue;
+		}
+		if (gained) {
+			report(posture, now, REASON_PRIVILEGED_PROCESS, ACTION_REPORTED);
+			events++;
+		}
+		if (packet_socket) {
+			report(posture, now, REASON_PACKET_SOCKET,
+			       now->killed ? ACTION_KILLED : ACTION_REPORTED);
+			events++;
+		}
+	}
+	if (unsent)
+		log_warning("posture: %zu more tenant processes found privileged than sent as events; "
+			    "GET /v1/posture lists them all", unsent);
+}
+
+int posture_scan(struct posture *posture)
+{
+	_cleanup_free_ struct posture_record *threads = NULL, *sockets = NULL;
+	size_t thread_count = 0, socket_count = 0, count;
+	uint64_t started = monotonic_us();
+	struct posture_process *processes;
+	__u32 zero = 0;
+	int r;
+
+	posture->requested = false;
+	posture->scanned_us = started;
+	if (bpf_map_update_elem(bpf_map__fd(posture->skeleton->maps.tenantd_posture_settings), &zero,
+				&posture->settings, BPF_ANY))
+		return log_error_errno(errno, "cannot set up the posture scan: %m");
+	r = read_iterator(posture->capability_iterator, &threads, &thread_count);
+	if (r == 0)
+		r = read_iterator(posture->packet_socket_iterator, &sockets, &socket_count);
+	if (r)
+		return log_error_errno(r, "cannot scan the tenant processes' privileges: %m");
+	processes = calloc(thread_count + socket_count + 1, sizeof(*processes));
+	if (!processes)
+		return log_error_errno(-ENOMEM, "cannot scan the tenant processes' privileges: %m");
+	for (size_t i = 0; i < thread_count; i++)
+		process_from_record(&processes[i], &threads[i]);
+	for (size_t i = 0; i < socket_count; i++)
+		process_from_record(&processes[thread_count + i], &sockets[i]);
+	count = merge_by_process(processes, thread_count + socket_count);
+	report_new(posture, processes, count);
+	free(posture->processes);
+	posture->processes = processes;
+	posture->count = count;
+	posture->scans++;
+	posture->duration_us = monotonic_us() - started;
+	log_debug("posture: %zu tenant processes found privileged in %llu us", count,
+		  (unsigned long long)posture->duration_us);
+	return 0;
+}
+
+int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
+		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out)
+{
+	struct posture *posture;
+	int r;
+
+	*out = NULL;
+	if (bpf_program__fd(skeleton->progs.tenantd_scan_capabilities) < 0)
+		return 0;
+	posture = calloc(1, sizeof(*posture));
+	if (!posture)
+		return -ENOMEM;
+	posture->skeleton = skeleton;
+	posture->events = events;
+	for (size_t i = 0; i < POSTURE_CAPABILITY_COUNT; i++)
+		posture->settings.capabilities |= 1ULL << capabilities[i].number;
+	posture->settings.kill_packet_sockets = kill_packet_sockets;
+	posture->interval_ms = interval_seconds * 1000;
+	posture->capability_iterator =
+		bpf_program__attach_iter(skeleton->progs.tenantd_scan_capabilities, NULL);
+	posture->packet_socket_iterator =
+		bpf_program__attach_iter(skeleton->progs.tenantd_scan_packet_sockets, NULL);
+	if (!posture->capability_iterator || !posture->packet_socket_iterator) {
+		r = log_error_errno(-errno, "cannot create the posture iterators: %m");
+		goto fail;
+	}
+	r = posture_scan(posture);
+	if (r)
+		goto fail;
+	*out = posture;
+	return 0;
+fail:
+	posture_close(posture);
+	return r;
+}
+
+void posture_close(struct posture *posture)
+{
+	if (!posture)
+		return;
+	bpf_link__destroy(posture->capability_iterator);
+	bpf_link__destroy(posture->packet_socket_iterator);
+	free(posture->processes);
+	free(posture);
+}
+
+void posture_configure(struct posture *posture, bool kill_packet_sockets,
+		       unsigned int interval_seconds)
+{
+	if (!posture)
+		return;
+	posture->settings.kill_packet_sockets = kill_packet_sockets;
+	posture->interval_ms = interval_seconds * 1000;
+	posture->requested = true;
+}
+
+void posture_request(struct posture *posture)
+{
+	if (posture)
+		posture->requested = true;
+}
+
+int posture_timeout(const struct posture *posture)
+{
+	uint64_t due, now;
+
+	if (!posture)
+		return -1;
+	due = posture->scanned_us +
+	      1000ULL * (posture->requested ? SCAN_PAUSE_MS : posture->interval_ms);
+	now = monotonic_us();
+	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+}
+
+void posture_tick(struct posture *posture)
+{
+	if (posture_timeout(posture) == 0)
+		(void)posture_scan(posture);
+}
+
+const struct posture_process *posture_processes(const struct posture *posture, size_t *count)
+{
+	*count = posture ? posture->count : 0;
+	return posture ? posture->processes : NULL;
+}
+
+void posture_scans(const struct posture *posture, uint64_t *scans, uint64_t *duration_us)
+{
+	*scans = posture ? posture->scans : 0;
+	*duration_us = posture ? posture->duration_us : 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The privilege posture of tenant processes: which of them hold, over the
+ * host, capabilities that void isolation, and which hold packet sockets.
+ * Found by iterators in the kernel, on a schedule and when tenant cgroups
+ * change; reported in /v1/posture, the metrics and the event stream, and
+ * with PacketSockets=kill the holders of packet sockets are killed. */
+#ifndef TENANTD_POSTURE_H
+#define TENANTD_POSTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tenantd_bpf;
+struct event_stream;
+struct posture;
+
+/* The capabilities reported, in the order they are shown. */
+#define POSTURE_CAPABILITY_COUNT 10
+/* "net_raw" for index I < POSTURE_CAPABILITY_COUNT. */
+const char *posture_capability_name(size_t index);
+/* The capability number (CAP_NET_RAW...) of index I. */
+unsigned int posture_capability_number(size_t index);
+
+struct posture_process {
+	uint32_t pid;
+	uint32_t tenant_id;
+	uint32_t uid;
+	uint64_t capabilities; /* bit N: capability number N, over the host */
+	uint64_t cgroup_id;
+	bool packet_socket;
+	bool killed; /* by PacketSockets=kill, in the scan that found it */
+	char comm[17];
+};
+
+/* *OUT stays NULL, and 0 is returned, when the posture programs were left
+ * out (--allow-partial). EVENTS is where new findings are reported. */
+int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
+		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out);
+void posture_close(struct posture *posture);
+/* PacketSockets= and PostureScanInterval=, after a reload. */
+void posture_configure(struct posture *posture, bool kill_packet_sockets,
+		       unsigned int interval_seconds);
+/* Tenant cgroups changed: scan soon. */
+void posture_request(struct posture *posture);
+/* Milliseconds until a scan is due, or -1. */
+int posture_timeout(const struct posture *posture);
+void posture_tick(struct posture *posture);
+int posture_scan(struct posture *posture);
+/* The findings of the last scan, by pid; *COUNT of them. */
+const struct posture_process *posture_processes(const struct posture *posture, size_t *count);
+/* How many scans ran, and how long the last one took. */
+void posture_scans(const struct posture *posture, uint64_t *scans, uint64_t *duration_us);
+
+#endif /* TENANTD_POSTURE_H */
