@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "cgroup_watch.h"
+#include "container_networks.h"
 #include "log.h"
 #include "policy.h"
 #include "posture.h"
@@ -49,6 +50,7 @@ static int reload(struct agent *agent, char *error, size_t size)
 	agent->config = fresh;
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	unix_names_request(agent->unix_names);
+	container_networks_request(agent->container_networks);
 	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
 			  agent->config.agent.posture_scan_seconds);
 	log_info("reloaded: %zu tenants", agent->config.tenant_count);
@@ -95,6 +97,7 @@ static int refresh_cgroups(struct agent *agent)
 	if (r)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
 	unix_names_request(agent->unix_names);
+	container_networks_request(agent->container_networks);
 	posture_request(agent->posture);
 	log_info("cgroups changed: tenant cgroups re-resolved");
 	return 0;

@@ -36,6 +36,7 @@ struct api_server;
 struct cgroup_watch;
 struct unix_names;
 struct posture;
+struct container_networks;
 
 struct agent {
 	struct options options;
@@ -50,6 +51,7 @@ struct agent {
 	struct cgroup_paths *cgroup_paths;
 	struct unix_names *unix_names; /* NULL without the Unix programs */
 	struct posture *posture; /* NULL without the posture programs */
+	struct container_networks *container_networks; /* Network=auto; NULL without it */
 	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
 	bool cgroups_refresh_pending; /* changes came after it, within the pause */
 	struct timespec started; /* CLOCK_MONOTONIC */

@@ -50,7 +50,8 @@ static int render_list(FILE *out, struct json_object *list, const char *field, c
 		if (!strcmp(key, "Cgroup") && strpbrk(normalized, " \t#;"))
 			return FAIL(error, size,
 				    "cgroups: '%.200s' contains a blank, '#' or ';'", value);
-		if (!strcmp(key, "Network") && network_parse(value, &network, &reason)) {
+		if (!strcmp(key, "Network") && strcmp(value, "auto") &&
+		    network_parse(value, &network, &reason)) {
 			snprintf(error, size, "networks: '%.200s': %s", value, reason);
 			return -EINVAL;
 		}
@@ -80,16 +81,24 @@ static int render_exceptions(FILE *out, struct json_object *list, char *error, s
 		    !json_object_is_type(field, json_type_string) ||
 		    !tenant_name_valid(peer = json_object_get_string(field)))
 			return FAIL(error, size, "allow_to: '%s' must be a tenant name", "tenant");
+		if (!json_object_object_get_ex(item, "protocol", &field) ||
+		    !json_object_is_type(field, json_type_string) ||
+		    (strcmp(protocol = json_object_get_string(field), "tcp") &&
+		     strcmp(protocol, "udp") && strcmp(protocol, "unix")))
+			return FAIL(error, size, "allow_to: '%s' must be \"tcp\", \"udp\" or \"unix\"",
+				    "protocol");
+		/* Unix sockets have no port: the other tenant's abstract names. */
+		if (!strcmp(protocol, "unix")) {
+			if (json_object_object_get_ex(item, "port", NULL))
+				return FAIL(error, size, "allow_to: a \"unix\" exception has no '%s'",
+					    "port");
+			fprintf(out, "AllowTo=%s:unix\n", peer);
+			continue;
+		}
 		if (!json_object_object_get_ex(item, "port", &field) ||
 		    !json_object_is_type(field, json_type_int) ||
 		    (port = json_object_get_int(field)) < 1 || port > 65535)
 			return FAIL(error, size, "allow_to: '%s' must be a number 1..65535", "port");
-		if (!json_object_object_get_ex(item, "protocol", &field) ||
-		    !json_object_is_type(field, json_type_string) ||
-		    (strcmp(protocol = json_object_get_string(field), "tcp") &&
-		     strcmp(protocol, "udp")))
-			return FAIL(error, size, "allow_to: '%s' must be \"tcp\" or \"udp\"",
-				    "protocol");
 		fprintf(out, "AllowTo=%s:%d/%s\n", peer, port, protocol);
 	}
 	return 0;

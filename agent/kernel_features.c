@@ -73,6 +73,7 @@ static const struct {
 	{ "unix_scan_names", PROGRAM_UNIX },
 	{ "scan_capabilities", PROGRAM_POSTURE },
 	{ "scan_packet_sockets", PROGRAM_POSTURE },
+	{ "scan_container_addresses", PROGRAM_POSTURE },
 };
 
 unsigned int kernel_features_program_bits(const char *program_name)

@@ -18,6 +18,7 @@
 #include "cgroup_watch.h"
 #include "cgroups.h"
 #include "cleanup.h"
+#include "container_networks.h"
 #include "events.h"
 #include "log.h"
 #include "policy.h"
@@ -105,6 +106,7 @@ static int run_loop(struct agent *agent)
 		int cgroups_timeout = agent_cgroups_timeout(agent);
 		int unix_timeout = unix_names_timeout(agent->unix_names);
 		int posture_wait = posture_timeout(agent->posture);
+		int containers_wait = container_networks_timeout(agent->container_networks);
 		int timeout = service_timeout(agent);
 		int count;
 
@@ -116,6 +118,8 @@ static int run_loop(struct agent *agent)
 			timeout = unix_timeout;
 		if (posture_wait >= 0 && posture_wait < timeout)
 			timeout = posture_wait;
+		if (containers_wait >= 0 && containers_wait < timeout)
+			timeout = containers_wait;
 		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {
@@ -158,6 +162,7 @@ static int run_loop(struct agent *agent)
 		agent_cgroups_tick(agent);
 		unix_names_tick(agent->unix_names);
 		posture_tick(agent->posture);
+		container_networks_tick(agent->container_networks, &agent->config, &agent->ids);
 		service_tick(agent);
 	}
 }
@@ -216,6 +221,11 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	if (r)
 		return r;
 	r = programs_attach(&agent->programs, agent->cgroup_root_path);
+	if (r)
+		return r;
+	r = container_networks_open(agent->programs.skeleton, &agent->container_networks);
+	if (r == 0 && agent->container_networks)
+		r = container_networks_scan(agent->container_networks, &agent->config, &agent->ids);
 	if (r)
 		return r;
 	r = cgroup_paths_new(agent->cgroup_mount, agent->config.agent.cgroup_root,
@@ -331,6 +341,7 @@ int main(int argc, char **argv)
 	cgroup_watch_close(agent.cgroup_watch);
 	unix_names_close(agent.unix_names);
 	posture_close(agent.posture);
+	container_networks_close(agent.container_networks);
 	event_stream_close(agent.events);
 	cgroup_paths_free(agent.cgroup_paths);
 	programs_close(&agent.programs);

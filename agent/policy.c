@@ -259,6 +259,31 @@ static int keep_tombstoned_cgroups(struct tenantd_bpf *skeleton, const struct co
 	return r;
 }
 
+/* The container addresses of Network=auto tenants stay owned: the container
+ * scans add and remove them (agent/container_networks.c), and record them in
+ * a map of their own, which a policy change reads so as not to sweep them. */
+static int keep_container_addresses(struct tenantd_bpf *skeleton, const struct config *config,
+				    const struct tenant_ids *ids, struct key_set *wanted)
+{
+	int fd = bpf_map__fd(skeleton->maps.tenantd_container_addresses), r = 0;
+	struct network_key key, *previous = NULL;
+	__u32 owner;
+
+	while (r == 0 && bpf_map_get_next_key(fd, previous, &key) == 0) {
+		const struct tenant_config *tenant;
+		const char *name;
+
+		previous = &key;
+		if (bpf_map_lookup_elem(fd, &key, &owner))
+			continue;
+		name = tenant_ids_name(ids, owner);
+		tenant = name ? config_find_tenant(config, name) : NULL;
+		if (tenant && tenant->auto_networks)
+			r = key_set_add(wanted, &key);
+	}
+	return r;
+}
+
 static int assign_ids(const struct config *config, struct tenant_ids *ids,
 		      const char *state_directory)
 {
@@ -313,6 +338,8 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
+	if (r == 0)
+		r = keep_container_addresses(skeleton, config, ids, &desired.networks);
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.tenantd_network_owner, &desired.networks);
 	if (r == 0)

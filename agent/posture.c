@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <linux/capability.h>
 
 #include <bpf/bpf.h>
@@ -15,6 +14,7 @@
 
 #include "cleanup.h"
 #include "events.h"
+#include "iterators.h"
 #include "log.h"
 #include "posture.h"
 #include "tenantd.skel.h"
@@ -78,39 +78,6 @@ static uint64_t monotonic_us(void)
 	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
 }
 
-/* Runs the iterator of LINK and reads all it writes: posture records. */
-static int read_iterator(struct bpf_link *link, struct posture_record **records, size_t *count)
-{
-	_cleanup_close_ int fd = bpf_iter_create(bpf_link__fd(link));
-	size_t size = 0, capacity = 64 * sizeof(**records);
-	_cleanup_free_ char *buffer = malloc(capacity);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (!buffer)
-		return -ENOMEM;
-	for (;;) {
-		if (capacity - size < 4096) {
-			char *grown = realloc(buffer, capacity * 2);
-
-			if (!grown)
-				return -ENOMEM;
-			buffer = grown;
-			capacity *= 2;
-		}
-		n = read(fd, buffer + size, capacity - size);
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		size += (size_t)n;
-	}
-	*records = (struct posture_record *)TAKE_PTR(buffer);
-	*count = size / sizeof(**records);
-	return 0;
-}
-
 static int compare_pid(const void *a, const void *b)
 {
 	const struct posture_process *left = a, *right = b;
@@ -122,6 +89,8 @@ static struct posture_process *find(struct posture_process *processes, size_t co
 {
 	struct posture_process key = { .pid = pid };
 
+	if (!count)
+		return NULL;
 	return bsearch(&key, processes, count, sizeof(*processes), compare_pid);
 }
 
@@ -218,6 +187,7 @@ int posture_scan(struct posture *posture)
 {
 	_cleanup_free_ struct posture_record *threads = NULL, *sockets = NULL;
 	size_t thread_count = 0, socket_count = 0, count;
+	size_t thread_bytes = 0, socket_bytes = 0;
 	uint64_t started = monotonic_us();
 	struct posture_process *processes;
 	__u32 zero = 0;
@@ -228,9 +198,11 @@ int posture_scan(struct posture *posture)
 	if (bpf_map_update_elem(bpf_map__fd(posture->skeleton->maps.tenantd_posture_settings), &zero,
 				&posture->settings, BPF_ANY))
 		return log_error_errno(errno, "cannot set up the posture scan: %m");
-	r = read_iterator(posture->capability_iterator, &threads, &thread_count);
+	r = iterator_run(posture->capability_iterator, (void **)&threads, &thread_bytes);
 	if (r == 0)
-		r = read_iterator(posture->packet_socket_iterator, &sockets, &socket_count);
+		r = iterator_run(posture->packet_socket_iterator, (void **)&sockets, &socket_bytes);
+	thread_count = thread_bytes / sizeof(*threads);
+	socket_count = socket_bytes / sizeof(*sockets);
 	if (r)
 		return log_error_errno(r, "cannot scan the tenant processes' privileges: %m");
 	processes = calloc(thread_count + socket_count + 1, sizeof(*processes));

@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "cgroup_paths.h"
 #include "cleanup.h"
+#include "container_networks.h"
 #include "counters.h"
 #include "events.h"
 #include "metrics.h"
@@ -253,6 +254,19 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 			       json_object_new_string(tenant ? "active" : "tombstoned"));
 	if (tenant)
 		tenant_settings_to_json(object, tenant, view->operator);
+	if (tenant && tenant->auto_networks) {
+		size_t found = 0;
+		char **addresses = container_networks_of(agent->container_networks, entry->id, &found);
+
+		/* What Network=auto holds for it now, as /32 and /128 networks. */
+		list = json_object_new_array();
+		for (size_t i = 0; i < found; i++) {
+			json_object_array_add(list, json_object_new_string(addresses[i]));
+			free(addresses[i]);
+		}
+		free(addresses);
+		json_object_object_add(object, "container_networks", list);
+	}
 	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenantd_tenant_counters),
 				 entry->id, &counters))
 		memset(&counters, 0, sizeof(counters));

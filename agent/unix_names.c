@@ -7,22 +7,17 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
+#include "iterators.h"
 #include "log.h"
 #include "tenantd.skel.h"
 #include "tenantd_abi.h"
 #include "unix_names.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 /* Requests during the pause after a scan share the next one. The pause is
  * a multiple of the last scan's duration, so clients retrying in a loop,
@@ -52,20 +47,6 @@ static uint64_t monotonic_us(void)
 	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
 }
 
-static int run_iterator(struct unix_names *names)
-{
-	_cleanup_close_ int iterator_fd = bpf_iter_create(bpf_link__fd(names->iterator));
-	char sink[512];
-	ssize_t n;
-
-	if (iterator_fd < 0)
-		return -errno;
-	/* The program writes the table as it goes; the text is empty. */
-	while ((n = read(iterator_fd, sink, sizeof(sink))) > 0)
-		;
-	return n < 0 ? -errno : 0;
-}
-
 int unix_names_scan(struct unix_names *names)
 {
 	int scan_fd = bpf_map__fd(names->skeleton->maps.tenantd_unix_scan);
@@ -78,7 +59,8 @@ int unix_names_scan(struct unix_names *names)
 	names->state.scan++;
 	if (bpf_map_update_elem(scan_fd, &zero, &names->state, BPF_ANY))
 		return log_error_errno(errno, "cannot start a scan of Unix socket names: %m");
-	r = run_iterator(names);
+	/* The program writes the table as it goes; the text is empty. */
+	r = iterator_run(names->iterator, NULL, NULL);
 	if (r)
 		return log_error_errno(r, "cannot scan the Unix sockets: %m");
 	(void)bpf_map_lookup_elem(scan_fd, &zero, &names->state);
@@ -98,18 +80,6 @@ static int on_request(void *context, void *data, size_t size)
 	return 0;
 }
 
-/* The scans cover the agent's network namespace, the host's; the programs
- * judge only names in it. */
-static int own_netns_cookie(__u64 *cookie)
-{
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t length = sizeof(*cookie);
-
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &length))
-		return -errno;
-	return 0;
-}
-
 int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out)
 {
 	struct unix_scan_state pinned = {};
@@ -123,7 +93,9 @@ int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out)
 	if (!names)
 		return -ENOMEM;
 	names->skeleton = skeleton;
-	r = own_netns_cookie(&names->state.netns_cookie);
+	/* The scans cover the agent's network namespace, the host's; the
+	 * programs judge only names in it. */
+	r = host_netns_cookie(&names->state.netns_cookie);
 	if (r) {
 		log_error_errno(r, "cannot read the network namespace's cookie: %m");
 		goto fail;

@@ -134,4 +134,22 @@ struct {
 	__type(value, struct posture_settings);
 } tenantd_posture_settings __weak SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct container_scan_state);
+} tenantd_container_scan __weak SEC(".maps");
+
+/* The container addresses the agent added to tenantd_network_owner, each a
+ * /128, and their tenants: the agent's record, pinned so that a restart
+ * keeps them owned while it scans again. The programs never read it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, CONTAINER_ADDRESS_MAX_ENTRIES);
+	__type(key, struct network_key);
+	__type(value, __u32);
+} tenantd_container_addresses __weak SEC(".maps");
+
 #endif /* TENANTD_MAPS_BPF_H */

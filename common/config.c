@@ -294,6 +294,34 @@ static int parse_host_allow_ports(struct parse_state *state, const char *key, ch
 	return 0;
 }
 
+static int parse_container_networks(struct parse_state *state, const char *key, char *value,
+				    const struct source_line *where)
+{
+	struct agent_config *agent = &state->config->agent;
+	const char *reason = NULL;
+	char *save = NULL;
+
+	/* An empty assignment resets the list: Network=auto claims nothing. */
+	agent->container_ranges_set = true;
+	if (!*value)
+		agent->container_range_count = 0;
+	for (char *word = strtok_r(value, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		struct network *slot;
+		struct network parsed;
+
+		if (network_parse(word, &parsed, &reason)) {
+			set_error(state->error, where, key, "'%s': %s", word, reason);
+			return -EINVAL;
+		}
+		slot = append(&agent->container_ranges, &agent->container_range_count,
+			      sizeof(*slot));
+		if (!slot)
+			return -ENOMEM;
+		*slot = parsed;
+	}
+	return 0;
+}
+
 static int parse_event_rate(struct parse_state *state, const char *key, char *value,
 			    const struct source_line *where)
 {
@@ -435,6 +463,10 @@ static int parse_network(struct parse_state *state, const char *key, char *value
 	const char *reason = NULL;
 	struct network parsed;
 
+	if (!strcmp(value, "auto")) {
+		tenant->auto_networks = true;
+		return 0;
+	}
 	if (network_parse(value, &parsed, &reason)) {
 		set_error(state->error, where, key, "'%s': %s", value, reason);
 		return -EINVAL;
@@ -497,6 +529,7 @@ static const struct config_key agent_keys[] = {
 	{ "MetricsListen", parse_metrics_listen },
 	{ "HostPolicy", parse_host_policy },
 	{ "HostAllowPorts", parse_host_allow_ports },
+	{ "ContainerNetworks", parse_container_networks },
 	{ "EventRate", parse_event_rate },
 	{ "KillPreexisting", parse_kill_preexisting },
 	{ "PacketSockets", parse_packet_sockets },
@@ -906,6 +939,7 @@ void config_free(struct config *config)
 	}
 	free(config->tenants);
 	free(config->agent.host_ports);
+	free(config->agent.container_ranges);
 	free(config->by_name);
 	for (size_t i = 0; i < config->string_count; i++)
 		free(config->strings[i]);

@@ -48,6 +48,7 @@ struct tenant_config {
 	size_t cgroup_count;
 	struct tenant_network *networks;
 	size_t network_count;
+	bool auto_networks; /* Network=auto: its containers' addresses too */
 	struct tenant_exception *exceptions;
 	size_t exception_count;
 };
@@ -63,6 +64,10 @@ struct agent_config {
 	bool kill_preexisting;
 	bool kill_packet_sockets; /* PacketSockets=kill */
 	unsigned int posture_scan_seconds; /* PostureScanInterval= */
+	/* ContainerNetworks=: where Network=auto may claim container addresses */
+	struct network *container_ranges;
+	size_t container_range_count;
+	bool container_ranges_set; /* else the private ranges */
 };
 
 struct config {

@@ -22,6 +22,8 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 		json_object_array_add(list, json_object_new_string(tenant->cgroups[i].path));
 	json_object_object_add(object, "cgroups", list);
 	list = json_object_new_array();
+	if (tenant->auto_networks)
+		json_object_array_add(list, json_object_new_string("auto"));
 	for (size_t i = 0; i < tenant->network_count; i++) {
 		network_format(&tenant->networks[i].network, network, sizeof(network));
 		json_object_array_add(list, json_object_new_string(network));

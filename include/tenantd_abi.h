@@ -24,6 +24,7 @@
 #define EXCEPTION_MAX_ENTRIES 65536
 #define VIOLATION_MAX_ENTRIES 65536
 #define HOST_PORT_MAX_ENTRIES 1024
+#define CONTAINER_ADDRESS_MAX_ENTRIES 65536
 /* Deepest cgroup level the kernel walks when tagging a socket; the verifier
  * needs a constant bound, and systemd hierarchies stay well below it. */
 #define CGROUP_MAX_DEPTH 32
@@ -216,6 +217,25 @@ struct posture_record {
 	__u8 killed;
 	__u8 pad[2];
 	char comm[TASK_COMM_BYTES];
+};
+
+/* tenantd_container_scan: single entry the agent writes before a scan of
+ * the tenants' container addresses (Network=auto). */
+struct container_scan_state {
+	__u64 host_netns_cookie; /* not a container's: never scanned */
+	__u32 scan;
+	__u32 pad;
+};
+
+/* What the container address iterator writes, one record per address of
+ * a network namespace, other than the host's, that tenant processes live
+ * in; each namespace once per scan, for the first tenant process found in
+ * it. Loopback and IPv6 link-local addresses are left out. */
+struct container_address_record {
+	__u64 netns_cookie;
+	__u32 tenant_id;
+	__u32 pid;
+	__u8 addr[16]; /* IPv4 IPv4-mapped, as network keys are */
 };
 
 #endif /* TENANTD_ABI_H */

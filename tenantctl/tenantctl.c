@@ -334,6 +334,8 @@ static int command_show(const struct client *client, const char *name)
 	printf("%-12s%s\n", "Mode:", text_at(tenant, "mode", NULL));
 	print_list("Cgroups:", tenant, "cgroups");
 	print_list("Networks:", tenant, "networks");
+	if (json_object_object_get_ex(tenant, "container_networks", NULL))
+		print_list("Containers:", tenant, "container_networks");
 	print_list("AllowTo:", tenant, "allow_to");
 	printf("%-12s%s bytes, %s packets sent; %s bytes, %s packets received\n", "Traffic:",
 	       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "tx_packets"),

@@ -37,6 +37,8 @@ static struct {
 	char bpffs[256];
 	char netns_a[64], netns_b[64];
 	bool netns_created;
+	char netns[8][64]; /* harness_netns's */
+	int netns_count;
 	pid_t runner; /* the child running the Check suite */
 	pid_t listeners[MAX_LISTENERS];
 	int listener_count;
@@ -836,6 +838,33 @@ void harness_netns_pair(const char *address_a4, const char *address_b4,
 	*netns_b = H.netns_b;
 }
 
+const char *harness_netns(const char *suffix)
+{
+	char *name;
+
+	if (H.netns_count == (int)(sizeof(H.netns) / sizeof(H.netns[0])))
+		die("too many network namespaces");
+	name = H.netns[H.netns_count++];
+	snprintf(name, sizeof(H.netns[0]), "tenantd-test-%d-%s", H.owner, suffix);
+	if (run_command("ip netns add %s && ip -n %s link set lo up", name, name))
+		die("cannot create network namespace %s", name);
+	return name;
+}
+
+bool harness_shell(const char *format, ...)
+{
+	char command[4096];
+	va_list args;
+	int length;
+
+	va_start(args, format);
+	length = vsnprintf(command, sizeof(command), format, args);
+	va_end(args);
+	if (length < 0 || (size_t)length >= sizeof(command))
+		return false;
+	return run_command("%s", command) == 0;
+}
+
 /* Removes a cgroup subtree bottom-up, killing what still runs in it. */
 static void remove_cgroup_tree(const char *path)
 {
@@ -867,6 +896,9 @@ void harness_cleanup(void)
 		snprintf(path, sizeof(path), "%s%s", H.cgroup_mount, H.root);
 		remove_cgroup_tree(path);
 	}
+	for (int i = 0; i < H.netns_count; i++)
+		run_command("ip netns del %s 2>/dev/null; true", H.netns[i]);
+	H.netns_count = 0;
 	if (H.netns_created) {
 		run_command("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; true",
 			    H.netns_a, H.netns_b);

@@ -141,4 +141,10 @@ void harness_netns_pair(const char *address_a4, const char *address_b4,
 			const char *address_a6, const char *address_b6,
 			const char **netns_a, const char **netns_b);
 
+/* Creates network namespace "tenantd-test-PID-SUFFIX" with lo up, removed
+ * at cleanup; returns its name. */
+const char *harness_netns(const char *suffix);
+/* Runs a shell command made from FORMAT; true when it succeeded. */
+bool harness_shell(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
 #endif /* TENANTD_HARNESS_H */

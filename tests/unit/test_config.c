@@ -37,6 +37,8 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(config.agent.event_rate, 250);
 	ck_assert(config.agent.kill_packet_sockets);
 	ck_assert_uint_eq(config.agent.posture_scan_seconds, 10);
+	ck_assert(config.agent.container_ranges_set);
+	ck_assert_uint_eq(config.agent.container_range_count, 2);
 	ck_assert_str_eq(config.agent.admin_group, "tenantd");
 	ck_assert_uint_eq(config.tenant_count, 3);
 
@@ -51,6 +53,7 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->network_count, 2);
 	ck_assert_uint_eq(acme->networks[0].network.prefixlen, 96 + 16);
 	ck_assert_uint_eq(acme->networks[1].network.prefixlen, 32);
+	ck_assert(acme->auto_networks);
 	ck_assert_uint_eq(acme->exception_count, 2);
 	ck_assert_str_eq(acme->exceptions[0].peer, "billing");
 	ck_assert_uint_eq(acme->exceptions[0].target.port, 8443);
@@ -80,6 +83,7 @@ START_TEST(a_missing_config_directory_means_defaults_and_no_tenants)
 	ck_assert_uint_eq(config.agent.event_rate, 100);
 	ck_assert(!config.agent.kill_packet_sockets);
 	ck_assert_uint_eq(config.agent.posture_scan_seconds, 5);
+	ck_assert(!config.agent.container_ranges_set);
 	ck_assert_str_eq(config.agent.admin_group, "tenantd");
 	ck_assert_str_eq(config.agent.metrics_listen, "");
 	ck_assert_uint_eq(config.tenant_count, 0);

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Network=auto. An iterator in the kernel lists the addresses of every
+ * network namespace, other than the host's, that a tenant process lives
+ * in; this file turns them into /32 and /128 networks of the tenants that
+ * asked for them, settles addresses two tenants claim, and writes the
+ * difference to the network map, new owners before removals. The pinned
+ * tenantd_container_addresses map records what it wrote. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "container_networks.h"
+#include "iterators.h"
+#include "log.h"
+#include "tenant_ids.h"
+#include "tenantd.skel.h"
+#include "tenantd_abi.h"
+#include "validate.h"
+
+/* Containers that start in a new cgroup are found at once (a cgroup
+ * change asks for a scan); an address changed inside a running one is
+ * found within this. */
+#define SCAN_INTERVAL_MS 1000
+#define SCAN_PAUSE_MS 50
+
+struct claim {
+	struct network_key key;
+	uint32_t tenant_id;
+	uint64_t netns_cookie; /* older namespaces have smaller cookies */
+};
+
+struct container_networks {
+	struct tenantd_bpf *skeleton;
+	struct bpf_link *iterator;
+	struct container_scan_state state;
+	struct claim *refused; /* of the last scan, to log each refusal once */
+	size_t refused_count;
+	uint64_t scanned_us;
+	bool requested;
+};
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+static int compare_claims(const void *a, const void *b)
+{
+	const struct claim *left = a, *right = b;
+	int by_key = memcmp(&left->key, &right->key, sizeof(left->key));
+
+	if (by_key)
+		return by_key;
+	return (left->netns_cookie > right->netns_cookie) - (left->netns_cookie < right->netns_cookie);
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+	const struct claim *left = a, *right = b;
+
+	return memcmp(&left->key, &right->key, sizeof(left->key));
+}
+
+static void format_key(const struct network_key *key, char *out, size_t size)
+{
+	struct network network = { .prefixlen = (uint8_t)key->prefixlen };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memcpy(network.addr, key->addr, sizeof(network.addr));
+	network.family = memcmp(key->addr, mapped, sizeof(mapped)) ? AF_INET6 : AF_INET;
+	if (network_format(&network, out, size))
+		snprintf(out, size, "?");
+}
+
+static const char *name_of(const struct tenant_ids *ids, uint32_t id)
+{
+	const char *name = tenant_ids_name(ids, id);
+
+	return name ? name : "unknown";
+}
+
+/* The records of one scan, as claims of tenants that asked for them. */
+static int read_claims(struct container_networks *networks, const struct config *config,
+		       const struct tenant_ids *ids, struct claim **out, size_t *count)
+{
+	_cleanup_free_ struct container_address_record *records = NULL;
+	size_t size = 0;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	r = iterator_run(networks->iterator, (void **)&records, &size);
+	if (r)
+		return r;
+	*out = calloc(size / sizeof(*records) + 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < size / sizeof(*records); i++) {
+		const struct container_address_record *record = &records[i];
+		const char *name = tenant_ids_name(ids, record->tenant_id);
+		const struct tenant_config *tenant = name ? config_find_tenant(config, name) : NULL;
+		struct claim *claim = &(*out)[*count];
+
+		if (!tenant || !tenant->auto_networks)
+			continue;
+		*claim = (struct claim){
+			.key = { .prefixlen = 128 },
+			.tenant_id = record->tenant_id,
+			.netns_cookie = record->netns_cookie,
+		};
+		memcpy(claim->key.addr, record->addr, sizeof(record->addr));
+		(*count)++;
+	}
+	return 0;
+}
+
+static bool was_refused(const struct container_networks *networks, const struct claim *claim)
+{
+	for (size_t i = 0; i < networks->refused_count; i++)
+		if (networks->refused[i].tenant_id == claim->tenant_id &&
+		    !memcmp(&networks->refused[i].key, &claim->key, sizeof(claim->key)))
+			return true;
+	return false;
+}
+
+/* Where a container may have addresses its tenant claims: ContainerNetworks=,
+ * or by default the private ranges. A container root chooses its own
+ * addresses; without a bound it could claim a public service's address and
+ * have every other tenant refused it. */
+static bool claimable(const struct config *config, const struct network_key *key)
+{
+	static const char *const private_ranges[] = {
+		"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
+	};
+	struct network address = { .prefixlen = 128 };
+	struct network range;
+	const char *reason;
+
+	memcpy(address.addr, key->addr, sizeof(address.addr));
+	if (config->agent.container_ranges_set) {
+		for (size_t i = 0; i < config->agent.container_range_count; i++)
+			if (networks_overlap(&config->agent.container_ranges[i], &address))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(private_ranges) / sizeof(private_ranges[0]); i++)
+		if (network_parse(private_ranges[i], &range, &reason) == 0 &&
+		    networks_overlap(&range, &address))
+			return true;
+	return false;
+}
+
+/* Does an exact network of the configuration hold KEY? Then removing the
+ * container address must not remove it from the network map. */
+static bool configured_exactly(const struct config *config, const struct network_key *key)
+{
+	for (size_t t = 0; t < config->tenant_count; t++)
+		for (size_t i = 0; i < config->tenants[t].network_count; i++) {
+			const struct network *network = &config->tenants[t].networks[i].network;
+
+			if (network->prefixlen == key->prefixlen &&
+			    !memcmp(network->addr, key->addr, sizeof(key->addr)))
+				return true;
+		}
+	return false;
+}
+
+/* Settles the claims (sorted by address, then oldest namespace first) into
+ * the owners to write. An address keeps the owner the last scan gave it
+ * while that tenant still claims it; else the oldest namespace's tenant
+ * gets it. An address inside another tenant's configured networks is
+ * refused, as a container root can choose its addresses. */
+static int settle(struct container_networks *networks, const struct config *config,
+		  const struct tenant_ids *ids, struct claim *claims, size_t count,
+		  struct claim **refused, size_t *refused_count)
+{
+	int owners_fd = bpf_map__fd(networks->skeleton->maps.tenantd_network_owner);
+	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
+	size_t kept = 0;
+
+	*refused = calloc(count + 1, sizeof(**refused));
+	*refused_count = 0;
+	if (!*refused)
+		return -ENOMEM;
+	for (size_t start = 0, end; start < count; start = end) {
+		struct claim winner = claims[start];
+		__u32 recorded, owner;
+		bool has_record;
+
+		for (end = start; end < count && !memcmp(&claims[end].key, &winner.key,
+							  sizeof(winner.key));
+		     end++)
+			;
+		has_record = bpf_map_lookup_elem(recorded_fd, &winner.key, &recorded) == 0;
+		for (size_t i = start; has_record && i < end; i++)
+			if (claims[i].tenant_id == recorded)
+				winner = claims[i];
+		if (!claimable(config, &winner.key)) {
+			for (size_t i = start; i < end; i++) {
+				(*refused)[(*refused_count)++] = claims[i];
+				if (!was_refused(networks, &claims[i])) {
+					char address[64];
+
+					format_key(&claims[i].key, address, sizeof(address));
+					log_warning("tenant %s: container address %s is outside "
+						    "ContainerNetworks=; not added",
+						    name_of(ids, claims[i].tenant_id), address);
+				}
+			}
+			continue;
+		}
+		if (bpf_map_lookup_elem(owners_fd, &winner.key, &owner) == 0 &&
+		    owner != winner.tenant_id && !has_record) {
+			(*refused)[(*refused_count)++] = winner;
+			if (!was_refused(networks, &winner)) {
+				char address[64];
+
+				format_key(&winner.key, address, sizeof(address));
+				log_warning("tenant %s: container address %s lies in tenant %s's "
+					    "networks; not added", name_of(ids, winner.tenant_id),
+					    address, name_of(ids, owner));
+			}
+			continue;
+		}
+		for (size_t i = start; i < end; i++) {
+			if (claims[i].tenant_id == winner.tenant_id)
+				continue;
+			(*refused)[(*refused_count)++] = claims[i];
+			if (!was_refused(networks, &claims[i])) {
+				char address[64];
+
+				format_key(&claims[i].key, address, sizeof(address));
+				log_warning("tenant %s: container address %s is tenant %s's already; "
+					    "not added", name_of(ids, claims[i].tenant_id), address,
+					    name_of(ids, winner.tenant_id));
+			}
+		}
+		claims[kept++] = winner;
+	}
+	return (int)kept;
+}
+
+/* New owners first, then the addresses no container holds any more. */
+static int write_owners(struct container_networks *networks, const struct config *config,
+			const struct tenant_ids *ids, const struct claim *owners, size_t count)
+{
+	int owners_fd = bpf_map__fd(networks->skeleton->maps.tenantd_network_owner);
+	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
+	struct network_key key, *previous = NULL;
+	_cleanup_free_ struct network_key *gone = NULL;
+	size_t gone_count = 0, gone_capacity = 0;
+	char address[64];
+	__u32 recorded;
+
+	for (size_t i = 0; i < count; i++) {
+		__u32 tenant = owners[i].tenant_id;
+
+		if (bpf_map_lookup_elem(recorded_fd, &owners[i].key, &recorded) == 0 &&
+		    recorded == tenant)
+			continue;
+		if (bpf_map_update_elem(recorded_fd, &owners[i].key, &tenant, BPF_ANY) ||
+		    bpf_map_update_elem(owners_fd, &owners[i].key, &tenant, BPF_ANY))
+			return log_error_errno(errno, "tenant %s: cannot add a container address: %m",
+					       name_of(ids, tenant));
+		format_key(&owners[i].key, address, sizeof(address));
+		log_info("tenant %s: container address %s joins its networks", name_of(ids, tenant),
+			 address);
+	}
+	while (bpf_map_get_next_key(recorded_fd, previous, &key) == 0) {
+		struct claim probe = { .key = key };
+
+		previous = &key;
+		/* OWNERS hold one claim per address, in address order. */
+		if (count && bsearch(&probe, owners, count, sizeof(*owners), compare_keys))
+			continue;
+		if (gone_count == gone_capacity) {
+			size_t grown_capacity = gone_capacity ? gone_capacity * 2 : 16;
+			struct network_key *grown = realloc(gone, grown_capacity * sizeof(*gone));
+
+			if (!grown)
+				return -ENOMEM;
+			gone = grown;
+			gone_capacity = grown_capacity;
+		}
+		gone[gone_count++] = key;
+	}
+	for (size_t i = 0; i < gone_count; i++) {
+		if (bpf_map_lookup_elem(recorded_fd, &gone[i], &recorded))
+			continue;
+		if (!configured_exactly(config, &gone[i]))
+			(void)bpf_map_delete_elem(owners_fd, &gone[i]);
+		(void)bpf_map_delete_elem(recorded_fd, &gone[i]);
+		format_key(&gone[i], address, sizeof(address));
+		log_info("tenant %s: container address %s leaves its networks",
+			 name_of(ids, recorded), address);
+	}
+	return 0;
+}
+
+int container_networks_scan(struct container_networks *networks, const struct config *config,
+			    const struct tenant_ids *ids)
+{
+	_cleanup_free_ struct claim *claims = NULL;
+	struct claim *refused = NULL;
+	size_t count = 0, refused_count = 0;
+	__u32 zero = 0;
+	int r;
+
+	networks->requested = false;
+	networks->scanned_us = monotonic_us();
+	networks->state.scan++;
+	if (bpf_map_update_elem(bpf_map__fd(networks->skeleton->maps.tenantd_container_scan), &zero,
+				&networks->state, BPF_ANY))
+		return log_error_errno(errno, "cannot start a scan of container addresses: %m");
+	r = read_claims(networks, config, ids, &claims, &count);
+	if (r)
+		return log_error_errno(r, "cannot scan the tenants' container addresses: %m");
+	if (count)
+		qsort(claims, count, sizeof(*claims), compare_claims);
+	r = settle(networks, config, ids, claims, count, &refused, &refused_count);
+	if (r < 0)
+		return log_error_errno(r, "cannot settle the container addresses: %m");
+	count = (size_t)r;
+	free(networks->refused);
+	networks->refused = refused;
+	networks->refused_count = refused_count;
+	return write_owners(networks, config, ids, claims, count);
+}
+
+int container_networks_open(struct tenantd_bpf *skeleton, struct container_networks **out)
+{
+	struct container_scan_state pinned = {};
+	struct container_networks *networks;
+	int r;
+
+	*out = NULL;
+	if (bpf_program__fd(skeleton->progs.tenantd_scan_container_addresses) < 0)
+		return 0;
+	networks = calloc(1, sizeof(*networks));
+	if (!networks)
+		return -ENOMEM;
+	networks->skeleton = skeleton;
+	r = host_netns_cookie(&networks->state.host_netns_cookie);
+	if (r) {
+		log_error_errno(r, "cannot read the network namespace's cookie: %m");
+		goto fail;
+	}
+	/* Carried on, so the namespaces the last agent walked are walked again. */
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_container_scan), &(__u32){ 0 },
+				&pinned) == 0)
+		networks->state.scan = pinned.scan;
+	networks->iterator =
+		bpf_program__attach_iter(skeleton->progs.tenantd_scan_container_addresses, NULL);
+	if (!networks->iterator) {
+		r = log_error_errno(-errno, "cannot create the container address iterator: %m");
+		goto fail;
+	}
+	networks->requested = true;
+	*out = networks;
+	return 0;
+fail:
+	container_networks_close(networks);
+	return r;
+}
+
+void container_networks_close(struct container_networks *networks)
+{
+	if (!networks)
+		return;
+	bpf_link__destroy(networks->iterator);
+	free(networks->refused);
+	free(networks);
+}
+
+void container_networks_request(struct container_networks *networks)
+{
+	if (networks)
+		networks->requested = true;
+}
+
+int container_networks_timeout(const struct container_networks *networks)
+{
+	uint64_t due, now;
+
+	if (!networks)
+		return -1;
+	due = networks->scanned_us +
+	      1000ULL * (networks->requested ? SCAN_PAUSE_MS : SCAN_INTERVAL_MS);
+	now = monotonic_us();
+	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+}
+
+void container_networks_tick(struct container_networks *networks, const struct config *config,
+			     const struct tenant_ids *ids)
+{
+	if (container_networks_timeout(networks) == 0)
+		(void)container_networks_scan(networks, config, ids);
+}
+
+char **container_networks_of(const struct container_networks *networks, uint32_t tenant_id,
+			     size_t *count)
+{
+	int recorded_fd;
+	struct network_key key, *previous = NULL;
+	char **list = NULL, address[64];
+	size_t capacity = 0;
+	__u32 owner;
+
+	*count = 0;
+	if (!networks)
+		return NULL;
+	recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
+	while (bpf_map_get_next_key(recorded_fd, previous, &key) == 0) {
+		previous = &key;
+		if (bpf_map_lookup_elem(recorded_fd, &key, &owner) || owner != tenant_id)
+			continue;
+		if (*count == capacity) {
+			size_t grown_capacity = capacity ? capacity * 2 : 8;
+			char **grown = realloc(list, grown_capacity * sizeof(*list));
+
+			if (!grown)
+				break;
+			list = grown;
+			capacity = grown_capacity;
+		}
+		format_key(&key, address, sizeof(address));
+		list[*count] = strdup(address);
+		if (list[*count])
+			(*count)++;
+	}
+	return list;
+}

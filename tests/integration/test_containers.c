@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Network=auto: tenants whose workloads run in containers of their own
+ * (a network namespace each, joined by veth to a bridge, the processes in
+ * the tenant's cgroups) get their containers' addresses as networks, with
+ * no address written by hand. Each test is one behaviour. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "harness.h"
+
+/* The containers: red (two of them) and blue, on one bridge. */
+static const char *bridge, *red, *red_second, *blue;
+
+/* Connects from CGROUP in NETNS to ARGUMENTS until refused at connect: a
+ * container address is the tenant's from the scan after it appears, and
+ * until then a connect to it is judged as to any address (and its packets
+ * are dropped where they arrive). */
+static int refused_once_known(const char *cgroup, const char *netns, const char *arguments)
+{
+	int status = 0;
+
+	harness_wait_until((status = probe(cgroup, netns, arguments)) == EPERM, 10000);
+	return status;
+}
+
+START_TEST(a_connect_to_another_tenants_container_is_refused_in_both_families)
+{
+	long long before = harness_violations("red", "blue", "remote_network", "denied");
+
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp fd00:203::3 8080"), EPERM);
+	ck_assert_int_eq(harness_violations("red", "blue", "remote_network", "denied"), before + 2);
+}
+END_TEST
+
+/* A process of no tenant in red's container still sends from red's
+ * address: blue's sockets drop what comes from it. */
+START_TEST(packets_from_another_tenants_container_are_dropped_at_ingress)
+{
+	long long before = harness_violations("blue", "red", "ingress_network", "denied");
+
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
+	ck_assert_int_eq(probe("", red, "connect tcp 10.203.0.3 8080"), EINPROGRESS);
+	ck_assert_int_gt(harness_violations("blue", "red", "ingress_network", "denied"), before);
+}
+END_TEST
+
+START_TEST(containers_of_one_tenant_reach_each_other)
+{
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
+	ck_assert_int_eq(probe("red", red_second, "connect tcp 10.203.0.2 8080 1000"), 0);
+	ck_assert_int_eq(probe("red", red_second, "connect tcp fd00:203::2 8080 1000"), 0);
+}
+END_TEST
+
+START_TEST(an_address_a_container_gains_becomes_its_tenants)
+{
+	ck_assert(harness_shell("ip -n %s addr add 10.203.0.13/24 dev eth0", blue));
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.13 8080"), EPERM);
+	ck_assert(harness_shell("ip -n %s addr del 10.203.0.13/24 dev eth0", blue));
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 10.203.0.13/32 leaves") > 0, 5000));
+}
+END_TEST
+
+/* blue's container takes red's address as well: it stays red's, and
+ * tenantd says so. */
+START_TEST(an_address_two_tenants_claim_stays_with_the_first)
+{
+	char *body;
+	long status = 0;
+
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
+	ck_assert(harness_shell("ip -n %s addr add 10.203.0.2/24 dev eth0", blue));
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 10.203.0.2/32 is tenant red's "
+				  "already; not added") > 0,
+		5000));
+	body = harness_get("/v1/tenants/red", &status);
+	ck_assert_ptr_nonnull(strstr(body, "\"10.203.0.2/32\""));
+	free(body);
+	body = harness_get("/v1/tenants/blue", &status);
+	ck_assert_ptr_null(strstr(body, "\"10.203.0.2/32\""));
+	free(body);
+	ck_assert(harness_shell("ip -n %s addr del 10.203.0.2/24 dev eth0", blue));
+}
+END_TEST
+
+/* A container root picks its addresses: one outside ContainerNetworks= (by
+ * default the private ranges), such as a public service's, is not taken. */
+START_TEST(an_address_outside_container_networks_is_not_claimed)
+{
+	char *body;
+	long status = 0;
+
+	ck_assert(harness_shell("ip -n %s addr add 198.51.100.7/24 dev eth0", blue));
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 198.51.100.7/32 is outside "
+				  "ContainerNetworks=; not added") > 0,
+		5000));
+	body = harness_get("/v1/tenants/blue", &status);
+	ck_assert_ptr_null(strstr(body, "198.51.100.7"));
+	free(body);
+	ck_assert_int_eq(probe("red", red, "connect tcp 198.51.100.7 8080"), ENETUNREACH);
+	ck_assert(harness_shell("ip -n %s addr del 198.51.100.7/24 dev eth0", blue));
+}
+END_TEST
+
+START_TEST(a_container_whose_processes_are_gone_leaves_its_tenants_networks)
+{
+	const char *green = harness_netns("green");
+	pid_t process;
+	char *body;
+	long status = 0;
+
+	ck_assert(harness_shell("ip -n %s link add tdgreen type veth peer name eth0 netns %s && "
+				"ip -n %s link set eth0 up && "
+				"ip -n %s addr add 10.203.0.9/24 dev eth0",
+				bridge, green, green, green));
+	process = probe_listen("blue", green, "listen tcp :: 8080");
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 10.203.0.9/32 joins") > 0, 5000));
+	kill(process, SIGKILL);
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 10.203.0.9/32 leaves") > 0, 5000));
+	body = harness_get("/v1/tenants/blue", &status);
+	ck_assert_ptr_null(strstr(body, "10.203.0.9"));
+	free(body);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *suite = suite_create("containers");
+	TCase *containers = tcase_create("containers");
+
+	tcase_set_timeout(containers, 60);
+	tcase_add_test(containers, a_connect_to_another_tenants_container_is_refused_in_both_families);
+	tcase_add_test(containers, packets_from_another_tenants_container_are_dropped_at_ingress);
+	tcase_add_test(containers, containers_of_one_tenant_reach_each_other);
+	tcase_add_test(containers, an_address_a_container_gains_becomes_its_tenants);
+	tcase_add_test(containers, an_address_two_tenants_claim_stays_with_the_first);
+	tcase_add_test(containers, an_address_outside_container_networks_is_not_claimed);
+	tcase_add_test(containers, a_container_whose_processes_are_gone_leaves_its_tenants_networks);
+	suite_add_tcase(suite, containers);
+	return suite;
+}
+
+/* Plugs NETNS into the bridge as eth0 with ADDRESS4 and ADDRESS6. */
+static void container_on_bridge(const char *netns, const char *address4, const char *address6)
+{
+	static int next;
+	int link = next++;
+
+	if (!harness_shell("ip -n %s link add tdc%d type veth peer name eth0 netns %s && "
+			   "ip -n %s link set tdc%d master br0 up && "
+			   "ip -n %s link set eth0 up && ip -n %s addr add %s dev eth0 && "
+			   "ip -n %s addr add %s dev eth0 nodad",
+			   bridge, link, netns, bridge, link, netns, netns, address4, netns, address6))
+		ck_abort_msg("cannot plug %s into the bridge", netns);
+}
+
+void test_setup(void)
+{
+	const char *root = harness_root();
+
+	harness_cgroup("red");
+	harness_cgroup("blue");
+	harness_write_config("tenantd.conf", "[Agent]\nPostureScanInterval=1\n");
+	harness_write_config("tenants.d/red.conf", "[Tenant]\nCgroup=%s/red\nNetwork=auto\n", root);
+	harness_write_config("tenants.d/blue.conf", "[Tenant]\nCgroup=%s/blue\nNetwork=auto\n",
+			     root);
+	harness_agent_start();
+	bridge = harness_netns("bridge");
+	red = harness_netns("red");
+	red_second = harness_netns("red2");
+	blue = harness_netns("blue");
+	if (!harness_shell("ip -n %s link add br0 type bridge && ip -n %s link set br0 up", bridge,
+			   bridge))
+		ck_abort_msg("cannot make the bridge");
+	container_on_bridge(red, "10.203.0.2/24", "fd00:203::2/64");
+	container_on_bridge(red_second, "10.203.0.5/24", "fd00:203::5/64");
+	container_on_bridge(blue, "10.203.0.3/24", "fd00:203::3/64");
+	probe_listen("red", red, "listen tcp :: 8080");
+	probe_listen("red", red_second, "listen tcp :: 8080");
+	probe_listen("blue", blue, "listen tcp :: 8080");
+}
