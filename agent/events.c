@@ -171,6 +171,21 @@ char *event_format(const struct violation_event *event, const char *tenant,
 											  "ipv4"));
 		json_object_object_add(object, "dst", json_object_new_string(address));
 		json_object_object_add(object, "dport", json_object_new_int(event->dport));
+		/* Where address translation sent it: dst is what was written. */
+		if (event->translated) {
+			char translated[INET6_ADDRSTRLEN];
+
+			if (event->family == AF_INET6)
+				inet_ntop(AF_INET6, event->translated_addr, translated,
+					  sizeof(translated));
+			else
+				inet_ntop(AF_INET, &event->translated_addr[12], translated,
+					  sizeof(translated));
+			json_object_object_add(object, "translated_dst",
+					       json_object_new_string(translated));
+			json_object_object_add(object, "translated_dport",
+					       json_object_new_int(event->translated_port));
+		}
 	}
 	return strdup(json_object_to_json_string_ext(object, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -127,34 +127,11 @@ static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct fl
 	return false;
 }
 
-/* TCP and UDP are judged at connect() and sendmsg(); sockets of any other
- * protocol (ICMP echo sockets, UDP-Lite, SCTP...) have no such hook, so
- * their packets are judged here, by the network they go to. */
-static __always_inline bool judged_at_the_socket(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
-
-	if (!sk)
-		return true;
-	sk = bpf_sk_fullsock(sk);
-	return !sk || sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP;
-}
-
+#define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 
-/* The tenant of a TCP socket found by a lookup. (The read-only cast the
- * socket-address hooks use for every kind of socket is a kfunc, which
- * libbpf 1.1 cannot link into two objects; TCP has a helper cast.) */
-static __always_inline __u32 tenant_of_tcp_peer(struct bpf_sock *peer)
-{
-	struct tcp_sock *tcp = bpf_skc_to_tcp_sock(peer);
-
-	return tcp ? tenant_of_cgroup(tcp->inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup) :
-		     TENANT_ID_HOST;
-}
-
-/* The destination port of a leaving TCP packet, or 0. */
-static __always_inline __u16 tcp_destination_port(struct __sk_buff *skb)
+/* The destination port of a leaving TCP or UDP packet, or 0. */
+static __always_inline __u16 destination_port(struct __sk_buff *skb)
 {
 	__u32 l4_offset = 40;
 	__be16 ports[2] = {};
@@ -171,8 +148,9 @@ static __always_inline __u16 tcp_destination_port(struct __sk_buff *skb)
 }
 
 /* Is FLOW's destination (from the packet) another than SK's own, the one
- * connect() was given and judged? */
-static __always_inline bool translated(struct bpf_sock *sk, const struct flow *flow)
+ * connect() was given and judged? Then FLOW is turned around: its address
+ * and port become the ones written, and the packet's go to translated_*. */
+static __always_inline bool translated(struct bpf_sock *sk, struct flow *flow)
 {
 	/* Each field loaded at its constant offset, before any branch: the
 	 * verifier refuses pointer arithmetic on a sock_common, which a load
@@ -184,63 +162,100 @@ static __always_inline bool translated(struct bpf_sock *sk, const struct flow *f
 
 	barrier_var(ip4);
 	barrier_var(ip6_3);
-	if (bpf_ntohs((__u16)port) != flow->port)
-		return true;
 	/* No memcmp in BPF: compare word by word. */
 	__builtin_memcpy(sent, flow->addr, 16);
-	if (flow->family == AF_INET)
-		return sent[3] != ip4;
-	return sent[0] != ip6_0 || sent[1] != ip6_1 || sent[2] != ip6_2 || sent[3] != ip6_3;
+	if (bpf_ntohs((__u16)port) == flow->port &&
+	    (flow->family == AF_INET ? sent[3] == ip4 :
+				       sent[0] == ip6_0 && sent[1] == ip6_1 && sent[2] == ip6_2 &&
+					       sent[3] == ip6_3))
+		return false;
+	flow->translated = true;
+	flow->translated_port = flow->port;
+	__builtin_memcpy(flow->translated_addr, flow->addr, 16);
+	flow->port = bpf_ntohs((__u16)port);
+	if (flow->family == AF_INET) {
+		v4_mapped(flow->addr, ip4);
+	} else {
+		__builtin_memcpy(&flow->addr[0], &ip6_0, 4);
+		__builtin_memcpy(&flow->addr[4], &ip6_1, 4);
+		__builtin_memcpy(&flow->addr[8], &ip6_2, 4);
+		__builtin_memcpy(&flow->addr[12], &ip6_3, 4);
+	}
+	return true;
 }
 
-/* A connection's first packet, after address translation: netfilter's nat
- * OUTPUT chain (published ports, service addresses, any DNAT or REDIRECT)
- * runs before this hook, so a translated destination shows here as another
- * than the socket's own. It is judged as connect() would have judged it:
- * the local socket it reaches when it stays on this host, else the
- * network. Only a socket in SYN-SENT pays for more than a load. */
-static __always_inline int judge_translated_connection(struct __sk_buff *skb, __u32 me,
-						       const struct tenant_record *mine,
-						       struct flow *flow, __s64 *owner)
+/* The local socket a translated flow now reaches, or NULL: looked up only
+ * for packets that stay on this host. */
+static __always_inline struct bpf_sock *translated_peer(struct __sk_buff *skb,
+							const struct flow *flow)
 {
 	struct bpf_sock_tuple tuple = {};
-	struct bpf_sock *sk = skb->sk, *peer = NULL;
 	__u32 tuple_size;
 
-	if (!sk || sk->state != TCP_SYN_SENT || !flow_to_destination(skb, flow) ||
-	    flow->protocol != IPPROTO_TCP)
+	if (skb->ifindex != LOOPBACK_IFINDEX)
+		return NULL;
+	if (flow->family == AF_INET) {
+		__builtin_memcpy(&tuple.ipv4.daddr, &flow->translated_addr[12], 4);
+		tuple.ipv4.dport = bpf_htons(flow->translated_port);
+		tuple_size = sizeof(tuple.ipv4);
+	} else {
+		__builtin_memcpy(tuple.ipv6.daddr, flow->translated_addr, 16);
+		tuple.ipv6.dport = bpf_htons(flow->translated_port);
+		tuple_size = sizeof(tuple.ipv6);
+	}
+	if (flow->protocol == IPPROTO_TCP)
+		return bpf_sk_lookup_tcp(skb, &tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+	return bpf_sk_lookup_udp(skb, &tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
+}
+
+/* Flows whose destination address translation changed after connect():
+ * netfilter's nat OUTPUT chain (published ports, service addresses, any
+ * DNAT or REDIRECT) runs before this hook, so a translated destination
+ * shows here as another than the socket's own. A TCP connection is judged
+ * at its first packet (the socket is in SYN-SENT), a connected UDP socket
+ * at each datagram that goes elsewhere than it connected to; both as
+ * connect() would have judged them, by the local socket they reach when
+ * they stay on this host, else by the network. Other packets pay a load or
+ * two. */
+static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_sock *sk, __u32 me,
+					    const struct tenant_record *mine, struct flow *flow,
+					    __s64 *owner)
+{
+	struct bpf_sock *peer;
+	__u32 state = sk->state;
+	__u8 protocol = sk->protocol;
+	int verdict;
+
+	if (!(protocol == IPPROTO_TCP && state == TCP_SYN_SENT) &&
+	    !(protocol == IPPROTO_UDP && state == TCP_ESTABLISHED))
 		return VERDICT_ALLOW;
-	flow->port = tcp_destination_port(skb);
+	if (!flow_to_destination(skb, flow) || flow->protocol != protocol)
+		return VERDICT_ALLOW;
+	flow->port = destination_port(skb);
 	if (!translated(sk, flow))
 		return VERDICT_ALLOW;
-	if (skb->ifindex == LOOPBACK_IFINDEX) {
-		if (flow->family == AF_INET) {
-			__builtin_memcpy(&tuple.ipv4.daddr, &flow->addr[12], 4);
-			tuple.ipv4.dport = bpf_htons(flow->port);
-			tuple_size = sizeof(tuple.ipv4);
-		} else {
-			__builtin_memcpy(tuple.ipv6.daddr, flow->addr, 16);
-			tuple.ipv6.dport = bpf_htons(flow->port);
-			tuple_size = sizeof(tuple.ipv6);
-		}
-		peer = bpf_sk_lookup_tcp(skb, &tuple, tuple_size, BPF_F_CURRENT_NETNS, 0);
-	}
+	peer = translated_peer(skb, flow);
 	if (peer) {
-		*owner = tenant_of_tcp_peer(peer);
+		*owner = tenant_of_found_socket(peer);
+		verdict = initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,
+					    REASON_LOCAL_SOCKET);
+		/* A datagram to a socket that asked this tenant is its answer. */
+		if (verdict != VERDICT_ALLOW && protocol == IPPROTO_UDP && socket_asked(peer, me))
+			verdict = VERDICT_ALLOW;
 		bpf_sk_release(peer);
-		return initiator_verdict(NULL, me, mine, *owner, flow->port, IPPROTO_TCP,
-					 REASON_LOCAL_SOCKET);
+		return verdict;
 	}
-	*owner = network_of(flow->addr);
+	*owner = network_of(flow->translated_addr);
 	if (*owner < 0)
 		return VERDICT_ALLOW;
-	return initiator_verdict(NULL, me, mine, *owner, flow->port, IPPROTO_TCP,
+	return initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,
 				 REASON_REMOTE_NETWORK);
 }
 
 SEC("cgroup_skb/egress")
 int tenantd_count_egress(struct __sk_buff *skb)
 {
+	struct bpf_sock *socket;
 	struct tenant_record *mine;
 	struct flow flow = {};
 	__u32 me = tenant_of_skb(skb);
@@ -254,7 +269,15 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
 		return SKB_DROP;
 	}
-	if (mine && !judged_at_the_socket(skb) && flow_to_destination(skb, &flow)) {
+	/* Checked as loaded: the helper refuses a fresh load of skb->sk. */
+	socket = skb->sk;
+	if (socket)
+		socket = bpf_sk_fullsock(socket);
+	/* TCP and UDP are judged at connect() and sendmsg(); sockets of any
+	 * other protocol (ICMP echo sockets, UDP-Lite, SCTP...) have no such
+	 * hook, so their packets are judged here, by the network they go to. */
+	if (mine && socket && socket->protocol != IPPROTO_TCP &&
+	    socket->protocol != IPPROTO_UDP && flow_to_destination(skb, &flow)) {
 		int verdict = VERDICT_ALLOW;
 
 		owner = network_of(flow.addr);
@@ -264,8 +287,8 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
 			return SKB_DROP;
 	}
-	if (mine) {
-		int verdict = judge_translated_connection(skb, me, mine, &flow, &owner);
+	if (mine && socket) {
+		int verdict = judge_translated(skb, socket, me, mine, &flow, &owner);
 
 		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
 			return SKB_DROP;

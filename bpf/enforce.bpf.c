@@ -102,20 +102,6 @@ static __always_inline bool destination_is_local(struct bpf_sock_addr *ctx,
 	return r != -EADDRNOTAVAIL;
 }
 
-/* Has SK sent to, or connected to, TENANT? Then TENANT's datagrams to it
- * are answers. */
-static __always_inline bool socket_asked(struct bpf_sock *sk, __u32 tenant)
-{
-	struct asked_peers *asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, 0);
-
-	if (!asked)
-		return false;
-	for (int i = 0; i < ASKED_PEERS_MAX; i++)
-		if (asked->tenant_ids[i] == tenant)
-			return true;
-	return false;
-}
-
 static __always_inline void remember_asked(struct bpf_sock *sk, __u32 tenant)
 {
 	struct asked_peers *asked;

@@ -87,6 +87,26 @@ static __always_inline __u32 tenant_of_packet_socket(struct __sk_buff *skb)
 	return cache_store(cgroup_id, cfg->generation, tenant);
 }
 
+/* A socket a lookup found, of any kind, through the helpers that read its
+ * cgroup: no cast to a socket type is needed. */
+static __always_inline __u32 tenant_of_found_socket(struct bpf_sock *sk)
+{
+	struct agent_settings *cfg = current_settings();
+	__u64 cgroup_id = bpf_sk_cgroup_id(sk);
+	__u32 tenant = TENANT_ID_HOST;
+
+	if (!cgroup_id || !cfg || cache_lookup(cgroup_id, cfg->generation, &tenant))
+		return tenant;
+	for (int level = 1; level < CGROUP_MAX_DEPTH; level++) {
+		__u64 ancestor = bpf_sk_ancestor_cgroup_id(sk, level);
+
+		if (!ancestor)
+			break;
+		tenant = owner_of_cgroup_id(ancestor, tenant);
+	}
+	return cache_store(cgroup_id, cfg->generation, tenant);
+}
+
 /* A cgroup reached through BTF, walked root-down over its ancestors like
  * the others, so that however deep a socket's cgroup lies below its tenant
  * cgroup it is found (a walk leaf-up would give up after CGROUP_MAX_DEPTH

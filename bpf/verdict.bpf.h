@@ -25,6 +25,11 @@ struct flow {
 	__u64 cgroup_id; /* ingress: the receiving socket's; else the task's */
 	bool from_task; /* a syscall, not softirq: pid, comm and cgroup are the caller's */
 	const struct unix_name_key *unix_name; /* AF_UNIX: the name written */
+	/* Translated after connect(): addr and port are the destination the
+	 * process wrote, these where the packet goes. */
+	bool translated;
+	__u16 translated_port;
+	__u8 translated_addr[16];
 };
 
 /* ADDR as the network map keys it: an IPv4 address IPv4-mapped. */
@@ -89,6 +94,20 @@ static __always_inline bool verdict_exception_allows(const struct verdict_maps *
 
 #include "tenantd_verdict.h"
 
+/* Has SK sent to, or connected to, TENANT? Then TENANT's datagrams to it
+ * are answers. */
+static __always_inline bool socket_asked(struct bpf_sock *sk, __u32 tenant)
+{
+	struct asked_peers *asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, 0);
+
+	if (!asked)
+		return false;
+	for (int i = 0; i < ASKED_PEERS_MAX; i++)
+		if (asked->tenant_ids[i] == tenant)
+			return true;
+	return false;
+}
+
 static __always_inline void count_violation(__u32 me, __u32 peer, int reason, int action)
 {
 	struct violation_key key = {
@@ -145,6 +164,10 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 			event->protocol = flow->protocol;
 			event->family = flow->family;
 			__builtin_memcpy(event->addr, flow->addr, sizeof(event->addr));
+			event->translated = flow->translated;
+			event->translated_port = flow->translated_port;
+			__builtin_memcpy(event->translated_addr, flow->translated_addr,
+					 sizeof(event->translated_addr));
 			if (flow->unix_name) {
 				event->unix_name_length = flow->unix_name->length;
 				__builtin_memcpy(event->unix_name, flow->unix_name->name,

@@ -190,6 +190,12 @@ struct violation_event {
 	__u32 unix_name_length;
 	__u8 unix_name[UNIX_NAME_BYTES];
 	__u64 capabilities; /* REASON_PRIVILEGED_PROCESS: the ones found */
+	/* Where address translation sent the flow, when it did: addr and
+	 * dport above are the destination the process wrote. */
+	__u8 translated_addr[16];
+	__u16 translated_port;
+	__u8 translated;
+	__u8 pad2[5];
 };
 
 /* tenantd_posture_settings: single entry the agent writes before a scan. */

@@ -123,6 +123,7 @@ void tenants_setup(bool networks)
 		ck_abort_msg("cannot add netns b's second addresses");
 	probe_listen("", netns_b, "listen tcp :: 9711");
 	probe_listen("globex", netns_a, "listen tcp :: 9711");
+	probe_listen("globex", netns_a, "listen udp :: 9712");
 }
 
 static bool is_standard(const char *name)

@@ -436,6 +436,7 @@ START_TEST(connections_translated_to_another_tenant_are_refused_in_both_families
 {
 	long long network = harness_violations("acme", "globex", "remote_network", "denied");
 	long long local = harness_violations("acme", "globex", "local_socket", "denied");
+	struct json_object *event, *field;
 
 	ck_assert(nft_in_netns_a(
 		"add table inet tenantd_test; "
@@ -449,11 +450,46 @@ START_TEST(connections_translated_to_another_tenant_are_refused_in_both_families
 	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9722"),
 			 EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
+	/* The event shows the destination written, and where it went. */
+	event = harness_wait_event("acme", "remote_network", 9722, 0);
+	ck_assert_ptr_nonnull(event);
+	ck_assert(json_object_object_get_ex(event, "translated_dst", &field));
+	ck_assert_str_eq(json_object_get_string(field), "10.201.2.1");
+	ck_assert(json_object_object_get_ex(event, "translated_dport", &field));
+	ck_assert_int_eq(json_object_get_int(field), 9701);
+	json_object_put(event);
 	/* To globex's socket on this host. */
 	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9724"), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
 	/* To a host of no tenant's: as without the rule. */
 	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9723"), 0);
+	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
+}
+END_TEST
+
+/* A connected UDP socket's datagrams that translation sends elsewhere are
+ * judged where they go; send() reports the refusal. */
+START_TEST(datagrams_translated_to_another_tenant_are_refused_in_both_families)
+{
+	long long network = harness_violations("acme", "globex", "remote_network", "denied");
+	long long local = harness_violations("acme", "globex", "local_socket", "denied");
+
+	ck_assert(nft_in_netns_a(
+		"add table inet tenantd_test; "
+		"add chain inet tenantd_test out { type nat hook output priority -100; }; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9725 dnat ip to 10.201.2.1:9701; "
+		"add rule inet tenantd_test out ip6 daddr fd00:201:9::1 udp dport 9725 dnat ip6 to [fd00:201:2::1]:9701; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9726 dnat ip to 10.201.1.1:9712; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9727 dnat ip to 10.201.1.1:9702"));
+	/* To globex's network, in another netns. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9725 10"), EPERM);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp fd00:201:9::1 9725 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
+	/* To globex's socket on this host. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9726 10"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
+	/* To acme's own socket: as without the rule. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9727 10"), 0);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
 }
 END_TEST
@@ -734,6 +770,7 @@ Suite *test_suite(void)
 	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
+	tcase_add_test(networks, datagrams_translated_to_another_tenant_are_refused_in_both_families);
 	suite_add_tcase(suite, networks);
 
 	tcase_add_checked_fixture(unix_sockets, tenants_reset, NULL);
