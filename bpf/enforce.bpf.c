@@ -102,16 +102,18 @@ static __always_inline bool destination_is_local(struct bpf_sock_addr *ctx,
 	return r != -EADDRNOTAVAIL;
 }
 
-static __always_inline void remember_asked(struct bpf_sock *sk, __u32 tenant)
+/* Adds TENANT to the tenants LIST keeps for SK, the newest replacing the
+ * oldest. */
+static __always_inline void remember(void *list, struct bpf_sock *sk, __u32 tenant)
 {
-	struct asked_peers *asked;
+	struct asked_peers *known;
 
-	asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!asked || socket_asked(sk, tenant))
+	known = bpf_sk_storage_get(list, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!known || socket_knows(list, sk, tenant))
 		return;
 	/* The mask keeps the index provably in bounds for the verifier. */
-	asked->tenant_ids[asked->next & (ASKED_PEERS_MAX - 1)] = tenant;
-	asked->next++;
+	known->tenant_ids[known->next & (ASKED_PEERS_MAX - 1)] = tenant;
+	known->next++;
 }
 
 /* Shared by all four hooks once the destination is known in both forms:
@@ -123,6 +125,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	struct tenant_record *mine;
 	struct bpf_sock *peer;
 	int verdict = VERDICT_ALLOW;
+	bool found_local;
 	__s64 owner;
 	__u32 me;
 
@@ -145,6 +148,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 		bpf_sk_release(peer);
 		peer = NULL;
 	}
+	found_local = peer != NULL;
 	if (peer) {
 		owner = tenant_of_socket(peer, false);
 		verdict = initiator_verdict(NULL, me, mine, owner, flow->port, flow->protocol,
@@ -163,11 +167,15 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	}
 	if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
 		return SOCK_DENY;
+	/* Let through to another tenant's socket: where the kernel delivers
+	 * it, that tenant's socket need not judge it again. */
+	if (found_local && owner != me && owner != TENANT_ID_HOST)
+		remember(&tenantd_judged_peers, ctx->sk, owner);
 	/* Only what the policy allows makes later answers welcome: an audited
 	 * datagram does not. Within a tenant and to the host nothing is judged. */
 	if (verdict == VERDICT_ALLOW && flow->protocol == IPPROTO_UDP && owner >= 0 &&
 	    owner != me && owner != TENANT_ID_HOST)
-		remember_asked(ctx->sk, owner);
+		remember(&tenantd_asked_peers, ctx->sk, owner);
 	if (is_connect) {
 		struct tenant_counters *counters;
 

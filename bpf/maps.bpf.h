@@ -40,6 +40,17 @@ struct {
 	__type(value, struct asked_peers);
 } tenantd_asked_peers __weak SEC(".maps");
 
+/* The tenants other than its own that a socket's connect() or sendmsg()
+ * was judged against, by the local socket found, and let through (allowed
+ * or audited). A connection the kernel delivers to a socket of one of them
+ * was judged already; one it delivers elsewhere is judged on arrival. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct asked_peers);
+} tenantd_judged_peers __weak SEC(".maps");
+
 /* Eviction only costs a walk of the cgroup's ancestors. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -94,18 +94,25 @@ static __always_inline bool verdict_exception_allows(const struct verdict_maps *
 
 #include "tenantd_verdict.h"
 
+/* Is TENANT among the tenants LIST (tenantd_asked_peers or
+ * tenantd_judged_peers) keeps for SK? */
+static __always_inline bool socket_knows(void *list, struct bpf_sock *sk, __u32 tenant)
+{
+	struct asked_peers *known = bpf_sk_storage_get(list, sk, 0, 0);
+
+	if (!known)
+		return false;
+	for (int i = 0; i < ASKED_PEERS_MAX; i++)
+		if (known->tenant_ids[i] == tenant)
+			return true;
+	return false;
+}
+
 /* Has SK sent to, or connected to, TENANT? Then TENANT's datagrams to it
  * are answers. */
 static __always_inline bool socket_asked(struct bpf_sock *sk, __u32 tenant)
 {
-	struct asked_peers *asked = bpf_sk_storage_get(&tenantd_asked_peers, sk, 0, 0);
-
-	if (!asked)
-		return false;
-	for (int i = 0; i < ASKED_PEERS_MAX; i++)
-		if (asked->tenant_ids[i] == tenant)
-			return true;
-	return false;
+	return socket_knows(&tenantd_asked_peers, sk, tenant);
 }
 
 static __always_inline void count_violation(__u32 me, __u32 peer, int reason, int action)

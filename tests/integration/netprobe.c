@@ -108,6 +108,12 @@ static int socket_type(const char *protocol)
 									     SOCK_STREAM;
 }
 
+/* --device DEV and --reuseport yes, applied to every socket made. */
+static const char *bound_device;
+static bool reuse_port;
+static int local_port; /* --local-port N: connects from this port */
+static const char *send_when; /* --send-when PATH: after connect, waits for PATH */
+
 /* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
  * fills in; prints the failure and returns a negative exit status. */
 static int socket_for(const char *protocol, const char *text, int port,
@@ -120,6 +126,11 @@ static int socket_for(const char *protocol, const char *text, int port,
 	fd = socket(family, socket_type(protocol), 0);
 	if (fd < 0)
 		return -fail("socket", errno);
+	if (bound_device && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bound_device,
+				       (socklen_t)strlen(bound_device)))
+		return -close_and_fail(fd, "SO_BINDTODEVICE", errno);
+	if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 }, sizeof(int)))
+		return -close_and_fail(fd, "SO_REUSEPORT", errno);
 	return fd;
 }
 
@@ -222,9 +233,24 @@ static int connect_and_send(const char *protocol, const char *text, int port, lo
 	/* A connection whose first packet is dropped would retry for minutes:
 	 * it fails here after 3 s (EINPROGRESS) instead. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+	if (local_port) {
+		struct sockaddr_storage local = { .ss_family = address.ss_family };
+
+		/* Same family, any address, the port asked for. */
+		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)local_port);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+		if (bind(fd, (struct sockaddr *)&local, length))
+			return close_and_fail(fd, "bind", errno);
+	}
 	if (connect(fd, (struct sockaddr *)&address, length))
 		return close_and_fail(fd, "connect", errno);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &forever, sizeof(forever));
+	if (send_when) {
+		printf("connected\n");
+		fflush(stdout);
+		for (int i = 0; i < 1000 && access(send_when, F_OK); i++)
+			usleep(10000);
+	}
 	while (bytes > 0) {
 		ssize_t sent = send(fd, buffer, bytes > (long)sizeof(buffer) ? sizeof(buffer) :
 								 (size_t)bytes, 0);
@@ -380,7 +406,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: netprobe [--cgroup DIR] [--netns NAME] [--capabilities LIST]\n"
-		"                [--user-namespace yes] COMMAND\n"
+		"                [--user-namespace yes] [--device DEV] [--reuseport yes]\n"
+		"                [--local-port N] [--send-when PATH] COMMAND\n"
 		"  listen tcp|udp|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
 		"  echo udp ADDR PORT\n"
 		"  ask ADDR PORT\n"
@@ -408,6 +435,14 @@ int main(int argc, char **argv)
 			return fail("join cgroup", errno);
 		if (!strcmp(argv[i], "--netns") && join_netns(argv[i + 1]))
 			return fail("join netns", errno);
+		if (!strcmp(argv[i], "--device"))
+			bound_device = argv[i + 1];
+		if (!strcmp(argv[i], "--reuseport"))
+			reuse_port = !strcmp(argv[i + 1], "yes");
+		if (!strcmp(argv[i], "--local-port"))
+			local_port = atoi(argv[i + 1]);
+		if (!strcmp(argv[i], "--send-when"))
+			send_when = argv[i + 1];
 		if (!strcmp(argv[i], "--capabilities") && keep_capabilities(argv[i + 1]))
 			return fail("capabilities", errno);
 		/* All capabilities in a user namespace of its own, none over the host. */

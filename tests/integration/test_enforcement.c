@@ -494,6 +494,178 @@ START_TEST(datagrams_translated_to_another_tenant_are_refused_in_both_families)
 }
 END_TEST
 
+/* Runs netprobe like probe(), in a child, without waiting for it. */
+static pid_t probe_in_background(const char *cgroup, const char *netns, const char *arguments)
+{
+	pid_t child = fork();
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(probe(cgroup, netns, arguments));
+	return child;
+}
+
+static int background_status(pid_t child)
+{
+	int status = 0;
+
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Whether a socket in network namespace a waits for the answer to its SYN
+ * to PORT. */
+static bool syn_sent_to(int port)
+{
+	char command[512];
+
+	snprintf(command, sizeof(command),
+		 "ip netns exec '%s' ss -Htn state syn-sent '( dport = :%d )' | grep -q .",
+		 tenants_netns_a(), port);
+	return system(command) == 0;
+}
+
+/* Whether a UDP socket on this host is connected to PORT. */
+static bool udp_connected_to(int port)
+{
+	char command[256];
+
+	snprintf(command, sizeof(command), "ss -Hun '( dport = :%d )' | grep -q .", port);
+	return system(command) == 0;
+}
+
+/* The connect-time lookup does not match a socket bound to a device; the
+ * kernel delivers to it all the same, and the connection is judged there. */
+START_TEST(a_listener_bound_to_a_device_is_reached_by_no_other_tenant_in_both_families)
+{
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+	pid_t server = probe_listen("globex", NULL, "--device lo listen tcp :: 9130");
+
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9130 10"), EINPROGRESS);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9130 10"), EINPROGRESS);
+	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
+	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9130 10"), 0);
+	kill(server, SIGTERM);
+}
+END_TEST
+
+/* Members of one SO_REUSEPORT group in two tenants: whichever member the
+ * kernel picks for a connection, no other tenant's member gets any. */
+START_TEST(a_reuseport_group_across_tenants_delivers_nothing_across)
+{
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
+	pid_t mine = probe_listen("acme", NULL, "--reuseport yes listen tcp 127.0.0.1 9131");
+	pid_t theirs = probe_listen("globex", NULL, "--reuseport yes listen tcp 127.0.0.1 9131");
+
+	for (int i = 0; i < 6; i++) {
+		int status = probe("acme", NULL, "connect tcp 127.0.0.1 9131 1000");
+
+		ck_assert_msg(status == 0 || status == EINPROGRESS, "connect: %d", status);
+	}
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), received);
+	kill(mine, SIGTERM);
+	kill(theirs, SIGTERM);
+}
+END_TEST
+
+/* The first SYN is lost (dropped by a rule here); by its retransmission,
+ * another tenant listens on the port the connect was judged for. */
+START_TEST(a_connection_whose_port_changed_hands_before_its_syn_arrived_is_judged_on_arrival)
+{
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+	pid_t client, server;
+
+	ck_assert(nft_in_netns_a(
+		"add table inet tenantd_test; "
+		"add chain inet tenantd_test in { type filter hook input priority 0; }; "
+		"add rule inet tenantd_test in tcp dport 9132 tcp flags & (syn | ack) == syn "
+		"numgen inc mod 1000 0 drop"));
+	client = probe_in_background("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9132 10");
+	ck_assert(harness_wait_until(syn_sent_to(9132), 3000));
+	server = probe_listen("globex", tenants_netns_a(), "listen tcp 127.0.0.1 9132");
+	ck_assert_int_eq(background_status(client), EINPROGRESS);
+	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
+	kill(server, SIGTERM);
+	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
+}
+END_TEST
+
+/* Two sockets connecting to each other's port at once (their first SYNs
+ * lost here, so both are in SYN-SENT when the second ones cross) make one
+ * connection with no listener, which connect() could not see coming. */
+START_TEST(a_simultaneous_open_across_tenants_is_refused_both_ways)
+{
+	long long acme = harness_violations("acme", "globex", "local_socket", "denied");
+	long long globex = harness_violations("globex", "acme", "local_socket", "denied");
+	pid_t first, second;
+
+	ck_assert(nft_in_netns_a(
+		"add table inet tenantd_test; "
+		"add chain inet tenantd_test in { type filter hook input priority 0; }; "
+		"add rule inet tenantd_test in tcp dport { 9133, 9134 } tcp flags & (syn | ack) == syn "
+		"meta mark set 1 numgen inc mod 2 0 drop"));
+	first = probe_in_background("acme", tenants_netns_a(),
+				    "--local-port 9133 connect tcp 127.0.0.1 9134 10");
+	second = probe_in_background("globex", tenants_netns_a(),
+				     "--local-port 9134 connect tcp 127.0.0.1 9133 10");
+	ck_assert_int_eq(background_status(first), EINPROGRESS);
+	ck_assert_int_eq(background_status(second), EINPROGRESS);
+	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied") - acme +
+				 harness_violations("globex", "acme", "local_socket", "denied") - globex,
+			 1);
+	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
+}
+END_TEST
+
+/* A UDP socket connected to a port nothing is bound to yet, whose datagrams
+ * the kernel delivers to the socket another tenant binds there later. */
+static void connected_before_the_peer_binds(const char *sender, const char *receiver,
+					    const char *address, int port)
+{
+	long long denied = harness_violations(sender, receiver, "local_socket", "denied");
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", receiver);
+	char arguments[512], go[512];
+	pid_t client, server;
+
+	snprintf(go, sizeof(go), "%s/go-%d", harness_scratch(), port);
+	unlink(go);
+	snprintf(arguments, sizeof(arguments), "--send-when %s connect udp %s %d 100", go, address,
+		 port);
+	client = probe_in_background(sender, NULL, arguments);
+	snprintf(arguments, sizeof(arguments), "listen udp %s %d", address, port);
+	/* The connect is judged before anything is bound: nothing to refuse. */
+	ck_assert(harness_wait_until(udp_connected_to(port), 3000));
+	server = probe_listen(receiver, NULL, arguments);
+	ck_assert(harness_shell("touch %s", go));
+	ck_assert_int_eq(background_status(client), 0);
+	ck_assert(harness_wait_until(
+		harness_violations(sender, receiver, "local_socket", "denied") == denied + 1, 3000));
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", receiver), received);
+	kill(server, SIGTERM);
+}
+
+START_TEST(udp_connected_before_its_peer_binds_is_judged_at_delivery_both_ways)
+{
+	connected_before_the_peer_binds("acme", "globex", "127.0.0.1", 9135);
+	connected_before_the_peer_binds("globex", "acme", "::1", 9136);
+}
+END_TEST
+
+START_TEST(a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant)
+{
+	long long denied = harness_violations("acme", "globex", "local_socket", "denied");
+	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
+	pid_t server = probe_listen("globex", NULL, "--device lo listen udp :: 9137");
+
+	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9137 100"), 0);
+	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9137 100"), 0);
+	ck_assert(harness_wait_until(
+		harness_violations("acme", "globex", "local_socket", "denied") == denied + 2, 3000));
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), received);
+	kill(server, SIGTERM);
+}
+END_TEST
+
 START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
@@ -721,6 +893,7 @@ Suite *test_suite(void)
 	TCase *local_sockets = tcase_create("local_sockets");
 	TCase *kinds_and_modes = tcase_create("kinds_and_modes");
 	TCase *networks = tcase_create("networks");
+	TCase *delivery = tcase_create("delivery");
 	TCase *unix_sockets = tcase_create("unix_sockets");
 	TCase *off_boarding = tcase_create("off_boarding");
 
@@ -772,6 +945,16 @@ Suite *test_suite(void)
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	tcase_add_test(networks, datagrams_translated_to_another_tenant_are_refused_in_both_families);
 	suite_add_tcase(suite, networks);
+
+	tcase_add_checked_fixture(delivery, tenants_reset, NULL);
+	tcase_set_timeout(delivery, 90);
+	tcase_add_test(delivery, a_listener_bound_to_a_device_is_reached_by_no_other_tenant_in_both_families);
+	tcase_add_test(delivery, a_reuseport_group_across_tenants_delivers_nothing_across);
+	tcase_add_test(delivery, a_connection_whose_port_changed_hands_before_its_syn_arrived_is_judged_on_arrival);
+	tcase_add_test(delivery, a_simultaneous_open_across_tenants_is_refused_both_ways);
+	tcase_add_test(delivery, udp_connected_before_its_peer_binds_is_judged_at_delivery_both_ways);
+	tcase_add_test(delivery, a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant);
+	suite_add_tcase(suite, delivery);
 
 	tcase_add_checked_fixture(unix_sockets, tenants_reset, NULL);
 	tcase_set_timeout(unix_sockets, 60);
