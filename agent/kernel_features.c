@@ -96,9 +96,8 @@ static bool helper(enum bpf_prog_type type, enum bpf_func_id id)
 
 /* The Unix socket-address hooks and the Unix socket iterator, as the
  * kernel's BTF names them: no program needs loading to tell. */
-static bool unix_socket_hooks(void)
+static bool unix_socket_hooks(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_type *type;
 	bool sendmsg_hook = false;
 	__s32 id;
@@ -112,28 +111,22 @@ static bool unix_socket_hooks(void)
 			    "BPF_CGROUP_UNIX_SENDMSG"))
 			sendmsg_hook = true;
 	id = btf__find_by_name_kind(btf, "bpf_iter__unix", BTF_KIND_STRUCT);
-	btf__free(btf);
 	return sendmsg_hook && id > 0;
 }
 
 /* The task and task_file iterators, and the kfunc that signals another
  * task (Linux 6.13), as the kernel's BTF names them. */
-static bool posture_iterators(void)
+static bool posture_iterators(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0 &&
-		btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) > 0 &&
-		btf__find_by_name_kind(btf, "bpf_send_signal_task", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
+	return btf && btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0 &&
+	       btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) > 0 &&
+	       btf__find_by_name_kind(btf, "bpf_send_signal_task", BTF_KIND_FUNC) > 0;
 }
 
 void kernel_features_probe(bool found[FEATURE_COUNT])
 {
+	struct btf *btf;
+
 	found[FEATURE_BTF] = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	found[FEATURE_CGROUP_SOCK_ADDR] =
 		libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL) == 1;
@@ -152,8 +145,11 @@ void kernel_features_probe(bool found[FEATURE_COUNT])
 		helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_skb_ancestor_cgroup_id);
 	found[FEATURE_CURRENT_ANCESTOR_CGROUP_ID] =
 		helper(BPF_PROG_TYPE_CGROUP_SOCK, BPF_FUNC_get_current_ancestor_cgroup_id);
-	found[FEATURE_UNIX_SOCKET_HOOKS] = unix_socket_hooks();
-	found[FEATURE_POSTURE_ITERATORS] = posture_iterators();
+	/* Parsed once: the kernel's BTF is a few megabytes. */
+	btf = btf__load_vmlinux_btf();
+	found[FEATURE_UNIX_SOCKET_HOOKS] = unix_socket_hooks(btf);
+	found[FEATURE_POSTURE_ITERATORS] = posture_iterators(btf);
+	btf__free(btf);
 }
 
 int kernel_features_plan(const bool found[FEATURE_COUNT], bool allow_partial, unsigned int *disabled,

@@ -14,10 +14,12 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Namespaces already walked in the scan under way: many processes share one. */
+/* Namespaces already walked in the scan under way: many processes share
+ * one. An evicted entry only costs walking its namespace again; the size
+ * is what start-up pays to allocate. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 8192);
 	__type(key, __u64); /* network namespace cookie */
 	__type(value, __u32); /* scan */
 } tenantd_container_namespaces_seen SEC(".maps");

@@ -141,10 +141,13 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 
 	peer = local_peer(ctx, tuple, tuple_size);
 	/* A wildcard listener found for a remote destination is not where the
-	 * connection goes: the network decides. */
-	if (peer && is_connect && !is_loopback(flow->addr) &&
+	 * flow goes: the network decides. connect() tells a local destination
+	 * by binding to it. An unconnected datagram cannot be told, and is let
+	 * through to the network's judgement: if it stays on this host after
+	 * all, the socket the kernel delivers it to judges it on arrival. */
+	if (peer && !is_loopback(flow->addr) &&
 	    bound_to_any_address(peer, tuple_size == sizeof(tuple->ipv4)) &&
-	    !destination_is_local(ctx, flow)) {
+	    (!is_connect || !destination_is_local(ctx, flow))) {
 		bpf_sk_release(peer);
 		peer = NULL;
 	}

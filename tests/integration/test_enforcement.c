@@ -401,6 +401,24 @@ END_TEST
 
 /* ICMP echo sockets, like every protocol without a connect or sendmsg
  * hook, are judged as their packets leave. */
+/* sendto() cannot tell a remote destination from a local one: datagrams on
+ * a port another tenant's wildcard listener holds go out to remote hosts,
+ * and one that stays on this host is judged where it is delivered. */
+START_TEST(datagrams_to_remote_hosts_on_a_wildcard_listeners_port_are_not_refused)
+{
+	long long before = harness_violations("acme", "globex", "local_socket", "denied");
+
+	/* globex listens on [::]:9712/udp in netns a; 10.201.9.1 and
+	 * fd00:201:9::1 are hosts of no tenant's, beyond the link. */
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9712 10"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9712 10"), 0);
+	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.1.1 9712 10"), 0);
+	ck_assert(harness_wait_until(
+		harness_violations("acme", "globex", "local_socket", "denied") == before + 1, 3000));
+}
+END_TEST
+
 START_TEST(ping_to_another_tenants_network_is_refused_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "remote_network", "denied");
@@ -941,6 +959,7 @@ Suite *test_suite(void)
 	tcase_add_test(networks, connect_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
 	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
+	tcase_add_test(networks, datagrams_to_remote_hosts_on_a_wildcard_listeners_port_are_not_refused);
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	tcase_add_test(networks, datagrams_translated_to_another_tenant_are_refused_in_both_families);
