@@ -543,6 +543,22 @@ static bool syn_sent_to(int port)
 	return system(command) == 0;
 }
 
+/* initech is in audit mode: a flow judged where it is delivered goes
+ * through, counted once as audited. */
+START_TEST(audit_mode_lets_a_delivered_connection_through_and_counts_it_once)
+{
+	long long audited = harness_violations("initech", "globex", "local_socket", "audited");
+	long long denied = harness_violations("initech", "globex", "local_socket", "denied");
+	pid_t server = probe_listen("globex", NULL, "--device lo listen tcp :: 9138");
+
+	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9138 10"), 0);
+	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"),
+			 audited + 1);
+	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "denied"), denied);
+	kill(server, SIGTERM);
+}
+END_TEST
+
 /* Whether a UDP socket on this host is connected to PORT. */
 static bool udp_connected_to(int port)
 {
@@ -681,6 +697,23 @@ START_TEST(a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant)
 		harness_violations("acme", "globex", "local_socket", "denied") == denied + 2, 3000));
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), received);
 	kill(server, SIGTERM);
+}
+END_TEST
+
+/* In audit mode a translated connection goes through, counted once as
+ * audited: where it leaves, not again where it is delivered. */
+START_TEST(audit_mode_lets_a_translated_connection_through_and_counts_it_once)
+{
+	long long audited = harness_violations("initech", "globex", "local_socket", "audited");
+
+	ck_assert(nft_in_netns_a(
+		"add table inet tenantd_test; "
+		"add chain inet tenantd_test out { type nat hook output priority -100; }; "
+		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9728 dnat ip to 10.201.1.1:9711"));
+	ck_assert_int_eq(probe("initech", tenants_netns_a(), "connect tcp 10.201.9.1 9728 10"), 0);
+	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"),
+			 audited + 1);
+	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
 }
 END_TEST
 
@@ -963,6 +996,7 @@ Suite *test_suite(void)
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	tcase_add_test(networks, datagrams_translated_to_another_tenant_are_refused_in_both_families);
+	tcase_add_test(networks, audit_mode_lets_a_translated_connection_through_and_counts_it_once);
 	suite_add_tcase(suite, networks);
 
 	tcase_add_checked_fixture(delivery, tenants_reset, NULL);
@@ -973,6 +1007,7 @@ Suite *test_suite(void)
 	tcase_add_test(delivery, a_simultaneous_open_across_tenants_is_refused_both_ways);
 	tcase_add_test(delivery, udp_connected_before_its_peer_binds_is_judged_at_delivery_both_ways);
 	tcase_add_test(delivery, a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant);
+	tcase_add_test(delivery, audit_mode_lets_a_delivered_connection_through_and_counts_it_once);
 	suite_add_tcase(suite, delivery);
 
 	tcase_add_checked_fixture(unix_sockets, tenants_reset, NULL);
