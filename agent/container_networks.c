@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -42,17 +41,8 @@ struct container_networks {
 	struct container_scan_state state;
 	struct claim *refused; /* of the last scan, to log each refusal once */
 	size_t refused_count;
-	uint64_t scanned_us;
-	bool requested;
+	struct scan_schedule schedule;
 };
-
-static uint64_t monotonic_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-}
 
 static int compare_claims(const void *a, const void *b)
 {
@@ -142,20 +132,24 @@ static bool claimable(const struct config *config, const struct network_key *key
 	static const char *const private_ranges[] = {
 		"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
 	};
+	static struct network defaults[sizeof(private_ranges) / sizeof(private_ranges[0])];
+	static size_t default_count;
+	const struct network *ranges = config->agent.container_ranges;
+	size_t range_count = config->agent.container_range_count;
 	struct network address = { .prefixlen = 128 };
-	struct network range;
 	const char *reason;
 
-	memcpy(address.addr, key->addr, sizeof(address.addr));
-	if (config->agent.container_ranges_set) {
-		for (size_t i = 0; i < config->agent.container_range_count; i++)
-			if (networks_overlap(&config->agent.container_ranges[i], &address))
-				return true;
-		return false;
+	/* Parsed once, the first time they are needed. */
+	if (!config->agent.container_ranges_set) {
+		for (size_t i = default_count; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+			if (network_parse(private_ranges[i], &defaults[default_count], &reason) == 0)
+				default_count++;
+		ranges = defaults;
+		range_count = default_count;
 	}
-	for (size_t i = 0; i < sizeof(private_ranges) / sizeof(private_ranges[0]); i++)
-		if (network_parse(private_ranges[i], &range, &reason) == 0 &&
-		    networks_overlap(&range, &address))
+	memcpy(address.addr, key->addr, sizeof(address.addr));
+	for (size_t i = 0; i < range_count; i++)
+		if (networks_overlap(&ranges[i], &address))
 			return true;
 	return false;
 }
@@ -173,6 +167,21 @@ static bool configured_exactly(const struct config *config, const struct network
 				return true;
 		}
 	return false;
+}
+
+/* Records CLAIM as refused, and logs why (REASON) the first scan it is. */
+static void refuse(struct container_networks *networks, const struct tenant_ids *ids,
+		   struct claim *refused, size_t *refused_count, const struct claim *claim,
+		   const char *reason)
+{
+	char address[64];
+
+	refused[(*refused_count)++] = *claim;
+	if (was_refused(networks, claim))
+		return;
+	format_key(&claim->key, address, sizeof(address));
+	log_warning("tenant %s: container address %s %s; not added", name_of(ids, claim->tenant_id),
+		    address, reason);
 }
 
 /* Settles the claims (sorted by address, then oldest namespace first) into
@@ -195,6 +204,7 @@ static int settle(struct container_networks *networks, const struct config *conf
 	for (size_t start = 0, end; start < count; start = end) {
 		struct claim winner = claims[start];
 		__u32 recorded, owner;
+		char reason[128];
 		bool has_record;
 
 		for (end = start; end < count && !memcmp(&claims[end].key, &winner.key,
@@ -206,45 +216,23 @@ static int settle(struct container_networks *networks, const struct config *conf
 			if (claims[i].tenant_id == recorded)
 				winner = claims[i];
 		if (!claimable(config, &winner.key)) {
-			for (size_t i = start; i < end; i++) {
-				(*refused)[(*refused_count)++] = claims[i];
-				if (!was_refused(networks, &claims[i])) {
-					char address[64];
-
-					format_key(&claims[i].key, address, sizeof(address));
-					log_warning("tenant %s: container address %s is outside "
-						    "ContainerNetworks=; not added",
-						    name_of(ids, claims[i].tenant_id), address);
-				}
-			}
+			for (size_t i = start; i < end; i++)
+				refuse(networks, ids, *refused, refused_count, &claims[i],
+				       "is outside ContainerNetworks=");
 			continue;
 		}
 		if (bpf_map_lookup_elem(owners_fd, &winner.key, &owner) == 0 &&
 		    owner != winner.tenant_id && !has_record) {
-			(*refused)[(*refused_count)++] = winner;
-			if (!was_refused(networks, &winner)) {
-				char address[64];
-
-				format_key(&winner.key, address, sizeof(address));
-				log_warning("tenant %s: container address %s lies in tenant %s's "
-					    "networks; not added", name_of(ids, winner.tenant_id),
-					    address, name_of(ids, owner));
-			}
+			snprintf(reason, sizeof(reason), "lies in tenant %s's networks",
+				 name_of(ids, owner));
+			refuse(networks, ids, *refused, refused_count, &winner, reason);
 			continue;
 		}
-		for (size_t i = start; i < end; i++) {
-			if (claims[i].tenant_id == winner.tenant_id)
-				continue;
-			(*refused)[(*refused_count)++] = claims[i];
-			if (!was_refused(networks, &claims[i])) {
-				char address[64];
-
-				format_key(&claims[i].key, address, sizeof(address));
-				log_warning("tenant %s: container address %s is tenant %s's already; "
-					    "not added", name_of(ids, claims[i].tenant_id), address,
-					    name_of(ids, winner.tenant_id));
-			}
-		}
+		snprintf(reason, sizeof(reason), "is tenant %s's already",
+			 name_of(ids, winner.tenant_id));
+		for (size_t i = start; i < end; i++)
+			if (claims[i].tenant_id != winner.tenant_id)
+				refuse(networks, ids, *refused, refused_count, &claims[i], reason);
 		claims[kept++] = winner;
 	}
 	return (int)kept;
@@ -316,8 +304,7 @@ int container_networks_scan(struct container_networks *networks, const struct co
 	__u32 zero = 0;
 	int r;
 
-	networks->requested = false;
-	networks->scanned_us = monotonic_us();
+	scan_started(&networks->schedule);
 	networks->state.scan++;
 	if (bpf_map_update_elem(bpf_map__fd(networks->skeleton->maps.tenantd_container_scan), &zero,
 				&networks->state, BPF_ANY))
@@ -365,7 +352,6 @@ int container_networks_open(struct tenantd_bpf *skeleton, struct container_netwo
 		r = log_error_errno(-errno, "cannot create the container address iterator: %m");
 		goto fail;
 	}
-	networks->requested = true;
 	*out = networks;
 	return 0;
 fail:
@@ -385,19 +371,15 @@ void container_networks_close(struct container_networks *networks)
 void container_networks_request(struct container_networks *networks)
 {
 	if (networks)
-		networks->requested = true;
+		scan_requested(&networks->schedule);
 }
 
 int container_networks_timeout(const struct container_networks *networks)
 {
-	uint64_t due, now;
-
 	if (!networks)
 		return -1;
-	due = networks->scanned_us +
-	      1000ULL * (networks->requested ? SCAN_PAUSE_MS : SCAN_INTERVAL_MS);
-	now = monotonic_us();
-	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+	return scan_timeout(&networks->schedule, SCAN_PAUSE_MS * 1000ULL,
+			    SCAN_INTERVAL_MS * 1000ULL);
 }
 
 void container_networks_tick(struct container_networks *networks, const struct config *config,

@@ -146,13 +146,8 @@ char *event_format(const struct violation_event *event, const char *tenant,
 	json_object_object_add(object, "comm", json_object_new_string(comm));
 	json_object_object_add(object, "cgroup", json_object_new_string(cgroup));
 	if (event->reason == REASON_PRIVILEGED_PROCESS) {
-		struct json_object *list = json_object_new_array();
-
-		for (size_t i = 0; i < POSTURE_CAPABILITY_COUNT; i++)
-			if (event->capabilities & (1ULL << posture_capability_number(i)))
-				json_object_array_add(list, json_object_new_string(
-								    posture_capability_name(i)));
-		json_object_object_add(object, "capabilities", list);
+		json_object_object_add(object, "capabilities",
+				       posture_capabilities_json(event->capabilities));
 	} else if (event->reason == REASON_PACKET_SOCKET) {
 		/* Nothing more: the process holds one, whatever it is bound to. */
 	} else if (event->family == AF_UNIX) {

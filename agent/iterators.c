@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Running the BPF iterators: a new iterator file per run, read to its end.
- * The programs write fixed-size records, or nothing and fill maps. */
+/* Running the BPF iterators: a new iterator file per run, read to its end
+ * (the programs write fixed-size records, or nothing and fill maps), and
+ * the schedule the scans share. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -49,6 +51,33 @@ int iterator_run(struct bpf_link *link, void **output, size_t *size)
 		*size = used;
 	}
 	return 0;
+}
+
+uint64_t monotonic_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+void scan_started(struct scan_schedule *schedule)
+{
+	schedule->started_us = monotonic_us();
+	schedule->requested = false;
+}
+
+void scan_finished(struct scan_schedule *schedule)
+{
+	schedule->duration_us = monotonic_us() - schedule->started_us;
+}
+
+int scan_timeout(const struct scan_schedule *schedule, uint64_t pause_us, uint64_t interval_us)
+{
+	uint64_t due = schedule->started_us + (schedule->requested ? pause_us : interval_us);
+	uint64_t now = monotonic_us();
+
+	return due <= now ? 0 : (int)((due - now + 999) / 1000);
 }
 
 int host_netns_cookie(__u64 *cookie)

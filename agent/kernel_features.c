@@ -31,7 +31,7 @@ static const struct feature_need needs[FEATURE_COUNT] = {
 	[FEATURE_RINGBUF] = { "ringbuf", PROGRAM_ALL, "everything (violation events)" },
 	[FEATURE_LRU_HASH] = { "lru_hash", PROGRAM_ALL, "everything (the cgroup cache)" },
 	[FEATURE_PERCPU_HASH] = { "percpu_hash", PROGRAM_ALL, "everything (the counters)" },
-	[FEATURE_SK_STORAGE] = { "sk_storage", PROGRAM_ALL, "everything (UDP-over-IPv4 tags)" },
+	[FEATURE_SK_STORAGE] = { "sk_storage", PROGRAM_ALL, "everything (the peers a socket asked, and was judged against)" },
 	[FEATURE_SK_LOOKUP] = { "sk_lookup", PROGRAM_CONNECT | PROGRAM_SENDMSG,
 				"finding the owner of a local socket" },
 	[FEATURE_SKC_TO_TCP_SOCK] = { "skc_to_tcp_sock", PROGRAM_CONNECT | PROGRAM_SENDMSG,
@@ -48,6 +48,8 @@ static const struct feature_need needs[FEATURE_COUNT] = {
 	[FEATURE_POSTURE_ITERATORS] = { "posture_iterators", PROGRAM_POSTURE,
 					"finding privileged tenant processes and packet sockets, "
 					"and PacketSockets=kill (Linux 6.13)" },
+	[FEATURE_TASK_ITERATOR] = { "task_iterator", PROGRAM_CONTAINERS,
+				    "claiming containers' addresses for Network=auto" },
 };
 
 const char *kernel_features_name(enum feature feature)
@@ -73,7 +75,7 @@ static const struct {
 	{ "unix_scan_names", PROGRAM_UNIX },
 	{ "scan_capabilities", PROGRAM_POSTURE },
 	{ "scan_packet_sockets", PROGRAM_POSTURE },
-	{ "scan_container_addresses", PROGRAM_POSTURE },
+	{ "scan_container_addresses", PROGRAM_CONTAINERS },
 };
 
 unsigned int kernel_features_program_bits(const char *program_name)
@@ -149,6 +151,8 @@ void kernel_features_probe(bool found[FEATURE_COUNT])
 	btf = btf__load_vmlinux_btf();
 	found[FEATURE_UNIX_SOCKET_HOOKS] = unix_socket_hooks(btf);
 	found[FEATURE_POSTURE_ITERATORS] = posture_iterators(btf);
+	found[FEATURE_TASK_ITERATOR] =
+		btf && btf__find_by_name_kind(btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0;
 	btf__free(btf);
 }
 

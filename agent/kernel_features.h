@@ -25,6 +25,7 @@ enum feature {
 	FEATURE_CURRENT_ANCESTOR_CGROUP_ID,
 	FEATURE_UNIX_SOCKET_HOOKS,
 	FEATURE_POSTURE_ITERATORS,
+	FEATURE_TASK_ITERATOR,
 	FEATURE_COUNT,
 };
 
@@ -37,7 +38,8 @@ enum program_bit {
 	PROGRAM_INGRESS = 1 << 4,
 	PROGRAM_UNIX = 1 << 5, /* unix_connect, unix_sendmsg and the name scan */
 	PROGRAM_POSTURE = 1 << 6, /* the capability and packet socket scans */
-	PROGRAM_ALL = (1 << 7) - 1,
+	PROGRAM_CONTAINERS = 1 << 7, /* the container address scan (Network=auto) */
+	PROGRAM_ALL = (1 << 8) - 1,
 };
 
 const char *kernel_features_name(enum feature feature);

@@ -102,24 +102,20 @@ static int run_loop(struct agent *agent)
 	service_ready(agent);
 	for (;;) {
 		struct epoll_event ready[8];
-		int api_timeout = api_server_timeout(agent->api);
-		int cgroups_timeout = agent_cgroups_timeout(agent);
-		int unix_timeout = unix_names_timeout(agent->unix_names);
-		int posture_wait = posture_timeout(agent->posture);
-		int containers_wait = container_networks_timeout(agent->container_networks);
+		/* The soonest of what each part of the agent waits for; -1: nothing. */
+		int waits[] = {
+			api_server_timeout(agent->api),
+			agent_cgroups_timeout(agent),
+			unix_names_timeout(agent->unix_names),
+			posture_timeout(agent->posture),
+			container_networks_timeout(agent->container_networks),
+		};
 		int timeout = service_timeout(agent);
 		int count;
 
-		if (api_timeout >= 0 && api_timeout < timeout)
-			timeout = api_timeout;
-		if (cgroups_timeout >= 0 && cgroups_timeout < timeout)
-			timeout = cgroups_timeout;
-		if (unix_timeout >= 0 && unix_timeout < timeout)
-			timeout = unix_timeout;
-		if (posture_wait >= 0 && posture_wait < timeout)
-			timeout = posture_wait;
-		if (containers_wait >= 0 && containers_wait < timeout)
-			timeout = containers_wait;
+		for (size_t i = 0; i < ARRAY_SIZE(waits); i++)
+			if (waits[i] >= 0 && waits[i] < timeout)
+				timeout = waits[i];
 		count = epoll_wait(epoll_fd, ready, ARRAY_SIZE(ready), timeout);
 
 		if (count < 0) {

@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <linux/capability.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "cleanup.h"
 #include "events.h"
@@ -48,9 +48,19 @@ const char *posture_capability_name(size_t index)
 	return index < POSTURE_CAPABILITY_COUNT ? capabilities[index].name : "unknown";
 }
 
-unsigned int posture_capability_number(size_t index)
+bool posture_holds(uint64_t held, size_t index)
 {
-	return index < POSTURE_CAPABILITY_COUNT ? capabilities[index].number : 0;
+	return index < POSTURE_CAPABILITY_COUNT && (held & (1ULL << capabilities[index].number));
+}
+
+struct json_object *posture_capabilities_json(uint64_t held)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; list && i < POSTURE_CAPABILITY_COUNT; i++)
+		if (posture_holds(held, i))
+			json_object_array_add(list, json_object_new_string(capabilities[i].name));
+	return list;
 }
 
 struct posture {
@@ -64,19 +74,9 @@ struct posture {
 	/* Processes start and stop in tenant cgroups without telling anyone;
 	 * the interval bounds how long a new holder goes unreported. */
 	unsigned int interval_ms;
-	uint64_t scanned_us; /* CLOCK_MONOTONIC */
+	struct scan_schedule schedule;
 	uint64_t scans;
-	uint64_t duration_us;
-	bool requested;
 };
-
-static uint64_t monotonic_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-}
 
 static int compare_pid(const void *a, const void *b)
 {
@@ -183,18 +183,16 @@ static void report_new(struct posture *posture, const struct posture_process *pr
 			    "GET /v1/posture lists them all", unsent);
 }
 
-int posture_scan(struct posture *posture)
+static int scan(struct posture *posture)
 {
 	_cleanup_free_ struct posture_record *threads = NULL, *sockets = NULL;
 	size_t thread_count = 0, socket_count = 0, count;
 	size_t thread_bytes = 0, socket_bytes = 0;
-	uint64_t started = monotonic_us();
 	struct posture_process *processes;
 	__u32 zero = 0;
 	int r;
 
-	posture->requested = false;
-	posture->scanned_us = started;
+	scan_started(&posture->schedule);
 	if (bpf_map_update_elem(bpf_map__fd(posture->skeleton->maps.tenantd_posture_settings), &zero,
 				&posture->settings, BPF_ANY))
 		return log_error_errno(errno, "cannot set up the posture scan: %m");
@@ -218,9 +216,9 @@ int posture_scan(struct posture *posture)
 	posture->processes = processes;
 	posture->count = count;
 	posture->scans++;
-	posture->duration_us = monotonic_us() - started;
+	scan_finished(&posture->schedule);
 	log_debug("posture: %zu tenant processes found privileged in %llu us", count,
-		  (unsigned long long)posture->duration_us);
+		  (unsigned long long)posture->schedule.duration_us);
 	return 0;
 }
 
@@ -250,7 +248,7 @@ int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 		r = log_error_errno(-errno, "cannot create the posture iterators: %m");
 		goto fail;
 	}
-	r = posture_scan(posture);
+	r = scan(posture);
 	if (r)
 		goto fail;
 	*out = posture;
@@ -277,31 +275,27 @@ void posture_configure(struct posture *posture, bool kill_packet_sockets,
 		return;
 	posture->settings.kill_packet_sockets = kill_packet_sockets;
 	posture->interval_ms = interval_seconds * 1000;
-	posture->requested = true;
+	scan_requested(&posture->schedule);
 }
 
 void posture_request(struct posture *posture)
 {
 	if (posture)
-		posture->requested = true;
+		scan_requested(&posture->schedule);
 }
 
 int posture_timeout(const struct posture *posture)
 {
-	uint64_t due, now;
-
 	if (!posture)
 		return -1;
-	due = posture->scanned_us +
-	      1000ULL * (posture->requested ? SCAN_PAUSE_MS : posture->interval_ms);
-	now = monotonic_us();
-	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+	return scan_timeout(&posture->schedule, SCAN_PAUSE_MS * 1000ULL,
+			    posture->interval_ms * 1000ULL);
 }
 
 void posture_tick(struct posture *posture)
 {
 	if (posture_timeout(posture) == 0)
-		(void)posture_scan(posture);
+		(void)scan(posture);
 }
 
 const struct posture_process *posture_processes(const struct posture *posture, size_t *count)
@@ -313,5 +307,5 @@ const struct posture_process *posture_processes(const struct posture *posture, s
 void posture_scans(const struct posture *posture, uint64_t *scans, uint64_t *duration_us)
 {
 	*scans = posture ? posture->scans : 0;
-	*duration_us = posture ? posture->duration_us : 0;
+	*duration_us = posture ? posture->schedule.duration_us : 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_object;
 struct tenantd_bpf;
 struct event_stream;
 struct posture;
@@ -19,8 +20,12 @@ struct posture;
 #define POSTURE_CAPABILITY_COUNT 10
 /* "net_raw" for index I < POSTURE_CAPABILITY_COUNT. */
 const char *posture_capability_name(size_t index);
-/* The capability number (CAP_NET_RAW...) of index I. */
-unsigned int posture_capability_number(size_t index);
+/* Whether the capability mask CAPABILITIES (bit N: capability number N)
+ * holds the capability of index I. */
+bool posture_holds(uint64_t capabilities, size_t index);
+/* The names of the reported capabilities CAPABILITIES holds, as a JSON
+ * array, in the order they are shown. */
+struct json_object *posture_capabilities_json(uint64_t capabilities);
 
 struct posture_process {
 	uint32_t pid;
@@ -46,7 +51,6 @@ void posture_request(struct posture *posture);
 /* Milliseconds until a scan is due, or -1. */
 int posture_timeout(const struct posture *posture);
 void posture_tick(struct posture *posture);
-int posture_scan(struct posture *posture);
 /* The findings of the last scan, by pid; *COUNT of them. */
 const struct posture_process *posture_processes(const struct posture *posture, size_t *count);
 /* How many scans ran, and how long the last one took. */

@@ -63,7 +63,7 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 
 		for (end = start; end < found_count && by_tenant[end].tenant_id == tenant; end++) {
 			for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
-				if (by_tenant[end].capabilities & (1ULL << posture_capability_number(c)))
+				if (posture_holds(by_tenant[end].capabilities, c))
 					holders[c]++;
 			packet_sockets += by_tenant[end].packet_socket;
 		}
@@ -352,7 +352,7 @@ int report_posture(const struct agent *agent, const struct view *view, char **te
 							      "kill" : "report"));
 	for (size_t i = 0; i < count; i++) {
 		const struct posture_process *process = &found[i];
-		struct json_object *item, *capabilities;
+		struct json_object *item;
 		char cgroup[PATH_MAX];
 
 		if (!visible(view, process->tenant_id))
@@ -362,18 +362,14 @@ int report_posture(const struct agent *agent, const struct view *view, char **te
 			snprintf(cgroup, sizeof(cgroup), "cgroup-id:%llu",
 				 (unsigned long long)process->cgroup_id);
 		item = json_object_new_object();
-		capabilities = json_object_new_array();
-		for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
-			if (process->capabilities & (1ULL << posture_capability_number(c)))
-				json_object_array_add(capabilities, json_object_new_string(
-									    posture_capability_name(c)));
 		json_object_object_add(item, "tenant",
 				       json_object_new_string(tenant_label(agent, process->tenant_id)));
 		json_object_object_add(item, "pid", json_object_new_int64(process->pid));
 		json_object_object_add(item, "comm", json_object_new_string(process->comm));
 		json_object_object_add(item, "uid", json_object_new_int64(process->uid));
 		json_object_object_add(item, "cgroup", json_object_new_string(cgroup));
-		json_object_object_add(item, "capabilities", capabilities);
+		json_object_object_add(item, "capabilities",
+				       posture_capabilities_json(process->capabilities));
 		json_object_object_add(item, "packet_socket",
 				       json_object_new_boolean(process->packet_socket));
 		json_object_object_add(item, "killed", json_object_new_boolean(process->killed));

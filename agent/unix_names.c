@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,28 +33,16 @@ struct unix_names {
 	struct bpf_link *iterator;
 	struct ring_buffer *requests;
 	struct unix_scan_state state;
-	uint64_t scanned_us; /* CLOCK_MONOTONIC, when the last scan started */
-	bool requested;
-	struct unix_names_stats stats;
+	struct scan_schedule schedule;
 };
 
-static uint64_t monotonic_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-}
-
-int unix_names_scan(struct unix_names *names)
+static int scan(struct unix_names *names)
 {
 	int scan_fd = bpf_map__fd(names->skeleton->maps.tenantd_unix_scan);
-	uint64_t started = monotonic_us();
 	__u32 zero = 0;
 	int r;
 
-	names->requested = false;
-	names->scanned_us = started;
+	scan_started(&names->schedule);
 	names->state.scan++;
 	if (bpf_map_update_elem(scan_fd, &zero, &names->state, BPF_ANY))
 		return log_error_errno(errno, "cannot start a scan of Unix socket names: %m");
@@ -64,11 +51,9 @@ int unix_names_scan(struct unix_names *names)
 	if (r)
 		return log_error_errno(r, "cannot scan the Unix sockets: %m");
 	(void)bpf_map_lookup_elem(scan_fd, &zero, &names->state);
-	names->stats.scans++;
-	names->stats.names = names->state.names;
-	names->stats.last_scan_us = monotonic_us() - started;
+	scan_finished(&names->schedule);
 	log_debug("Unix socket names: scan %u found %u in %" PRIu64 " us", names->state.scan,
-		  names->state.names, names->stats.last_scan_us);
+		  names->state.names, names->schedule.duration_us);
 	return 0;
 }
 
@@ -76,7 +61,7 @@ static int on_request(void *context, void *data, size_t size)
 {
 	struct unix_names *names = context;
 
-	names->requested = true;
+	scan_requested(&names->schedule);
 	return 0;
 }
 
@@ -116,7 +101,7 @@ int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out)
 		r = log_error_errno(-errno, "cannot read the Unix scan requests: %m");
 		goto fail;
 	}
-	r = unix_names_scan(names);
+	r = scan(names);
 	if (r)
 		goto fail;
 	*out = names;
@@ -149,34 +134,23 @@ void unix_names_consume(struct unix_names *names)
 void unix_names_request(struct unix_names *names)
 {
 	if (names)
-		names->requested = true;
+		scan_requested(&names->schedule);
 }
 
 int unix_names_timeout(const struct unix_names *names)
 {
-	uint64_t now, due;
+	uint64_t pause;
 
 	if (!names)
 		return -1;
-	if (names->requested) {
-		uint64_t pause = SCAN_PAUSE_PER_SCAN_TIME * names->stats.last_scan_us;
-
-		due = names->scanned_us + (pause < SCAN_PAUSE_MIN_MS * 1000 ?
-						   SCAN_PAUSE_MIN_MS * 1000 : pause);
-	} else {
-		due = names->scanned_us + SCAN_INTERVAL_MS * 1000;
-	}
-	now = monotonic_us();
-	return due <= now ? 0 : (int)((due - now + 999) / 1000);
+	pause = SCAN_PAUSE_PER_SCAN_TIME * names->schedule.duration_us;
+	if (pause < SCAN_PAUSE_MIN_MS * 1000)
+		pause = SCAN_PAUSE_MIN_MS * 1000;
+	return scan_timeout(&names->schedule, pause, SCAN_INTERVAL_MS * 1000);
 }
 
 void unix_names_tick(struct unix_names *names)
 {
 	if (unix_names_timeout(names) == 0)
-		(void)unix_names_scan(names);
-}
-
-void unix_names_stats(const struct unix_names *names, struct unix_names_stats *out)
-{
-	*out = names ? names->stats : (struct unix_names_stats){ 0 };
+		(void)scan(names);
 }

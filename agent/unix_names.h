@@ -6,8 +6,6 @@
 #ifndef TENANTD_UNIX_NAMES_H
 #define TENANTD_UNIX_NAMES_H
 
-#include <stdint.h>
-
 struct tenantd_bpf;
 struct unix_names;
 
@@ -24,14 +22,5 @@ void unix_names_request(struct unix_names *names);
 /* Milliseconds until a scan is due, or -1. */
 int unix_names_timeout(const struct unix_names *names);
 void unix_names_tick(struct unix_names *names);
-/* Scans now; for tests of the table and benchmarks. */
-int unix_names_scan(struct unix_names *names);
-
-struct unix_names_stats {
-	uint64_t scans;
-	uint64_t names; /* bound names the last scan found */
-	uint64_t last_scan_us; /* how long it took */
-};
-void unix_names_stats(const struct unix_names *names, struct unix_names_stats *out);
 
 #endif /* TENANTD_UNIX_NAMES_H */

@@ -20,6 +20,26 @@ static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
 	return skb->sk ? tenant_of_packet_socket(skb) : TENANT_ID_HOST;
 }
 
+/* The IP protocol of the packet and where its transport header starts;
+ * false for a packet neither IPv4 nor IPv6. IPv6 extension headers are
+ * not followed. */
+static __always_inline bool transport_header(struct __sk_buff *skb, __u8 *protocol, __u32 *offset)
+{
+	__u8 byte = 0;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, &byte, 1) || bpf_skb_load_bytes(skb, 9, protocol, 1))
+			return false;
+		*offset = (byte & 0x0f) * 4;
+		return true;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		*offset = 40;
+		return !bpf_skb_load_bytes(skb, 6, protocol, 1);
+	}
+	return false;
+}
+
 /* Length of the IP and transport headers of the first segment, needed only
  * for GSO/GRO super-packets, whose skb carries the headers once. */
 static __always_inline __u32 header_bytes(struct __sk_buff *skb)
@@ -27,19 +47,8 @@ static __always_inline __u32 header_bytes(struct __sk_buff *skb)
 	__u32 l3 = 0, l4 = 0;
 	__u8 byte = 0, protocol = 0;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &byte, 1))
-			return 0;
-		l3 = (byte & 0x0f) * 4;
-		if (bpf_skb_load_bytes(skb, 9, &protocol, 1))
-			return 0;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		l3 = 40;
-		if (bpf_skb_load_bytes(skb, 6, &protocol, 1))
-			return 0;
-	} else {
+	if (!transport_header(skb, &protocol, &l3))
 		return 0;
-	}
 	if (protocol == IPPROTO_TCP) {
 		if (bpf_skb_load_bytes(skb, l3 + 12, &byte, 1))
 			return l3;
@@ -73,27 +82,20 @@ static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool i
 /* Fills the remote end of an arriving packet: its source address and port. */
 static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow *flow)
 {
-	__u32 l4_offset, source = 0;
-	__u8 byte = 0;
+	__u32 l4_offset = 0, source = 0;
 	__be16 ports[2] = {};
 
+	if (!transport_header(skb, &flow->protocol, &l4_offset))
+		return false;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		flow->family = AF_INET;
 		if (bpf_skb_load_bytes(skb, 12, &source, 4))
 			return false;
 		v4_mapped(flow->addr, source);
-		if (bpf_skb_load_bytes(skb, 9, &flow->protocol, 1) ||
-		    bpf_skb_load_bytes(skb, 0, &byte, 1))
-			return false;
-		l4_offset = (byte & 0x0f) * 4;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		flow->family = AF_INET6;
-		if (bpf_skb_load_bytes(skb, 8, flow->addr, 16) ||
-		    bpf_skb_load_bytes(skb, 6, &flow->protocol, 1))
-			return false;
-		l4_offset = 40;
 	} else {
-		return false;
+		flow->family = AF_INET6;
+		if (bpf_skb_load_bytes(skb, 8, flow->addr, 16))
+			return false;
 	}
 	if ((flow->protocol == IPPROTO_TCP || flow->protocol == IPPROTO_UDP) &&
 	    !bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports))) {
@@ -133,16 +135,12 @@ static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct fl
 /* The destination port of a leaving TCP or UDP packet, or 0. */
 static __always_inline __u16 destination_port(struct __sk_buff *skb)
 {
-	__u32 l4_offset = 40;
+	__u32 l4_offset = 0;
 	__be16 ports[2] = {};
-	__u8 byte = 0;
+	__u8 protocol = 0;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &byte, 1))
-			return 0;
-		l4_offset = (byte & 0x0f) * 4;
-	}
-	if (bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
+	if (!transport_header(skb, &protocol, &l4_offset) ||
+	    bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
 		return 0;
 	return bpf_ntohs(ports[1]);
 }
@@ -315,20 +313,13 @@ static __always_inline int judge_delivered(struct __sk_buff *skb, __u32 me)
 	struct flow flow = {};
 	struct tenant_record *theirs;
 	struct bpf_sock *sender, *receiver;
-	__u32 l4_offset = 40, tuple_size, them;
+	__u32 l4_offset = 0, tuple_size, them;
 	__be16 ports[2] = {};
-	__u8 byte = 0, flags = 0;
+	__u8 flags = 0;
 	int verdict;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &byte, 1) ||
-		    bpf_skb_load_bytes(skb, 9, &flow.protocol, 1))
-			return SKB_PASS;
-		l4_offset = (byte & 0x0f) * 4;
-	} else if (skb->protocol != bpf_htons(ETH_P_IPV6) ||
-		   bpf_skb_load_bytes(skb, 6, &flow.protocol, 1)) {
+	if (!transport_header(skb, &flow.protocol, &l4_offset))
 		return SKB_PASS;
-	}
 	if (flow.protocol == IPPROTO_TCP) {
 		if (bpf_skb_load_bytes(skb, l4_offset + 13, &flags, 1) ||
 		    !(flags & TCP_FLAG_SYN) || (flags & TCP_FLAG_ACK))

@@ -95,7 +95,7 @@ int tenantd_scan_container_addresses(struct bpf_iter__task *ctx)
 	seen = bpf_map_lookup_elem(&tenantd_container_namespaces_seen, &cookie);
 	if (seen && *seen == scan->scan)
 		return 0;
-	record.tenant_id = tenant_of_cgroup(task->cgroups->dfl_cgrp);
+	record.tenant_id = tenant_of_task(task);
 	if (record.tenant_id == TENANT_ID_HOST)
 		return 0;
 	bpf_map_update_elem(&tenantd_container_namespaces_seen, &cookie, &scan->scan, BPF_ANY);

@@ -37,11 +37,6 @@ static __always_inline struct posture_settings *posture_settings(void)
 	return bpf_map_lookup_elem(&tenantd_posture_settings, &zero);
 }
 
-static __always_inline __u32 tenant_of_task(struct task_struct *task)
-{
-	return tenant_of_cgroup(task->cgroups->dfl_cgrp);
-}
-
 static __always_inline void fill_record(struct posture_record *record, struct task_struct *task,
 					__u32 tenant)
 {

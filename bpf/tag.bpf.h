@@ -142,6 +142,12 @@ static __always_inline __u32 tenant_of_cgroup(struct cgroup *cgroup)
 	return cache_store(cgroup_id, cfg->generation, tenant);
 }
 
+/* Iterators: a task's tenant, from its cgroup on the default hierarchy. */
+static __always_inline __u32 tenant_of_task(struct task_struct *task)
+{
+	return tenant_of_cgroup(task->cgroups->dfl_cgrp);
+}
+
 /* Turns any pointer into a read-only one of the kernel type BTF_ID: loads
  * through it are checked at run time, like bpf_probe_read_kernel(). */
 extern void *bpf_rdonly_cast(const void *object, __u32 btf_id) __ksym;

@@ -53,7 +53,7 @@ static __always_inline bool abstract_name(const void *address, __u32 length,
 	return key->name[0] == 0;
 }
 
-static __always_inline int decide_unix(struct bpf_sock_addr *ctx, bool is_connect)
+static __always_inline int decide_unix(struct bpf_sock_addr *ctx)
 {
 	struct bpf_sock_addr_kern *kernel_ctx = bpf_cast_to_kern_ctx(ctx);
 	struct flow flow = { .family = AF_UNIX, .from_task = true };
@@ -111,13 +111,13 @@ static __always_inline int decide_unix(struct bpf_sock_addr *ctx, bool is_connec
 SEC("cgroup/connect4")
 int tenantd_unix_connect(struct bpf_sock_addr *ctx)
 {
-	return decide_unix(ctx, true);
+	return decide_unix(ctx);
 }
 
 SEC("cgroup/sendmsg4")
 int tenantd_unix_sendmsg(struct bpf_sock_addr *ctx)
 {
-	return decide_unix(ctx, false);
+	return decide_unix(ctx);
 }
 
 struct retire_context {

@@ -423,6 +423,32 @@ START_TEST(put_replaces_an_existing_tenant)
 }
 END_TEST
 
+/* The JSON forms of AllowTo=TENANT:unix and Network=auto: written to the
+ * drop-in, read back the same way. */
+START_TEST(put_takes_unix_exceptions_and_automatic_networks)
+{
+	char body[512], path[4200], *answer, *written;
+	long status = 0;
+
+	create_newco();
+	snprintf(body, sizeof(body),
+		 "{\"cgroups\":[\"%s/newco\"],\"networks\":[\"auto\"],"
+		 "\"allow_to\":[{\"tenant\":\"globex\",\"protocol\":\"unix\"}]}",
+		 harness_root());
+	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
+	ck_assert_msg(status == 200, "%ld %s", status, answer);
+	ck_assert_ptr_nonnull(strstr(answer, "\"networks\":[\"auto\"]"));
+	ck_assert_ptr_nonnull(strstr(answer, "\"allow_to\":[{\"tenant\":\"globex\",\"protocol\":\"unix\"}]"));
+	ck_assert_ptr_nonnull(strstr(answer, "\"container_networks\":[]"));
+	free(answer);
+	snprintf(path, sizeof(path), "%s/conf/tenants.d/newco.conf", harness_scratch());
+	written = harness_read_file(path);
+	ck_assert_ptr_nonnull(strstr(written, "Network=auto\n"));
+	ck_assert_ptr_nonnull(strstr(written, "AllowTo=globex:unix\n"));
+	free(written);
+}
+END_TEST
+
 START_TEST(put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothing)
 {
 	char body[512], path[4200], *before, *after, *answer;
@@ -468,6 +494,12 @@ START_TEST(bad_put_requests_are_refused_with_a_clear_error)
 		{ "/v1/tenants/newco", "{\"allow_to\":[{\"tenant\":\"globex\",\"port\":\"80\","
 				       "\"protocol\":\"tcp\"}]}", 400,
 		  "{\"error\":\"allow_to: 'port' must be a number 1..65535\"}" },
+		{ "/v1/tenants/newco", "{\"allow_to\":[{\"tenant\":\"globex\",\"port\":80,"
+				       "\"protocol\":\"unix\"}]}", 400,
+		  "{\"error\":\"allow_to: a \\\"unix\\\" exception has no 'port'\"}" },
+		{ "/v1/tenants/newco", "{\"allow_to\":[{\"tenant\":\"globex\",\"port\":80,"
+				       "\"protocol\":\"icmp\"}]}", 400,
+		  "{\"error\":\"allow_to: 'protocol' must be \\\"tcp\\\", \\\"udp\\\" or \\\"unix\\\"\"}" },
 		{ "/v1/tenants/newco", "{\"name\":\"other\"}", 400,
 		  "{\"error\":\"'name' must match the name in the path\"}" },
 		{ "/v1/tenants/New_Co", "{}", 400, "{\"error\":\"a tenant name matches " },
@@ -712,6 +744,7 @@ Suite *test_suite(void)
 	tcase_add_test(changes, reload_over_the_api_is_for_operators_and_reports_errors);
 	tcase_add_test(changes, put_creates_a_tenant_writes_its_drop_in_and_enforces_it);
 	tcase_add_test(changes, put_replaces_an_existing_tenant);
+	tcase_add_test(changes, put_takes_unix_exceptions_and_automatic_networks);
 	tcase_add_test(changes, put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothing);
 	tcase_add_test(changes, bad_put_requests_are_refused_with_a_clear_error);
 	tcase_add_test(changes, an_oversized_body_is_refused_with_413);

@@ -60,6 +60,39 @@ START_TEST(allow_partial_leaves_out_only_the_programs_that_need_it)
 }
 END_TEST
 
+/* Linux 6.1 to 6.6, say: everything but the Unix socket hooks. */
+START_TEST(a_kernel_without_the_unix_socket_hooks_loses_only_the_unix_programs)
+{
+	bool found[FEATURE_COUNT];
+	unsigned int disabled;
+	char error[512];
+
+	all_found(found);
+	found[FEATURE_UNIX_SOCKET_HOOKS] = false;
+	ck_assert_int_ne(kernel_features_plan(found, false, &disabled, error, sizeof(error)), 0);
+	ck_assert_ptr_nonnull(strstr(error, "the kernel lacks cgroup_unix_socket_hooks, needed for "
+					    "refusing connections to other tenants' abstract Unix "
+					    "sockets (Linux 6.7)"));
+	ck_assert_int_eq(kernel_features_plan(found, true, &disabled, error, sizeof(error)), 0);
+	ck_assert_uint_eq(disabled, PROGRAM_UNIX);
+}
+END_TEST
+
+/* Before Linux 6.13 no iterator may signal a task: the posture scans go,
+ * the container scan stays. */
+START_TEST(a_kernel_without_bpf_send_signal_task_loses_only_the_posture_scans)
+{
+	bool found[FEATURE_COUNT];
+	unsigned int disabled;
+	char error[512];
+
+	all_found(found);
+	found[FEATURE_POSTURE_ITERATORS] = false;
+	ck_assert_int_eq(kernel_features_plan(found, true, &disabled, error, sizeof(error)), 0);
+	ck_assert_uint_eq(disabled, PROGRAM_POSTURE);
+}
+END_TEST
+
 START_TEST(a_feature_every_program_needs_is_refused_even_with_allow_partial)
 {
 	bool found[FEATURE_COUNT];
@@ -82,6 +115,12 @@ START_TEST(program_names_map_to_their_bits)
 	ck_assert_uint_eq(kernel_features_program_bits("tenantd_sendmsg6"), PROGRAM_SENDMSG);
 	ck_assert_uint_eq(kernel_features_program_bits("tenantd_count_egress"), PROGRAM_EGRESS);
 	ck_assert_uint_eq(kernel_features_program_bits("tenantd_filter_ingress"), PROGRAM_INGRESS);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_unix_connect"), PROGRAM_UNIX);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_unix_scan_names"), PROGRAM_UNIX);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_scan_packet_sockets"),
+			  PROGRAM_POSTURE);
+	ck_assert_uint_eq(kernel_features_program_bits("tenantd_scan_container_addresses"),
+			  PROGRAM_CONTAINERS);
 	ck_assert_uint_eq(kernel_features_program_bits("tenantd_something_else"), 0);
 	/* Another agent's program of the same name is not tenantd's. */
 	ck_assert_uint_eq(kernel_features_program_bits("connect4"), 0);
@@ -106,6 +145,8 @@ Suite *test_suite(void)
 	tcase_add_test(plan, a_complete_kernel_runs_every_program);
 	tcase_add_test(plan, a_missing_feature_is_refused_naming_it_and_what_it_protects);
 	tcase_add_test(plan, allow_partial_leaves_out_only_the_programs_that_need_it);
+	tcase_add_test(plan, a_kernel_without_the_unix_socket_hooks_loses_only_the_unix_programs);
+	tcase_add_test(plan, a_kernel_without_bpf_send_signal_task_loses_only_the_posture_scans);
 	tcase_add_test(plan, a_feature_every_program_needs_is_refused_even_with_allow_partial);
 	tcase_add_test(plan, program_names_map_to_their_bits);
 	tcase_add_test(probe, this_kernel_has_every_feature);
