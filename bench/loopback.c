@@ -2,13 +2,16 @@
 /* loopback: a client and a server in the calling process's cgroup, over
  * loopback TCP. "connections SECONDS" prints connections per second (each
  * one connect, accept and close); "throughput SECONDS" prints bytes per
- * second received by the server. bench/run.sh runs it with and without the
+ * second received by the server; "datagrams SECONDS" prints 512-byte UDP
+ * datagrams per second received by the server. bench/run.sh runs it with and without the
  * agent attached and reports the ratios. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +28,19 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int listen_any_port(struct sockaddr_in *address)
+#define DATAGRAM_BYTES 512
+
+static int listen_any_port(struct sockaddr_in *address, int type)
 {
 	socklen_t length = sizeof(*address);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int fd = socket(AF_INET, type, 0), one = 1;
 
 	memset(address, 0, sizeof(*address));
 	address->sin_family = AF_INET;
 	address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)address, sizeof(*address)) || listen(fd, 4096) ||
-	    getsockname(fd, (struct sockaddr *)address, &length)) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)address, sizeof(*address)) ||
+	    (type == SOCK_STREAM && listen(fd, 4096)) || getsockname(fd, (struct sockaddr *)address, &length)) {
 		perror("listen");
 		exit(EXIT_FAILURE);
 	}
@@ -69,6 +74,24 @@ static void serve_throughput(int listener, int report_fd, double seconds)
 	}
 	end = now();
 	dprintf(report_fd, "%.0f\n", (double)bytes / (end - start));
+	exit(EXIT_SUCCESS);
+}
+
+static void serve_datagrams(int fd, int report_fd, double seconds)
+{
+	char buffer[DATAGRAM_BYTES];
+	unsigned long long datagrams = 0;
+	double start = 0, end;
+
+	while (recv(fd, buffer, sizeof(buffer), 0) > 0) {
+		if (!start)
+			start = now();
+		datagrams++;
+		if (now() - start >= seconds)
+			break;
+	}
+	end = now();
+	dprintf(report_fd, "%.0f\n", (double)datagrams / (end - start));
 	exit(EXIT_SUCCESS);
 }
 
@@ -107,29 +130,60 @@ static void run_throughput(const struct sockaddr_in *address)
 	close(fd);
 }
 
+/* Sends datagrams until the server has reported, then stops. */
+static void run_datagrams(const struct sockaddr_in *address, int report_fd)
+{
+	char buffer[DATAGRAM_BYTES] = "";
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (connect(fd, (const struct sockaddr *)address, sizeof(*address))) {
+		perror("connect");
+		exit(EXIT_FAILURE);
+	}
+	fcntl(report_fd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		char line[64] = "";
+
+		for (int i = 0; i < 1000; i++)
+			send(fd, buffer, sizeof(buffer), 0);
+		if (read(report_fd, line, sizeof(line) - 1) > 0) {
+			printf("%s", line);
+			break;
+		}
+	}
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in address;
 	double seconds;
 	int listener, report[2];
+	bool datagrams;
 	pid_t server;
 
-	if (argc != 3 || (strcmp(argv[1], "connections") && strcmp(argv[1], "throughput"))) {
-		fprintf(stderr, "usage: loopback connections|throughput SECONDS\n");
+	if (argc != 3 || (strcmp(argv[1], "connections") && strcmp(argv[1], "throughput") &&
+			  strcmp(argv[1], "datagrams"))) {
+		fprintf(stderr, "usage: loopback connections|throughput|datagrams SECONDS\n");
 		return 2;
 	}
 	seconds = atof(argv[2]);
-	listener = listen_any_port(&address);
+	datagrams = !strcmp(argv[1], "datagrams");
+	listener = listen_any_port(&address, datagrams ? SOCK_DGRAM : SOCK_STREAM);
 	if (pipe(report))
 		return EXIT_FAILURE;
 	server = fork();
 	if (server == 0) {
+		if (datagrams)
+			serve_datagrams(listener, report[1], seconds);
 		if (!strcmp(argv[1], "connections"))
 			serve_connections(listener);
 		serve_throughput(listener, report[1], seconds);
 	}
 	close(listener);
-	if (!strcmp(argv[1], "connections")) {
+	if (datagrams) {
+		run_datagrams(&address, report[0]);
+	} else if (!strcmp(argv[1], "connections")) {
 		printf("%.0f\n", run_connections(&address, seconds));
 	} else {
 		char line[64] = "";

@@ -64,6 +64,7 @@ report() { # mode unit
 echo "tenantd loopback overhead: $rounds alternating rounds of ${seconds}s, medians ($(nproc) CPUs, $(uname -r))"
 report connections "conn/s"
 report throughput "B/s"
+report datagrams "dgram/s"
 # Proof that the agent's side went through the programs.
 curl -s --unix-socket "$scratch/run/tenantd.sock" http://localhost/metrics |
 	grep -E '^tenantd_tenant_(connections|tx_bytes)_total\{tenant="acme"\}' | sed 's/^/counted: /'

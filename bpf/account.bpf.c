@@ -4,12 +4,11 @@
  * networks are dropped before the socket sees them, and packets of other
  * protocols than TCP and UDP (judged at connect and sendmsg) are judged on
  * their way out. */
+#include "fragments.bpf.h"
 #include "verdict.bpf.h"
 
 #define SKB_PASS 1
 #define SKB_DROP 0
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -59,6 +58,31 @@ static __always_inline __u32 header_bytes(struct __sk_buff *skb)
 	return l3 + l4;
 }
 
+/* Defined in enforce.bpf.c, the object that may read kernel structures. */
+extern __u32 tenantd_skb_fragments(struct __sk_buff *skb, bool ingress);
+
+/* A datagram the kernel sends or received as IP fragments counts as those
+ * fragments: each repeats the IP header, and in IPv6 carries a fragment
+ * header. Only a packet longer than the smallest MTU its family allows can
+ * be one; the IPv4 header is read only then. */
+static __always_inline void count_fragments(struct __sk_buff *skb, bool ingress, __u64 *segments,
+					    __u64 *bytes)
+{
+	bool ipv6 = skb->protocol == bpf_htons(ETH_P_IPV6);
+	__u32 header = IPV6_HEADER_BYTES, fragments;
+	__u8 protocol = 0;
+
+	if (skb->len <= (ipv6 ? IPV6_MINIMUM_MTU : IPV4_MINIMUM_MTU))
+		return;
+	fragments = tenantd_skb_fragments(skb, ingress);
+	if (fragments < 2 || (!ipv6 && !transport_header(skb, &protocol, &header)))
+		return;
+	*segments = fragments;
+	*bytes += (fragments - 1) * header;
+	if (ipv6)
+		*bytes += fragments * FRAGMENT_HEADER_BYTES;
+}
+
 static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool ingress)
 {
 	struct tenant_counters *counters;
@@ -70,6 +94,8 @@ static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool i
 		return;
 	if (segments > 1)
 		bytes += (segments - 1) * header_bytes(skb);
+	else
+		count_fragments(skb, ingress, &segments, &bytes);
 	if (ingress) {
 		counters->rx_bytes += bytes;
 		counters->rx_packets += segments;

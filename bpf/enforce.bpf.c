@@ -2,6 +2,7 @@
 /* Enforcement at the socket layer: refuses raw sockets and every socket of
  * an off-boarded tenant, and decides every connect() and unconnected
  * sendmsg() against the owner of the destination, local socket or network. */
+#include "fragments.bpf.h"
 #include "verdict.bpf.h"
 
 #define SOCK_ALLOW 1
@@ -262,4 +263,21 @@ SEC("cgroup/sendmsg6")
 int tenantd_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return decide6(ctx, false);
+}
+
+/* How many IP fragments the datagram in SKB is on the wire, 0 for none;
+ * account.bpf.c counts them. It lives here because it reads kernel
+ * structures through bpf_rdonly_cast(), and libbpf 1.1's linker rejects a
+ * kfunc referenced from two objects: a global function is linked by name
+ * and verified on its own, with the caller's __sk_buff as its context. */
+__noinline __u32 tenantd_skb_fragments(struct __sk_buff *context, bool ingress)
+{
+	struct sk_buff *skb = bpf_rdonly_cast(context, bpf_core_type_id_kernel(struct sk_buff));
+	bool ipv6 = context->protocol == bpf_htons(ETH_P_IPV6);
+
+	/* TCP segments carry DF and are never fragments; and TCP moves the
+	 * control block the reassembly fills before the ingress hook runs. */
+	if (!skb || !skb->sk || skb->sk->sk_protocol == IPPROTO_TCP)
+		return 0;
+	return ingress ? ingress_fragments(skb, ipv6) : egress_fragments(skb, ipv6);
 }

@@ -87,6 +87,90 @@ START_TEST(tcp_traffic_is_counted_identically_by_sender_and_receiver)
 }
 END_TEST
 
+/* Netns a and b are joined by a veth link of MTU 1500. 8000 bytes of UDP
+ * payload leave as 6 fragments: IPv4 carries 1480 bytes in each and
+ * repeats its 20-byte header, 8028 + 5 * 20 = 8128 bytes; IPv6 carries
+ * 1448 and repeats its 40-byte header with an 8-byte fragment header in
+ * every fragment, 8048 + 5 * 40 + 6 * 8 = 8296 bytes. */
+#define FRAGMENTS 6
+#define FRAGMENTED_IPV4_BYTES 8128
+#define FRAGMENTED_IPV6_BYTES 8296
+
+/* Sends 8000 bytes of UDP payload from acme in netns a to 10.201.9.1 and
+ * fd00:201:9::1, hosts of no tenant's in netns b where nothing listens,
+ * and expects acme's counters to grow by PACKETS and BYTES. */
+static void expect_sent_as(long long packets, long long bytes)
+{
+	long long tx_bytes = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
+	long long tx_packets = harness_counter("tenantd_tenant_tx_packets_total", "acme");
+
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9799 8000"), 0);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9799 8000"), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"),
+			 tx_packets + packets);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"), tx_bytes + bytes);
+}
+
+START_TEST(a_datagram_sent_as_fragments_counts_as_the_fragments_on_the_wire)
+{
+	expect_sent_as(2 * FRAGMENTS, FRAGMENTED_IPV4_BYTES + FRAGMENTED_IPV6_BYTES);
+}
+END_TEST
+
+/* A route's own MTU (1000 for IPv4, 1280 for IPv6) decides the fragments:
+ * IPv4 carries 976 bytes in each of 9, 8028 + 8 * 20 = 8188 bytes; IPv6
+ * 1232 in each of 7, 8048 + 6 * 40 + 7 * 8 = 8344 bytes. */
+START_TEST(fragments_are_counted_at_the_routes_mtu)
+{
+	ck_assert(harness_shell(
+		"dev=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
+		" && ip -n '%s' route add 10.201.9.1/32 dev \"$dev\" mtu 1000"
+		" && ip -n '%s' route add fd00:201:9::1/128 dev \"$dev\" mtu 1280",
+		tenants_netns_a(), tenants_netns_a(), tenants_netns_a()));
+	expect_sent_as(9 + 7, 8188 + 8344);
+	ck_assert(harness_shell("ip -n '%s' route del 10.201.9.1/32 && ip -n '%s' route del fd00:201:9::1/128",
+				tenants_netns_a(), tenants_netns_a()));
+}
+END_TEST
+
+/* Gives netns a the extra addresses 10.201.1.77 and fd00:201:1::77, which
+ * netns b reaches from its addresses of no tenant's (10.201.9.1 and
+ * fd00:201:9::1), or takes them away. */
+static bool extra_addresses(bool add)
+{
+	const char *action = add ? "add" : "del";
+
+	return harness_shell(
+		"a=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
+		" && b=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
+		" && ip -n '%s' addr %s 10.201.1.77/32 dev \"$a\""
+		" && ip -n '%s' addr %s fd00:201:1::77/128 dev \"$a\" nodad"
+		" && ip -n '%s' route %s 10.201.1.77/32 dev \"$b\" src 10.201.9.1"
+		" && ip -n '%s' route %s fd00:201:1::77/128 dev \"$b\" src fd00:201:9::1",
+		tenants_netns_a(), tenants_netns_b(), tenants_netns_a(), action, tenants_netns_a(),
+		action, tenants_netns_b(), action, tenants_netns_b(), action);
+}
+
+START_TEST(a_datagram_received_as_fragments_counts_as_the_fragments_on_the_wire)
+{
+	long long rx_bytes = harness_counter("tenantd_tenant_rx_bytes_total", "acme");
+	long long rx_packets = harness_counter("tenantd_tenant_rx_packets_total", "acme");
+
+	ck_assert(extra_addresses(true));
+	/* acme listens on [::]:9702/udp in netns a. */
+	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto 10.201.1.77 9702 8000"), 0);
+	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto fd00:201:1::77 9702 8000"), 0);
+	harness_wait_until(harness_counter("tenantd_tenant_rx_packets_total", "acme") >=
+				   rx_packets + 2 * FRAGMENTS,
+			   2000);
+	ck_assert(extra_addresses(false));
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "acme"),
+			 rx_packets + 2 * FRAGMENTS);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "acme"),
+			 rx_bytes + FRAGMENTED_IPV4_BYTES + FRAGMENTED_IPV6_BYTES);
+}
+END_TEST
+
 START_TEST(a_denied_connect_emits_an_event_with_every_field)
 {
 	struct json_object *event, *field;
@@ -246,6 +330,9 @@ Suite *test_suite(void)
 	tcase_set_timeout(counters, 60);
 	tcase_add_test(counters, udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver);
 	tcase_add_test(counters, tcp_traffic_is_counted_identically_by_sender_and_receiver);
+	tcase_add_test(counters, a_datagram_sent_as_fragments_counts_as_the_fragments_on_the_wire);
+	tcase_add_test(counters, a_datagram_received_as_fragments_counts_as_the_fragments_on_the_wire);
+	tcase_add_test(counters, fragments_are_counted_at_the_routes_mtu);
 	suite_add_tcase(suite, counters);
 
 	tcase_add_checked_fixture(events, tenants_reset, NULL);
@@ -265,5 +352,5 @@ Suite *test_suite(void)
 
 void test_setup(void)
 {
-	tenants_setup(false);
+	tenants_setup(true);
 }
