@@ -196,12 +196,13 @@ $(BUILD)/bench/api_load: bench/api_load.c
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
 
-# Loopback overhead against no agent, and the API with 10,000 tenants;
-# figures in docs/benchmarks.md.
+# Loopback overhead against no agent, the API with 10,000 tenants, and
+# start-up and reload at a fleet node's scale; figures in docs/benchmarks.md.
 bench: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/loopback $(BUILD)/bench/api_load
 	@bench/run.sh
 	@bench/api.sh
+	@bench/scale.sh
 
 # The units name the paths chosen here.
 SUBSTITUTE = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \

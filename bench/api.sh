@@ -8,35 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tenants=${1:-10000}
-cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-root="/tenantd-bench-$$"
-scratch="/tmp/tenantd-bench-$$"
-bpffs="/sys/fs/bpf/tenantd-bench-$$"
-socket="$scratch/run/tenantd.sock"
-agent_pid=""
-
-cleanup() {
-	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	build/tenantd --detach --bpffs-dir "$bpffs" >/dev/null 2>&1 || true
-	rmdir "$cgroup2$root" 2>/dev/null || true
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$scratch"/{conf/tenants.d,state,run} "$cgroup2$root"
+. bench/scratch.sh
+bench_scratch api
 for i in $(seq "$tenants"); do
 	printf '[Tenant]\nNetwork=10.%d.%d.0/24\n' $((i / 256)) $((i % 256)) \
 		>"$scratch/conf/tenants.d/t$i.conf"
 done
 start=$(date +%s%N)
-build/tenantd --config-dir "$scratch/conf" --runtime-dir "$scratch/run" --state-dir "$scratch/state" \
-	--bpffs-dir "$bpffs" --cgroup-root "$root" 2>"$scratch/agent.log" &
-agent_pid=$!
-for _ in $(seq 600); do
-	curl -sf --unix-socket "$socket" http://localhost/v1/status >/dev/null 2>&1 && break
-	sleep 0.1
-done
+bench_start_agent
 ready=$(date +%s%N)
 
 metrics_times=()

@@ -10,28 +10,12 @@ cd "$(dirname "$0")/.."
 
 rounds=${1:-7}
 seconds=${2:-2}
-cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-root="/tenantd-bench-$$"
-scratch="/tmp/tenantd-bench-$$"
-bpffs="/sys/fs/bpf/tenantd-bench-$$"
-agent_pid=""
-
-cleanup() {
-	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	build/tenantd --detach --bpffs-dir "$bpffs" >/dev/null 2>&1 || true
-	find "$cgroup2$root" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$scratch"/{conf/tenants.d,state,run} "$cgroup2$root"/{agent/acme,agent/globex,bare/acme}
+. bench/scratch.sh
+bench_scratch bench
+mkdir -p "$cgroup2$root"/{agent/acme,agent/globex,bare/acme}
 printf '[Tenant]\nCgroup=%s/agent/acme\nNetwork=10.10.0.0/16\n' "$root" >"$scratch/conf/tenants.d/acme.conf"
 printf '[Tenant]\nCgroup=%s/agent/globex\nNetwork=fd00:10::/32\n' "$root" >"$scratch/conf/tenants.d/globex.conf"
-build/tenantd --config-dir "$scratch/conf" --runtime-dir "$scratch/run" --state-dir "$scratch/state" \
-	--bpffs-dir "$bpffs" --cgroup-root "$root/agent" 2>"$scratch/agent.log" &
-agent_pid=$!
-for _ in $(seq 100); do [ -S "$scratch/run/tenantd.sock" ] && break; sleep 0.1; done
+bench_start_agent "$root/agent"
 
 # Runs bench/loopback in CGROUP (a fresh shell moves itself there first).
 measure() { # cgroup mode

@@ -778,11 +778,180 @@ static int check_capacity(struct config *config, char *error)
 	return 0;
 }
 
+/* One cgroup or network of one tenant, for the checks across tenants: they
+ * sort every entry once, so 10,000 tenants with a million networks are
+ * checked in O(n log n), not pair by pair. */
+struct owned_entry {
+	const void *item; /* a struct tenant_cgroup or struct tenant_network */
+	uint32_t tenant; /* index in config->tenants */
+	uint32_t index; /* in the tenant's list, in file order */
+};
+
+/* File order: by tenant, then by position in its file. */
+static int compare_file_order(const struct owned_entry *a, const struct owned_entry *b)
+{
+	if (a->tenant != b->tenant)
+		return a->tenant < b->tenant ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int compare_cgroup_entries(const void *a, const void *b)
+{
+	const struct owned_entry *x = a, *y = b;
+	int order = strcmp(((const struct tenant_cgroup *)x->item)->path,
+			   ((const struct tenant_cgroup *)y->item)->path);
+
+	return order ? order : compare_file_order(x, y);
+}
+
+/* Address, then the shorter prefix first: a network sorts right before
+ * the networks it contains (host bits are zero). */
+static int compare_network_entries(const void *a, const void *b)
+{
+	const struct owned_entry *x = a, *y = b;
+	const struct network *m = &((const struct tenant_network *)x->item)->network;
+	const struct network *n = &((const struct tenant_network *)y->item)->network;
+	int order = memcmp(m->addr, n->addr, sizeof(m->addr));
+
+	if (order)
+		return order;
+	if (m->prefixlen != n->prefixlen)
+		return m->prefixlen < n->prefixlen ? -1 : 1;
+	return compare_file_order(x, y);
+}
+
+/* Every tenant's cgroups (NETWORKS false) or networks, in one array. */
+static struct owned_entry *collect_owned(const struct config *config, bool networks, size_t *count)
+{
+	struct owned_entry *entries;
+	size_t total = 0, n = 0;
+
+	for (size_t i = 0; i < config->tenant_count; i++)
+		total += networks ? config->tenants[i].network_count : config->tenants[i].cgroup_count;
+	entries = calloc(total ? total : 1, sizeof(*entries));
+	if (!entries)
+		return NULL;
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+		size_t items = networks ? tenant->network_count : tenant->cgroup_count;
+
+		for (size_t k = 0; k < items; k++)
+			entries[n++] = (struct owned_entry){
+				.item = networks ? (const void *)&tenant->networks[k] :
+						   (const void *)&tenant->cgroups[k],
+				.tenant = (uint32_t)i,
+				.index = (uint32_t)k,
+			};
+	}
+	*count = total;
+	return entries;
+}
+
+/* Of two entries in conflict, the one later in file order is reported, as
+ * the one that came second. */
+static void order_conflict(const struct owned_entry **first, const struct owned_entry **second)
+{
+	if (compare_file_order(*first, *second) > 0) {
+		const struct owned_entry *swap = *first;
+
+		*first = *second;
+		*second = swap;
+	}
+}
+
+/* Keeps the conflict whose second entry comes first in file order, so the
+ * error names the same line whatever the sort did. */
+static void keep_earliest_conflict(const struct owned_entry *first, const struct owned_entry *second,
+				   const struct owned_entry **kept_first,
+				   const struct owned_entry **kept_second)
+{
+	order_conflict(&first, &second);
+	if (!*kept_second || compare_file_order(second, *kept_second) < 0) {
+		*kept_first = first;
+		*kept_second = second;
+	}
+}
+
+static int check_cgroups_owned_once(struct config *config, char *error)
+{
+	const struct owned_entry *owner = NULL, *duplicate = NULL;
+	_cleanup_free_ struct owned_entry *entries = NULL;
+	const struct tenant_cgroup *cgroup, *first;
+	size_t count = 0;
+
+	entries = collect_owned(config, false, &count);
+	if (!entries)
+		return -ENOMEM;
+	qsort(entries, count, sizeof(*entries), compare_cgroup_entries);
+	for (size_t i = 1; i < count; i++) {
+		if (strcmp(((const struct tenant_cgroup *)entries[i - 1].item)->path,
+			   ((const struct tenant_cgroup *)entries[i].item)->path))
+			continue;
+		/* Within a run of one path, the first in file order owns it. */
+		if (i >= 2 && !strcmp(((const struct tenant_cgroup *)entries[i - 2].item)->path,
+				      ((const struct tenant_cgroup *)entries[i].item)->path))
+			continue;
+		keep_earliest_conflict(&entries[i - 1], &entries[i], &owner, &duplicate);
+	}
+	if (!duplicate)
+		return 0;
+	cgroup = duplicate->item;
+	first = owner->item;
+	set_error(error, &cgroup->where, "Cgroup", "'%s' is already owned by tenant '%s' (%s:%d)",
+		  cgroup->path, config->tenants[owner->tenant].name, first->where.file,
+		  first->where.line);
+	return -EEXIST;
+}
+
+/* Networks are prefixes, so two overlap only when one contains the other.
+ * In sorted order, the networks still open (containing the current one)
+ * form a stack; without a conflict they are all one tenant's. */
+static int check_networks_owned_once(struct config *config, char *error)
+{
+	const struct owned_entry *theirs = NULL, *mine = NULL;
+	_cleanup_free_ struct owned_entry *entries = NULL;
+	_cleanup_free_ const struct owned_entry **open = NULL;
+	size_t count = 0, depth = 0;
+	char mine_text[64], theirs_text[64];
+	const struct tenant_network *network, *other;
+
+	entries = collect_owned(config, true, &count);
+	open = calloc(count ? count : 1, sizeof(*open));
+	if (!entries || !open)
+		return -ENOMEM;
+	qsort(entries, count, sizeof(*entries), compare_network_entries);
+	for (size_t i = 0; i < count; i++) {
+		const struct network *current = &((const struct tenant_network *)entries[i].item)->network;
+
+		while (depth && !networks_overlap(
+					&((const struct tenant_network *)open[depth - 1]->item)->network,
+					current))
+			depth--;
+		if (depth && open[depth - 1]->tenant != entries[i].tenant) {
+			keep_earliest_conflict(open[depth - 1], &entries[i], &theirs, &mine);
+			continue;
+		}
+		open[depth++] = &entries[i];
+	}
+	if (!mine)
+		return 0;
+	network = mine->item;
+	other = theirs->item;
+	network_format(&network->network, mine_text, sizeof(mine_text));
+	network_format(&other->network, theirs_text, sizeof(theirs_text));
+	set_error(error, &network->where, "Network", "%s overlaps %s owned by tenant '%s' (%s:%d)",
+		  mine_text, theirs_text, config->tenants[theirs->tenant].name, other->where.file,
+		  other->where.line);
+	return -EEXIST;
+}
+
 /* Checks that need every file: cgroups and networks owned by one tenant
  * each, exceptions naming tenants that exist, cgroups inside the subtree
  * the programs are attached to. (Unique names: index_tenants.) */
 static int validate_across_files(struct config *config, char *error)
 {
+	int r;
+
 	for (size_t i = 0; i < config->tenant_count; i++) {
 		struct tenant_config *tenant = &config->tenants[i];
 
@@ -796,46 +965,13 @@ static int validate_across_files(struct config *config, char *error)
 					  cgroup->path, config->agent.cgroup_root);
 				return -EINVAL;
 			}
-			for (size_t j = 0; j <= i; j++) {
-				struct tenant_config *other = &config->tenants[j];
-				size_t limit = j == i ? c : other->cgroup_count;
-
-				for (size_t k = 0; k < limit; k++) {
-					if (strcmp(other->cgroups[k].path, cgroup->path))
-						continue;
-					set_error(error, &cgroup->where, "Cgroup",
-						  "'%s' is already owned by tenant '%s' (%s:%d)",
-						  cgroup->path, other->name,
-						  other->cgroups[k].where.file,
-						  other->cgroups[k].where.line);
-					return -EEXIST;
-				}
-			}
-		}
-		for (size_t n = 0; n < tenant->network_count; n++) {
-			struct tenant_network *network = &tenant->networks[n];
-
-			for (size_t j = 0; j < i; j++) {
-				struct tenant_config *other = &config->tenants[j];
-
-				for (size_t k = 0; k < other->network_count; k++) {
-					char mine[64], theirs[64];
-
-					if (!networks_overlap(&network->network,
-							      &other->networks[k].network))
-						continue;
-					network_format(&network->network, mine, sizeof(mine));
-					network_format(&other->networks[k].network, theirs,
-						       sizeof(theirs));
-					set_error(error, &network->where, "Network",
-						  "%s overlaps %s owned by tenant '%s' (%s:%d)", mine,
-						  theirs, other->name, other->networks[k].where.file,
-						  other->networks[k].where.line);
-					return -EEXIST;
-				}
-			}
 		}
 	}
+	r = check_cgroups_owned_once(config, error);
+	if (r == 0)
+		r = check_networks_owned_once(config, error);
+	if (r)
+		return r;
 	for (size_t i = 0; i < config->tenant_count; i++) {
 		struct tenant_config *tenant = &config->tenants[i];
 

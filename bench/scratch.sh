@@ -1,0 +1,42 @@
+# Sourced by the benchmarks: a scratch cgroup, bpffs dir and configuration
+# of their own (names carry the benchmark's pid), an agent started on them,
+# and everything removed on exit, failure included.
+#
+#   bench_scratch NAME      sets cgroup2, root, scratch, bpffs and socket
+#   bench_start_agent [CGROUP_ROOT] [COMMAND PREFIX...]
+#                           starts build/tenantd on them and waits for its API
+
+bench_scratch() {
+	cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	root="/tenantd-$1-$$"
+	scratch="/tmp/tenantd-$1-$$"
+	bpffs="/sys/fs/bpf/tenantd-$1-$$"
+	socket="$scratch/run/tenantd.sock"
+	agent_pid=""
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$scratch"/{conf/tenants.d,state,run} "$cgroup2$root"
+}
+
+bench_cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	build/tenantd --detach --bpffs-dir "$bpffs" >/dev/null 2>&1 || true
+	find "$cgroup2$root" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	rm -rf "$scratch"
+}
+
+bench_start_agent() {
+	local cgroup_root=${1:-$root}
+	shift || true
+	"$@" build/tenantd --config-dir "$scratch/conf" --runtime-dir "$scratch/run" \
+		--state-dir "$scratch/state" --bpffs-dir "$bpffs" --cgroup-root "$cgroup_root" \
+		2>"$scratch/agent.log" &
+	agent_pid=$!
+	for _ in $(seq 6000); do
+		curl -sf --unix-socket "$socket" http://localhost/v1/status >/dev/null 2>&1 && return 0
+		sleep 0.01
+	done
+	echo "the agent did not start:" >&2
+	cat "$scratch/agent.log" >&2
+	return 1
+}
