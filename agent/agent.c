@@ -30,6 +30,16 @@ static int reload(struct agent *agent, char *error, size_t size)
 		config_free(&fresh);
 		r = -EINVAL;
 	}
+	if (r == 0 && (fresh.agent.max_cgroups != agent->config.agent.max_cgroups ||
+		       fresh.agent.max_networks != agent->config.agent.max_networks)) {
+		snprintf(reason, sizeof(reason),
+			 "MaxCgroups=/MaxNetworks= changed from %u/%u to %u/%u; a map keeps its "
+			 "size, so they take effect only on maps made anew (tenantd --detach, then "
+			 "start)", agent->config.agent.max_cgroups, agent->config.agent.max_networks,
+			 fresh.agent.max_cgroups, fresh.agent.max_networks);
+		config_free(&fresh);
+		r = -EINVAL;
+	}
 	if (r) {
 		snprintf(error, size, "%s", reason);
 		log_error("reload refused, the running policy is unchanged: %s", reason);

@@ -207,7 +207,9 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	if (agent->disabled_programs)
 		log_warning("running partially protected (--allow-partial): %s", error);
 	r = programs_load(&agent->programs, agent->options.bpffs_directory,
-			  agent->disabled_programs);
+			  agent->disabled_programs,
+			  &(struct map_sizes){ .cgroups = agent->config.agent.max_cgroups,
+					       .networks = agent->config.agent.max_networks });
 	if (r)
 		return r;
 	/* The policy goes in before the programs are attached, so that no

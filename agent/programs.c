@@ -202,6 +202,32 @@ static int pin_layout(const char *pin_directory)
 	return 0;
 }
 
+/* Gives MAP its SIZE from SETTING, or refuses a map pinned at another
+ * size: the kernel cannot resize a map, and the pinned one is what the
+ * attached programs use. */
+static int size_map(struct bpf_map *map, unsigned int size, const char *setting,
+		    const char *pin_directory)
+{
+	struct bpf_map_info info = {};
+	__u32 info_length = sizeof(info);
+	_cleanup_close_ int fd = -EBADF;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_directory, bpf_map__name(map));
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &info_length) == 0 &&
+	    info.max_entries != size) {
+		log_error("%s=%u, but the map pinned at %s holds %u entries, and a map keeps its "
+			  "size. The pinned programs stay attached and keep enforcing. Either set "
+			  "%s=%u, or run 'tenantd --detach --bpffs-dir %s' and start again to make "
+			  "the maps anew (counters restart from zero)",
+			  setting, size, path, info.max_entries, setting, info.max_entries,
+			  pin_directory);
+		return -EBUSY;
+	}
+	return bpf_map__set_max_entries(map, size);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
@@ -213,7 +239,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 DEFINE_POINTER_CLEANUP(struct tenantd_bpf *, tenantd_bpf__destroy);
 
 int programs_load(struct programs *programs, const char *pin_directory,
-		  unsigned int disabled_programs)
+		  unsigned int disabled_programs, const struct map_sizes *sizes)
 {
 	_cleanup_(tenantd_bpf__destroyp) struct tenantd_bpf *skeleton = NULL;
 	struct bpf_program *program;
@@ -238,6 +264,13 @@ int programs_load(struct programs *programs, const char *pin_directory,
 						    ATTACH_CGROUP_UNIX_CONNECT);
 	(void)bpf_program__set_expected_attach_type(skeleton->progs.tenantd_unix_sendmsg,
 						    ATTACH_CGROUP_UNIX_SENDMSG);
+	r = size_map(skeleton->maps.tenantd_cgroup_tenant, sizes->cgroups, "MaxCgroups",
+		     pin_directory);
+	if (r == 0)
+		r = size_map(skeleton->maps.tenantd_network_owner, sizes->networks, "MaxNetworks",
+			     pin_directory);
+	if (r)
+		return r;
 	r = pin_maps(skeleton, pin_directory);
 	if (r == 0)
 		r = tenantd_bpf__load(skeleton);

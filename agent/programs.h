@@ -17,11 +17,20 @@ struct programs {
 	unsigned int adopted; /* of those, links found pinned and updated in place */
 };
 
+/* The sizes of the maps the configuration chooses (MaxCgroups=,
+ * MaxNetworks=). */
+struct map_sizes {
+	unsigned int cgroups;
+	unsigned int networks;
+};
+
 /* Loads the programs, reusing the maps pinned under PIN_DIRECTORY, so that
  * the policy can be written before anything is attached. The programs in
- * DISABLED_PROGRAMS (features.h bits) are neither loaded nor attached. */
+ * DISABLED_PROGRAMS (features.h bits) are neither loaded nor attached. New
+ * maps get SIZES; pinned ones of another size are refused (-EBUSY), since
+ * a map keeps its size. */
 int programs_load(struct programs *programs, const char *pin_directory,
-		  unsigned int disabled_programs);
+		  unsigned int disabled_programs, const struct map_sizes *sizes);
 /* Attaches to the cgroup at CGROUP_PATH (a full path). Pinned links are
  * adopted by swapping their program atomically: no window without
  * enforcement. */

@@ -56,6 +56,12 @@ awk -v ns=$((ready - start)) 'BEGIN { printf "start-up to ready:        %.3f s\n
 awk -v s="$reload" 'BEGIN { printf "reload of one tenant:     %.1f ms\n", s * 1000 }'
 awk -v s="$metrics_median" 'BEGIN { printf "GET /metrics (median/5):  %.1f ms\n", s * 1000 }'
 echo "agent memory:             $(awk '/VmRSS/ { printf "%.1f MiB RSS", $2 / 1024 }' /proc/$agent_pid/status 2>/dev/null), $(awk '/VmHWM/ { printf "%.1f MiB peak", $2 / 1024 }' /proc/$agent_pid/status 2>/dev/null)"
+for map in tenantd_network_owner tenantd_cgroup_tenant; do
+	bpftool -j map show pinned "$bpffs/$map" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print("kernel memory, %-22s %6.1f MiB (%d entries at most)" % (sys.argv[1] + ":", m["bytes_memlock"] / 2**20, m["max_entries"]))' "$map"
+done
 grep -m1 -E 'error|refus' "$scratch/agent.log" || true
 if [ "${PERF:-}" = 1 ]; then
 	kill -INT "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""

@@ -19,6 +19,9 @@
 #define EVENT_RATE_MAX 1000000
 #define DEFAULT_POSTURE_SCAN_SECONDS 5
 #define POSTURE_SCAN_SECONDS_MAX 3600
+/* MaxCgroups= and MaxNetworks=: 16,777,216 preallocated cgroup entries
+ * would take about a GiB of kernel memory, past any sensible node. */
+#define MAP_SIZE_MAX 16777216
 
 struct parse_state {
 	FILE *file;
@@ -350,6 +353,33 @@ static int parse_posture_scan_interval(struct parse_state *state, const char *ke
 	return 0;
 }
 
+/* MaxCgroups= and MaxNetworks=: map sizes, read when the maps are made. */
+static int parse_map_size(const char *key, const char *value, const struct source_line *where,
+			  char *error, unsigned int *out)
+{
+	unsigned long number;
+
+	if (parse_unsigned(value, MAP_SIZE_MAX, &number) || number == 0) {
+		set_error(error, where, key, "'%s' is not a number of entries 1..%d", value,
+			  MAP_SIZE_MAX);
+		return -EINVAL;
+	}
+	*out = (unsigned int)number;
+	return 0;
+}
+
+static int parse_max_cgroups(struct parse_state *state, const char *key, char *value,
+			     const struct source_line *where)
+{
+	return parse_map_size(key, value, where, state->error, &state->config->agent.max_cgroups);
+}
+
+static int parse_max_networks(struct parse_state *state, const char *key, char *value,
+			      const struct source_line *where)
+{
+	return parse_map_size(key, value, where, state->error, &state->config->agent.max_networks);
+}
+
 static int parse_kill_preexisting(struct parse_state *state, const char *key, char *value,
 				  const struct source_line *where)
 {
@@ -534,6 +564,8 @@ static const struct config_key agent_keys[] = {
 	{ "KillPreexisting", parse_kill_preexisting },
 	{ "PacketSockets", parse_packet_sockets },
 	{ "PostureScanInterval", parse_posture_scan_interval },
+	{ "MaxCgroups", parse_max_cgroups },
+	{ "MaxNetworks", parse_max_networks },
 	{ "AdminGroup", parse_admin_group },
 };
 
@@ -742,6 +774,7 @@ static int index_tenants(struct config *config, char *error)
 static int check_capacity(struct config *config, char *error)
 {
 	size_t cgroups = 0, networks = 0, exceptions = 0;
+	size_t max_cgroups = config->agent.max_cgroups, max_networks = config->agent.max_networks;
 
 	if (config->tenant_count > TENANT_ID_MAX) {
 		set_error(error, &config->tenants[TENANT_ID_MAX].where, "Name",
@@ -752,16 +785,18 @@ static int check_capacity(struct config *config, char *error)
 	for (size_t i = 0; i < config->tenant_count; i++) {
 		const struct tenant_config *tenant = &config->tenants[i];
 
-		if (cgroups + tenant->cgroup_count > CGROUP_MAX_ENTRIES) {
-			set_error(error, &tenant->cgroups[CGROUP_MAX_ENTRIES - cgroups].where,
-				  "Cgroup", "more than %d cgroups configured; tenantd holds at most %d",
-				  CGROUP_MAX_ENTRIES, CGROUP_MAX_ENTRIES);
+		if (cgroups + tenant->cgroup_count > max_cgroups) {
+			set_error(error, &tenant->cgroups[max_cgroups - cgroups].where, "Cgroup",
+				  "more than %zu cgroups configured; MaxCgroups=%zu in tenantd.conf "
+				  "is the limit, raise it there",
+				  max_cgroups, max_cgroups);
 			return -E2BIG;
 		}
-		if (networks + tenant->network_count > NETWORK_MAX_ENTRIES) {
-			set_error(error, &tenant->networks[NETWORK_MAX_ENTRIES - networks].where,
-				  "Network", "more than %d networks configured; tenantd holds at most %d",
-				  NETWORK_MAX_ENTRIES, NETWORK_MAX_ENTRIES);
+		if (networks + tenant->network_count > max_networks) {
+			set_error(error, &tenant->networks[max_networks - networks].where, "Network",
+				  "more than %zu networks configured; MaxNetworks=%zu in tenantd.conf "
+				  "is the limit, raise it there",
+				  max_networks, max_networks);
 			return -E2BIG;
 		}
 		if (exceptions + tenant->exception_count > EXCEPTION_MAX_ENTRIES) {
@@ -1003,6 +1038,8 @@ int config_load(const char *directory, const char *cgroup_root_override,
 			.host_policy = HOST_POLICY_ALLOW,
 			.event_rate = DEFAULT_EVENT_RATE,
 			.posture_scan_seconds = DEFAULT_POSTURE_SCAN_SECONDS,
+			.max_cgroups = CGROUP_MAX_ENTRIES,
+			.max_networks = NETWORK_MAX_ENTRIES,
 			.admin_group = "tenantd",
 		},
 	};

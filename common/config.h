@@ -64,6 +64,8 @@ struct agent_config {
 	bool kill_preexisting;
 	bool kill_packet_sockets; /* PacketSockets=kill */
 	unsigned int posture_scan_seconds; /* PostureScanInterval= */
+	unsigned int max_cgroups; /* MaxCgroups=: the cgroup map's size */
+	unsigned int max_networks; /* MaxNetworks=: the network map's size */
 	/* ContainerNetworks=: where Network=auto may claim container addresses */
 	struct network *container_ranges;
 	size_t container_range_count;

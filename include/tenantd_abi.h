@@ -12,15 +12,20 @@
 /* Bumped whenever a map layout or a map or program name changes; the agent
  * refuses to adopt pinned maps written by a different layout version.
  * 3: every map and program name prefixed "tenantd_".
- * 4: abstract Unix socket names: their maps, and the name in events. */
-#define TENANTD_ABI_VERSION 4
+ * 4: abstract Unix socket names: their maps, and the name in events.
+ * 5: the cgroup and network maps sized by MaxCgroups= and MaxNetworks=;
+ *    the network map holds 1,048,576 entries by default. */
+#define TENANTD_ABI_VERSION 5
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
 #define TENANT_MAX_ENTRIES 65536
+/* The defaults of MaxCgroups= and MaxNetworks=: the agent sizes these maps
+ * from the configuration when it creates them. The cgroup map is allocated
+ * whole; the network trie grows with its entries. */
 #define CGROUP_MAX_ENTRIES 65536
 #define CGROUP_CACHE_ENTRIES 65536
-#define NETWORK_MAX_ENTRIES 65536
+#define NETWORK_MAX_ENTRIES 1048576
 #define EXCEPTION_MAX_ENTRIES 65536
 #define VIOLATION_MAX_ENTRIES 65536
 #define HOST_PORT_MAX_ENTRIES 1024

@@ -63,6 +63,25 @@ START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
 }
 END_TEST
 
+/* A map keeps the size it was made with: MaxNetworks= changed on reload is
+ * refused, named, and the running policy holds. */
+START_TEST(a_reload_changing_a_map_size_is_refused_and_the_policy_holds)
+{
+	char command[4200];
+
+	ck_assert(harness_shell("printf 'MaxNetworks=4096\\n' >> %s/conf/tenantd.conf",
+				harness_scratch()));
+	ck_assert(!harness_agent_reload());
+	snprintf(command, sizeof(command),
+		 "grep 'reload refused' %s | tail -1 | grep -q 'MaxCgroups=/MaxNetworks= changed "
+		 "from 65536/1048576 to 65536/4096; a map keeps its size'", harness_log());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	tenants_write_config("deny");
+	ck_assert(harness_agent_reload());
+}
+END_TEST
+
 START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 {
 	const char *name = corpus_case_name(_i);
@@ -104,6 +123,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(refusals, 60);
 	tcase_add_test(refusals, a_bad_config_refuses_start_up_and_attaches_nothing);
 	tcase_add_test(refusals, a_broken_reload_leaves_the_running_policy_as_it_was);
+	tcase_add_test(refusals, a_reload_changing_a_map_size_is_refused_and_the_policy_holds);
 	tcase_add_loop_test(refusals, each_broken_config_is_refused_on_reload_and_the_policy_holds, 0,
 			    corpus_case_count());
 	suite_add_tcase(suite, refusals);

@@ -422,17 +422,14 @@ START_TEST(kill_preexisting_destroys_such_connections)
 }
 END_TEST
 
-START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
+/* Starts an agent on the test's directories and pins, expecting it to
+ * refuse: returns its exit status, with OUTPUT holding its first line that
+ * contains WANTED (or its last line). */
+static int refused_start(const char *wanted, char *output, size_t size)
 {
-	char command[8400], output[2048] = "";
+	char command[8400];
 	FILE *agent;
-	int status;
 
-	harness_agent_stop();
-	snprintf(command, sizeof(command),
-		 "bpftool map update pinned %s/layout key 0 0 0 0 value 0xe7 0x03 0 0",
-		 harness_bpffs());
-	ck_assert_int_eq(system(command), 0);
 	snprintf(command, sizeof(command),
 		 "%s --config-dir %s/conf --state-dir %s/state --runtime-dir %s/run "
 		 "--bpffs-dir %s --cgroup-root %s 2>&1",
@@ -440,9 +437,21 @@ START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 		 harness_bpffs(), harness_root());
 	agent = popen(command, "r");
 	ck_assert_ptr_nonnull(agent);
-	ck_assert_ptr_nonnull(fgets(output, sizeof(output), agent));
-	status = pclose(agent);
-	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	while (fgets(output, (int)size, agent) && !strstr(output, wanted))
+		;
+	return WEXITSTATUS(pclose(agent));
+}
+
+START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
+{
+	char command[8400], output[2048] = "";
+
+	harness_agent_stop();
+	snprintf(command, sizeof(command),
+		 "bpftool map update pinned %s/layout key 0 0 0 0 value 0xe7 0x03 0 0",
+		 harness_bpffs());
+	ck_assert_int_eq(system(command), 0);
+	ck_assert_int_eq(refused_start("layout version", output, sizeof(output)), 1);
 	ck_assert_msg(strstr(output, "holds maps of layout version 999; this tenantd uses "
 				     "version") != NULL, "%s", output);
 	ck_assert_msg(strstr(output, "'tenantd --detach --bpffs-dir ") != NULL, "%s", output);
@@ -452,6 +461,26 @@ START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 		 "bpftool map update pinned %s/layout key 0 0 0 0 value %d 0 0 0", harness_bpffs(),
 		 TENANTD_ABI_VERSION);
 	ck_assert_int_eq(system(command), 0);
+	harness_agent_start();
+}
+END_TEST
+
+/* The maps pinned by the running configuration hold 1,048,576 networks;
+ * an agent configured for another size refuses to start, names the
+ * setting and both sizes, and the pinned programs keep enforcing. */
+START_TEST(a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing)
+{
+	char output[2048] = "";
+
+	harness_agent_stop();
+	harness_write_config("tenantd.conf", "[Agent]\nMaxNetworks=4096\n");
+	ck_assert_int_ne(refused_start("MaxNetworks", output, sizeof(output)), 0);
+	ck_assert_msg(strstr(output, "MaxNetworks=4096, but the map pinned at ") &&
+			      strstr(output, "/tenantd_network_owner holds 1048576 entries") &&
+			      strstr(output, "set MaxNetworks=1048576, or run 'tenantd --detach"),
+		      "%s", output);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_remove_config("tenantd.conf");
 	harness_agent_start();
 }
 END_TEST
@@ -569,6 +598,7 @@ Suite *test_suite(void)
 	tcase_add_test(adoption, a_cross_tenant_connection_older_than_tenantd_is_listed);
 	tcase_add_test(adoption, kill_preexisting_destroys_such_connections);
 	tcase_add_test(adoption, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
+	tcase_add_test(adoption, a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing);
 	tcase_add_test(adoption, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, adoption);
 	return suite;

@@ -137,36 +137,6 @@ START_TEST(each_bad_config_is_refused_with_its_exact_error)
 }
 END_TEST
 
-START_TEST(more_networks_than_the_kernel_map_holds_are_refused_at_the_one_too_many)
-{
-	char directory[] = "/tmp/tenantd-unit-config-XXXXXX", path[128], error[CONFIG_ERROR_MAX];
-	char expected[256];
-	struct config config;
-	FILE *file;
-
-	ck_assert_ptr_nonnull(mkdtemp(directory));
-	snprintf(path, sizeof(path), "%s/tenants.d", directory);
-	ck_assert_int_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/tenants.d/big.conf", directory);
-	file = fopen(path, "w");
-	ck_assert_ptr_nonnull(file);
-	fputs("[Tenant]\n", file);
-	for (unsigned int i = 0; i <= NETWORK_MAX_ENTRIES; i++)
-		fprintf(file, "Network=10.%u.%u.%u/32\n", i >> 16, (i >> 8) & 0xff, i & 0xff);
-	fclose(file);
-	ck_assert_int_ne(config_load(directory, NULL, &config, error), 0);
-	/* The 65537th network stands on line 65538, after [Tenant]. */
-	snprintf(expected, sizeof(expected),
-		 "%s:%d: Network: more than 65536 networks configured; tenantd holds at most 65536",
-		 path, NETWORK_MAX_ENTRIES + 2);
-	ck_assert_str_eq(error, expected);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/tenants.d", directory);
-	rmdir(path);
-	rmdir(directory);
-}
-END_TEST
-
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("config");
@@ -176,7 +146,6 @@ Suite *test_suite(void)
 	tcase_add_test(valid, a_missing_config_directory_means_defaults_and_no_tenants);
 	tcase_add_test(valid, the_cgroup_root_flag_overrides_the_config);
 	tcase_add_test(valid, a_bad_cgroup_root_flag_is_refused);
-	tcase_add_test(valid, more_networks_than_the_kernel_map_holds_are_refused_at_the_one_too_many);
 	tcase_set_timeout(valid, 60);
 	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0,
 			    corpus_case_count());
