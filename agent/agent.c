@@ -18,6 +18,7 @@
 static int reload(struct agent *agent, char *error, size_t size)
 {
 	char reason[CONFIG_ERROR_MAX];
+	struct policy_changes changes;
 	struct config fresh;
 	int r;
 
@@ -48,8 +49,10 @@ static int reload(struct agent *agent, char *error, size_t size)
 	if (strcmp(fresh.agent.metrics_listen, agent->config.agent.metrics_listen))
 		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
 			    fresh.agent.metrics_listen);
-	r = policy_apply(agent->programs.skeleton, &fresh, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, true);
+	r = policy_apply(agent->programs.skeleton, &fresh,
+			 agent->policy_between ? NULL : &agent->config, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount, true, &changes);
+	agent->policy_between = r != 0;
 	if (r) {
 		errno = -r;
 		snprintf(error, size, "writing the policy maps failed: %m");
@@ -63,7 +66,9 @@ static int reload(struct agent *agent, char *error, size_t size)
 	container_networks_request(agent->container_networks);
 	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
 			  agent->config.agent.posture_scan_seconds);
-	log_info("reloaded: %zu tenants", agent->config.tenant_count);
+	log_info("reloaded: %zu tenants, %zu written (%zu networks), %zu networks and %zu "
+		 "exceptions removed", agent->config.tenant_count, changes.tenants_written,
+		 changes.networks_written, changes.networks_deleted, changes.exceptions_deleted);
 	return 0;
 }
 
@@ -102,8 +107,11 @@ static int refresh_cgroups(struct agent *agent)
 	/* Re-arm first, so a cgroup created while the maps are written is
 	 * reported again rather than missed. */
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
-	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, false);
+	r = policy_apply(agent->programs.skeleton, &agent->config,
+			 agent->policy_between ? NULL : &agent->config, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount, false,
+			 &(struct policy_changes){});
+	agent->policy_between = r != 0;
 	if (r)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
 	unix_names_request(agent->unix_names);

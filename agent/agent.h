@@ -54,6 +54,9 @@ struct agent {
 	struct container_networks *container_networks; /* Network=auto; NULL without it */
 	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
 	bool cgroups_refresh_pending; /* changes came after it, within the pause */
+	/* The last policy apply failed part-way: the maps hold neither policy,
+	 * so the next apply writes everything rather than what changed. */
+	bool policy_between;
 	struct timespec started; /* CLOCK_MONOTONIC */
 	bool features[FEATURE_COUNT];
 	unsigned int disabled_programs; /* program_bit, with --allow-partial */

@@ -164,6 +164,30 @@ static int run_loop(struct agent *agent)
 }
 
 /* *CONFIG_REFUSED tells a configuration error from the other failures. */
+/* New maps are empty: every entry is written and nothing swept. Pinned
+ * maps that hold this very configuration (a restart) need only their
+ * cgroups resolved again. Other pinned maps are brought to it, and swept. */
+static int apply_policy_at_start(struct agent *agent)
+{
+	struct tenantd_bpf *skeleton = agent->programs.skeleton;
+	const struct config nothing = {}, *applied = NULL;
+	struct policy_changes changes;
+	int r;
+
+	if (!agent->programs.maps_reused)
+		applied = &nothing;
+	else if (policy_applied_digest(skeleton) == config_digest(&agent->config))
+		applied = &agent->config;
+	r = policy_apply(skeleton, &agent->config, applied, &agent->ids,
+			 agent->options.state_directory, agent->cgroup_mount, true, &changes);
+	if (r == 0)
+		log_info("policy: %zu of %zu tenants written (%zu networks)%s",
+			 changes.tenants_written, agent->config.tenant_count,
+			 changes.networks_written,
+			 applied == &agent->config ? "; the pinned maps held the rest" : "");
+	return r;
+}
+
 static int start(struct agent *agent, bool check_only, bool *config_refused)
 {
 	char error[CONFIG_ERROR_MAX];
@@ -214,8 +238,7 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 		return r;
 	/* The policy goes in before the programs are attached, so that no
 	 * socket is ever judged against empty maps. */
-	r = policy_apply(agent->programs.skeleton, &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, true);
+	r = apply_policy_at_start(agent);
 	if (r)
 		return r;
 	r = programs_attach(&agent->programs, agent->cgroup_root_path);

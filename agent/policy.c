@@ -144,12 +144,15 @@ static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_con
 }
 
 /* Written last: the new generation tells the programs that every cached
- * cgroup resolution predates this policy and must be walked again. */
-static int write_settings(struct tenantd_bpf *skeleton, const struct agent_config *agent)
+ * cgroup resolution predates this policy and must be walked again, and the
+ * digest that the maps now hold the configuration DIGEST (0: in between). */
+static int write_settings(struct tenantd_bpf *skeleton, const struct agent_config *agent,
+			  uint64_t digest)
 {
 	struct agent_settings settings = {
 		.host_policy = agent->host_policy,
 		.event_rate = agent->event_rate,
+		.policy_digest = digest,
 	};
 	struct agent_settings previous = {};
 	__u32 zero = 0;
@@ -157,6 +160,31 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &previous);
 	settings.generation = previous.generation + 1;
 	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
+}
+
+/* Before the first write of an apply: an agent that dies part-way leaves
+ * no digest, so the next start writes everything. */
+static int forget_digest(struct tenantd_bpf *skeleton)
+{
+	struct agent_settings settings = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &settings))
+		return -errno;
+	if (!settings.policy_digest)
+		return 0;
+	settings.policy_digest = 0;
+	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
+}
+
+uint64_t policy_applied_digest(struct tenantd_bpf *skeleton)
+{
+	struct agent_settings settings = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &settings))
+		return 0;
+	return settings.policy_digest;
 }
 
 /* For changes outside policy_apply, which bumps the generation itself. */
@@ -171,8 +199,12 @@ static int bump_generation(struct tenantd_bpf *skeleton)
 	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
 }
 
+/* What an apply wrote, for the sweeps; and, when it compares with the
+ * policy applied before, the entries that policy had and this one may not. */
 struct desired {
 	struct key_set cgroups, networks, exceptions;
+	struct key_set stale_networks, stale_exceptions;
+	struct policy_changes *changes;
 };
 
 static void desired_free(struct desired *desired)
@@ -180,21 +212,77 @@ static void desired_free(struct desired *desired)
 	key_set_free(&desired->cgroups);
 	key_set_free(&desired->networks);
 	key_set_free(&desired->exceptions);
+	key_set_free(&desired->stale_networks);
+	key_set_free(&desired->stale_exceptions);
 }
 
+static struct network_key network_key_of(const struct tenant_network *network)
+{
+	struct network_key key = { .prefixlen = network->network.prefixlen };
+
+	memcpy(key.addr, network->network.addr, sizeof(key.addr));
+	return key;
+}
+
+static struct exception_key exception_key_of(const struct tenant_exception *exception, __u32 id,
+					     const struct tenant_ids *ids)
+{
+	return (struct exception_key){
+		.tenant_id = id,
+		.peer_id = (__u32)tenant_ids_find(ids, exception->peer),
+		.port = exception->target.port,
+		.protocol = exception->target.protocol,
+	};
+}
+
+static bool same_networks(const struct tenant_config *a, const struct tenant_config *b)
+{
+	if (a->network_count != b->network_count)
+		return false;
+	for (size_t i = 0; i < a->network_count; i++)
+		if (memcmp(&a->networks[i].network, &b->networks[i].network,
+			   sizeof(a->networks[i].network)))
+			return false;
+	return true;
+}
+
+static bool same_exceptions(const struct tenant_config *a, const struct tenant_config *b)
+{
+	if (a->exception_count != b->exception_count)
+		return false;
+	for (size_t i = 0; i < a->exception_count; i++)
+		if (strcmp(a->exceptions[i].peer, b->exceptions[i].peer) ||
+		    a->exceptions[i].target.port != b->exceptions[i].target.port ||
+		    a->exceptions[i].target.protocol != b->exceptions[i].target.protocol)
+			return false;
+	return true;
+}
+
+/* Writes one tenant. With BEFORE, the same tenant as last applied, only
+ * what changed is written: the networks and exceptions it no longer has
+ * are added to DESIRED's candidates for deletion instead of being found by
+ * a walk of the maps. Cgroups are always resolved again, since a cgroup
+ * may have been made anew under the same path. */
 static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config *tenant,
-			bool warn_missing, const struct tenant_ids *ids,
-			const char *cgroup_mount, struct desired *desired)
+			const struct tenant_config *before, bool warn_missing,
+			const struct tenant_ids *ids, const char *cgroup_mount,
+			struct desired *desired)
 {
 	struct tenant_record record = {
 		.kind = tenant->kind, .mode = tenant->mode, .flags = TENANT_FLAG_PRESENT,
 	};
 	__u32 id = (__u32)tenant_ids_find(ids, tenant->name);
+	bool networks_changed = !before || !same_networks(before, tenant);
+	bool exceptions_changed = !before || !same_exceptions(before, tenant);
 	__u8 present = 1;
-	int r;
+	int r = 0;
 
-	r = ensure_counters(skeleton->maps.tenantd_tenant_counters, id, tenant->name);
-	if (r == 0)
+	if (!before || before->kind != tenant->kind || before->mode != tenant->mode ||
+	    networks_changed || exceptions_changed)
+		desired->changes->tenants_written++;
+	if (!before)
+		r = ensure_counters(skeleton->maps.tenantd_tenant_counters, id, tenant->name);
+	if (r == 0 && (!before || before->kind != tenant->kind || before->mode != tenant->mode))
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);
 	for (size_t i = 0; r == 0 && i < tenant->cgroup_count; i++) {
 		uint64_t cgroup_id;
@@ -212,28 +300,80 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 		if (r == 0)
 			r = key_set_add(&desired->cgroups, &cgroup_id);
 	}
-	for (size_t i = 0; r == 0 && i < tenant->network_count; i++) {
-		struct network_key key = { .prefixlen = tenant->networks[i].network.prefixlen };
+	if (networks_changed) {
+		desired->changes->networks_written += tenant->network_count;
+		for (size_t i = 0; r == 0 && i < tenant->network_count; i++) {
+			struct network_key key = network_key_of(&tenant->networks[i]);
 
-		memcpy(key.addr, tenant->networks[i].network.addr, sizeof(key.addr));
-		r = upsert(skeleton->maps.tenantd_network_owner, &key, &id, tenant->name);
-		if (r == 0)
-			r = key_set_add(&desired->networks, &key);
+			r = upsert(skeleton->maps.tenantd_network_owner, &key, &id, tenant->name);
+			if (r == 0)
+				r = key_set_add(&desired->networks, &key);
+		}
+		for (size_t i = 0; r == 0 && before && i < before->network_count; i++) {
+			struct network_key key = network_key_of(&before->networks[i]);
+
+			r = key_set_add(&desired->stale_networks, &key);
+		}
 	}
-	for (size_t i = 0; r == 0 && i < tenant->exception_count; i++) {
-		const struct tenant_exception *exception = &tenant->exceptions[i];
-		struct exception_key key = {
-			.tenant_id = id,
-			.peer_id = (__u32)tenant_ids_find(ids, exception->peer),
-			.port = exception->target.port,
-			.protocol = exception->target.protocol,
-		};
+	if (exceptions_changed) {
+		for (size_t i = 0; r == 0 && i < tenant->exception_count; i++) {
+			struct exception_key key = exception_key_of(&tenant->exceptions[i], id, ids);
 
-		r = upsert(skeleton->maps.tenantd_exceptions, &key, &present, tenant->name);
-		if (r == 0)
-			r = key_set_add(&desired->exceptions, &key);
+			r = upsert(skeleton->maps.tenantd_exceptions, &key, &present, tenant->name);
+			if (r == 0)
+				r = key_set_add(&desired->exceptions, &key);
+		}
+		for (size_t i = 0; r == 0 && before && i < before->exception_count; i++) {
+			struct exception_key key = exception_key_of(&before->exceptions[i], id, ids);
+
+			r = key_set_add(&desired->stale_exceptions, &key);
+		}
 	}
 	return r;
+}
+
+/* A tenant last applied and now gone: its networks and exceptions are
+ * candidates for deletion (its cgroups stay, tombstoned). */
+static int forget_tenant(const struct tenant_config *before, const struct tenant_ids *ids,
+			 struct desired *desired)
+{
+	__u32 id = (__u32)tenant_ids_find(ids, before->name);
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < before->network_count; i++) {
+		struct network_key key = network_key_of(&before->networks[i]);
+
+		r = key_set_add(&desired->stale_networks, &key);
+	}
+	for (size_t i = 0; r == 0 && i < before->exception_count; i++) {
+		struct exception_key key = exception_key_of(&before->exceptions[i], id, ids);
+
+		r = key_set_add(&desired->stale_exceptions, &key);
+	}
+	return r;
+}
+
+/* Deletes the CANDIDATES no tenant wants any more. Only the tenants that
+ * changed can want a key anew (the others' keys are as before, and were
+ * disjoint from these), so WANTED holds what those wrote. */
+static int delete_unwanted(struct bpf_map *map, struct key_set *candidates,
+			   struct key_set *wanted, size_t *deleted)
+{
+	int fd = bpf_map__fd(map);
+
+	key_set_sort(wanted);
+	for (size_t i = 0; i < candidates->count; i++) {
+		const void *key = (const char *)candidates->keys + i * candidates->key_size;
+
+		if (key_set_contains(wanted, key))
+			continue;
+		if (bpf_map_delete_elem(fd, key) == 0)
+			(*deleted)++;
+		else if (errno != ENOENT)
+			return log_error_errno(errno, "map %s: cannot delete a stale entry: %m",
+					       bpf_map__name(map));
+	}
+	return 0;
 }
 
 /* An off-boarded tenant's cgroups stay mapped to it, so the processes still
@@ -307,29 +447,49 @@ static int assign_ids(const struct config *config, struct tenant_ids *ids,
 }
 
 int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
-		 struct tenant_ids *ids, const char *state_directory,
-		 const char *cgroup_mount, bool warn_missing)
+		 const struct config *applied, struct tenant_ids *ids,
+		 const char *state_directory, const char *cgroup_mount, bool warn_missing,
+		 struct policy_changes *changes)
 {
 	_cleanup_(desired_free) struct desired desired = {
 		.cgroups = { .key_size = sizeof(uint64_t), .compare = compare_cgroup_id },
 		.networks = { .key_size = sizeof(struct network_key), .compare = compare_network_key },
 		.exceptions = { .key_size = sizeof(struct exception_key),
 				.compare = compare_exception_key },
+		.stale_networks = { .key_size = sizeof(struct network_key),
+				    .compare = compare_network_key },
+		.stale_exceptions = { .key_size = sizeof(struct exception_key),
+				      .compare = compare_exception_key },
+		.changes = changes,
 	};
 	int r;
 
+	*changes = (struct policy_changes){};
 	r = assign_ids(config, ids, state_directory);
 	if (r == 0)
+		r = forget_digest(skeleton);
+	if (r == 0)
 		r = write_host_ports(skeleton, &config->agent);
-	for (size_t i = 0; r == 0 && i < config->tenant_count; i++)
-		r = write_tenant(skeleton, &config->tenants[i], warn_missing, ids, cgroup_mount,
+	for (size_t i = 0; r == 0 && i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+		const struct tenant_config *before =
+			applied ? config_find_tenant(applied, tenant->name) : NULL;
+
+		/* A tenant new since the last apply has nothing to compare with:
+		 * written whole; its keys may be another's stale ones. */
+		r = write_tenant(skeleton, tenant, before, warn_missing, ids, cgroup_mount,
 				 &desired);
+	}
+	for (size_t i = 0; r == 0 && applied && i < applied->tenant_count; i++)
+		if (!config_find_tenant(config, applied->tenants[i].name))
+			r = forget_tenant(&applied->tenants[i], ids, &desired);
 	/* Tenants with an id but no drop-in are off-boarded: their sockets are
 	 * refused everything, their counters stay until purged. */
 	for (size_t i = 0; r == 0 && i < ids->count; i++) {
 		struct tenant_record record = { .flags = TENANT_FLAG_TOMBSTONED };
 
-		if (config_find_tenant(config, ids->entries[i].name))
+		if (config_find_tenant(config, ids->entries[i].name) ||
+		    (applied && !config_find_tenant(applied, ids->entries[i].name)))
 			continue;
 		r = upsert(skeleton->maps.tenantd_tenants, &ids->entries[i].id, &record,
 			   ids->entries[i].name);
@@ -338,14 +498,26 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
 	if (r == 0)
 		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
+	if (applied) {
+		/* Incremental: no walk of the network and exception maps. */
+		if (r == 0)
+			r = delete_unwanted(skeleton->maps.tenantd_network_owner,
+					    &desired.stale_networks, &desired.networks,
+					    &changes->networks_deleted);
+		if (r == 0)
+			r = delete_unwanted(skeleton->maps.tenantd_exceptions,
+					    &desired.stale_exceptions, &desired.exceptions,
+					    &changes->exceptions_deleted);
+	} else {
+		if (r == 0)
+			r = keep_container_addresses(skeleton, config, ids, &desired.networks);
+		if (r == 0)
+			r = sweep_stale(skeleton->maps.tenantd_network_owner, &desired.networks);
+		if (r == 0)
+			r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired.exceptions);
+	}
 	if (r == 0)
-		r = keep_container_addresses(skeleton, config, ids, &desired.networks);
-	if (r == 0)
-		r = sweep_stale(skeleton->maps.tenantd_network_owner, &desired.networks);
-	if (r == 0)
-		r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired.exceptions);
-	if (r == 0)
-		r = write_settings(skeleton, &config->agent);
+		r = write_settings(skeleton, &config->agent, config_digest(config));
 	return r;
 }
 

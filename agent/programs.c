@@ -228,6 +228,14 @@ static int size_map(struct bpf_map *map, unsigned int size, const char *setting,
 	return bpf_map__set_max_entries(map, size);
 }
 
+static bool bpf_map_pinned(struct bpf_map *map, const char *pin_directory)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_directory, bpf_map__name(map));
+	return access(path, F_OK) == 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
@@ -271,6 +279,7 @@ int programs_load(struct programs *programs, const char *pin_directory,
 			     pin_directory);
 	if (r)
 		return r;
+	programs->maps_reused = bpf_map_pinned(skeleton->maps.tenantd_network_owner, pin_directory);
 	r = pin_maps(skeleton, pin_directory);
 	if (r == 0)
 		r = tenantd_bpf__load(skeleton);

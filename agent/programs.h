@@ -15,6 +15,7 @@ struct programs {
 	char pin_directory[PATH_MAX];
 	unsigned int attached; /* programs attached at the cgroup root */
 	unsigned int adopted; /* of those, links found pinned and updated in place */
+	bool maps_reused; /* the maps were pinned already; else made empty */
 };
 
 /* The sizes of the maps the configuration chooses (MaxCgroups=,

@@ -7,7 +7,8 @@
 #
 #   bench/scale.sh [TENANTS] [NETWORKS]     (defaults: 10000 and 60000)
 #
-# With PERF=1 it records the start-up with perf and prints the top symbols.
+# With PERF=start (or PERF=reload) it records the start-up (or the reload)
+# with perf and prints the hottest symbols.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,14 +38,25 @@ EOF
 for i in $(seq "$tenants"); do echo "$cgroup2$root/t$i"; done | xargs mkdir
 
 profiler=()
-[ "${PERF:-}" = 1 ] && profiler=(perf record -g -o "$scratch/perf.data" --)
+[ "${PERF:-}" = start ] && profiler=(perf record -g -o "$scratch/perf.data" --)
 start=$(date +%s%N)
 bench_start_agent "$root" "${profiler[@]}"
 ready=$(date +%s%N)
 
 # A reload that changes one tenant: one more network for t1.
 echo "Network=fd01::/64" >>"$scratch/conf/tenants.d/t1.conf"
+if [ "${PERF:-}" = reload ]; then
+	perf record -g -o "$scratch/perf.data" -p "$agent_pid" 2>/dev/null &
+	perf_pid=$!
+	sleep 1
+fi
 reload=$(curl -s -o /dev/null -w '%{time_total}' -X POST --unix-socket "$socket" http://localhost/v1/reload)
+# A restart: the pinned maps hold the same policy.
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+restart=$(date +%s%N)
+bench_start_agent "$root"
+restarted=$(date +%s%N)
+
 metrics_times=()
 for _ in $(seq 5); do
 	metrics_times+=("$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "$socket" http://localhost/metrics)")
@@ -54,6 +66,7 @@ metrics_median=$(printf '%s\n' "${metrics_times[@]}" | sort -n | sed -n 3p)
 echo "tenantd at scale: $tenants tenants with their cgroups, $networks networks ($(nproc) CPUs, $(uname -r))"
 awk -v ns=$((ready - start)) 'BEGIN { printf "start-up to ready:        %.3f s\n", ns / 1e9 }'
 awk -v s="$reload" 'BEGIN { printf "reload of one tenant:     %.1f ms\n", s * 1000 }'
+awk -v ns=$((restarted - restart)) 'BEGIN { printf "restart to ready:         %.3f s\n", ns / 1e9 }'
 awk -v s="$metrics_median" 'BEGIN { printf "GET /metrics (median/5):  %.1f ms\n", s * 1000 }'
 echo "agent memory:             $(awk '/VmRSS/ { printf "%.1f MiB RSS", $2 / 1024 }' /proc/$agent_pid/status 2>/dev/null), $(awk '/VmHWM/ { printf "%.1f MiB peak", $2 / 1024 }' /proc/$agent_pid/status 2>/dev/null)"
 for map in tenantd_network_owner tenantd_cgroup_tenant; do
@@ -63,8 +76,12 @@ m = json.load(sys.stdin)
 print("kernel memory, %-22s %6.1f MiB (%d entries at most)" % (sys.argv[1] + ":", m["bytes_memlock"] / 2**20, m["max_entries"]))' "$map"
 done
 grep -m1 -E 'error|refus' "$scratch/agent.log" || true
-if [ "${PERF:-}" = 1 ]; then
-	kill -INT "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""
+if [ -n "${PERF:-}" ]; then
+	if [ "$PERF" = reload ]; then
+		kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+	else
+		kill -INT "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""
+	fi
 	perf report -i "$scratch/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
 		grep -E '^ +[0-9]' | head -25
 fi

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "tenantd_abi.h"
@@ -96,6 +97,10 @@ int config_load_tenant_file(const char *path, struct config *out,
 			    char error[CONFIG_ERROR_MAX]);
 void config_free(struct config *config);
 const struct tenant_config *config_find_tenant(const struct config *config, const char *name);
+/* A 64-bit digest (FNV-1a) of what the configuration writes into the
+ * kernel's maps: tenants, their kinds, modes, cgroups, networks and
+ * exceptions, and the host's ports and policy. Never 0. */
+uint64_t config_digest(const struct config *config);
 
 const char *tenant_kind_name(enum tenant_kind kind);
 const char *tenant_mode_name(enum tenant_mode mode);

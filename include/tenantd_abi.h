@@ -14,7 +14,8 @@
  * 3: every map and program name prefixed "tenantd_".
  * 4: abstract Unix socket names: their maps, and the name in events.
  * 5: the cgroup and network maps sized by MaxCgroups= and MaxNetworks=;
- *    the network map holds 1,048,576 entries by default. */
+ *    the network map holds 1,048,576 entries by default; the settings
+ *    carry the digest of the policy the maps hold. */
 #define TENANTD_ABI_VERSION 5
 
 #define TENANT_ID_HOST 0
@@ -149,6 +150,10 @@ struct agent_settings {
 	__u32 event_rate; /* events per tenant per second */
 	__u32 generation; /* bumped after every policy change */
 	__u32 pad;
+	/* The digest of the configuration the maps hold (config_digest()), 0
+	 * while a change is being written: a restart with the same digest has
+	 * nothing to rewrite. The programs never read it. */
+	__u64 policy_digest;
 };
 
 /* tenantd_event_budget: per-tenant rate limiter for the event ring. */

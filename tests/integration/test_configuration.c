@@ -113,6 +113,52 @@ START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 }
 END_TEST
 
+/* Appends LINE to tenant NAME's drop-in. */
+static void append_to_tenant(const char *name, const char *line)
+{
+	ck_assert(harness_shell("printf '%%s\\n' '%s' >> %s/conf/tenants.d/%s.conf", line,
+				harness_scratch(), name));
+}
+
+/* A reload writes only the tenant whose drop-in changed; the others' map
+ * entries stay as they were, and so do their counters. */
+START_TEST(a_reload_changing_one_tenant_writes_only_that_tenant)
+{
+	long long globex_rx = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
+	long long refused = harness_violations("acme", "globex", "remote_network", "denied");
+	const char *added = "reloaded: 7 tenants, 1 written (3 networks), 0 networks and 0 "
+			    "exceptions removed";
+	const char *removed = "reloaded: 7 tenants, 1 written (2 networks), 1 networks and 0 "
+			      "exceptions removed";
+	int added_before = harness_log_lines(added), removed_before = harness_log_lines(removed);
+
+	append_to_tenant("acme", "Network=10.201.77.0/24");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(harness_log_lines(added), added_before + 1);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"),
+			 refused + 1);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), globex_rx);
+	tenants_write_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(harness_log_lines(removed), removed_before + 1);
+}
+END_TEST
+
+/* A network a tenant no longer lists is no longer its own after the
+ * reload: deleted, though the reload did not walk the network map. */
+START_TEST(a_network_dropped_on_reload_is_owned_no_more)
+{
+	/* 10.201.9.1 is a host of no tenant's in netns b, listening on 9711. */
+	append_to_tenant("globex", "Network=10.201.9.0/24");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), EPERM);
+	tenants_write_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("configuration");
@@ -127,6 +173,14 @@ Suite *test_suite(void)
 	tcase_add_loop_test(refusals, each_broken_config_is_refused_on_reload_and_the_policy_holds, 0,
 			    corpus_case_count());
 	suite_add_tcase(suite, refusals);
+
+	TCase *incremental = tcase_create("incremental");
+
+	tcase_add_checked_fixture(incremental, tenants_reset, NULL);
+	tcase_set_timeout(incremental, 60);
+	tcase_add_test(incremental, a_reload_changing_one_tenant_writes_only_that_tenant);
+	tcase_add_test(incremental, a_network_dropped_on_reload_is_owned_no_more);
+	suite_add_tcase(suite, incremental);
 	return suite;
 }
 

@@ -150,6 +150,26 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 }
 END_TEST
 
+/* The pinned maps record which configuration they hold: a restart with
+ * the same one rewrites no tenant, one with a changed drop-in rewrites. */
+START_TEST(a_restart_with_the_same_configuration_rewrites_nothing)
+{
+	const char *nothing = "policy: 0 of 4 tenants written (0 networks); the pinned maps "
+			      "held the rest";
+	const char *everything = "policy: 5 of 5 tenants written (1 networks)";
+	int before = harness_log_lines(nothing), before_change = harness_log_lines(everything);
+
+	harness_agent_stop();
+	harness_agent_start();
+	ck_assert_int_eq(harness_log_lines(nothing), before + 1);
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	harness_agent_stop();
+	harness_write_config("tenants.d/zz-extra.conf", "[Tenant]\nNetwork=10.99.0.0/16\n");
+	harness_agent_start();
+	ck_assert_int_eq(harness_log_lines(everything), before_change + 1);
+}
+END_TEST
+
 START_TEST(a_normal_stop_leaves_enforcement_in_place)
 {
 	harness_agent_stop();
@@ -579,6 +599,7 @@ Suite *test_suite(void)
 	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
+	tcase_add_test(restart, a_restart_with_the_same_configuration_rewrites_nothing);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
 	tcase_add_test(restart, policy_changes_do_not_disturb_established_connections);
 	tcase_add_test(restart, an_inherited_listening_socket_is_served_instead_of_a_new_one);
