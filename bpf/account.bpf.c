@@ -158,54 +158,100 @@ static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct fl
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 
-/* The destination port of a leaving TCP or UDP packet, or 0. */
-static __always_inline __u16 destination_port(struct __sk_buff *skb)
+/* Fills the destination of a leaving TCP or UDP packet, port included,
+ * with one load of its headers: this runs for every UDP datagram. IPv4
+ * options and IPv6 extension headers are not followed (no port then). */
+static __always_inline bool flow_to_destination_port(struct __sk_buff *skb, struct flow *flow)
 {
-	__u32 l4_offset = 0;
-	__be16 ports[2] = {};
-	__u8 protocol = 0;
+	struct {
+		union {
+			struct iphdr ip;
+			struct ipv6hdr ip6;
+		};
+		__be16 ports[2];
+	} headers;
 
-	if (!transport_header(skb, &protocol, &l4_offset) ||
-	    bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
-		return 0;
-	return bpf_ntohs(ports[1]);
+	flow->from_task = false;
+	flow->cgroup_id = bpf_skb_cgroup_id(skb);
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, 0, &headers, sizeof(struct iphdr) + sizeof(headers.ports)))
+			return false;
+		flow->family = AF_INET;
+		flow->protocol = headers.ip.protocol;
+		v4_mapped(flow->addr, headers.ip.daddr);
+		/* The ports follow a header of 20 bytes only. */
+		flow->port = headers.ip.ihl == 5 ?
+				     bpf_ntohs(((__be16 *)((char *)&headers + sizeof(struct iphdr)))[1]) : 0;
+		return true;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, 0, &headers, sizeof(headers)))
+			return false;
+		flow->family = AF_INET6;
+		flow->protocol = headers.ip6.nexthdr;
+		__builtin_memcpy(flow->addr, &headers.ip6.daddr, 16);
+		flow->port = bpf_ntohs(headers.ports[1]);
+		return true;
+	}
+	return false;
+}
+
+/* FLOW holds the packet's destination; when it differs from WRITTEN (the
+ * address, as four words, and port the process gave), FLOW is turned
+ * around: its address and port become the ones written, and the packet's
+ * go to translated_*. */
+static __always_inline bool turned_around(struct flow *flow, const __u32 written[4],
+					  __u16 written_port)
+{
+	__u32 sent[4];
+
+	/* No memcmp in BPF: compare word by word. */
+	__builtin_memcpy(sent, flow->addr, 16);
+	if (written_port == flow->port && sent[3] == written[3] &&
+	    (flow->family == AF_INET ||
+	     (sent[0] == written[0] && sent[1] == written[1] && sent[2] == written[2])))
+		return false;
+	flow->translated = true;
+	flow->translated_port = flow->port;
+	__builtin_memcpy(flow->translated_addr, flow->addr, 16);
+	flow->port = written_port;
+	__builtin_memcpy(flow->addr, written, 16);
+	return true;
 }
 
 /* Is FLOW's destination (from the packet) another than SK's own, the one
- * connect() was given and judged? Then FLOW is turned around: its address
- * and port become the ones written, and the packet's go to translated_*. */
+ * connect() was given and judged? */
 static __always_inline bool translated(struct bpf_sock *sk, struct flow *flow)
 {
 	/* Each field loaded at its constant offset, before any branch: the
 	 * verifier refuses pointer arithmetic on a sock_common, which a load
 	 * chosen by the family would make of them. */
 	__u32 port = sk->dst_port, ip4 = sk->dst_ip4;
-	__u32 ip6_0 = sk->dst_ip6[0], ip6_1 = sk->dst_ip6[1];
-	__u32 ip6_2 = sk->dst_ip6[2], ip6_3 = sk->dst_ip6[3];
-	__u32 sent[4];
+	__u32 written[4] = { sk->dst_ip6[0], sk->dst_ip6[1], sk->dst_ip6[2], sk->dst_ip6[3] };
 
 	barrier_var(ip4);
-	barrier_var(ip6_3);
-	/* No memcmp in BPF: compare word by word. */
-	__builtin_memcpy(sent, flow->addr, 16);
-	if (bpf_ntohs((__u16)port) == flow->port &&
-	    (flow->family == AF_INET ? sent[3] == ip4 :
-				       sent[0] == ip6_0 && sent[1] == ip6_1 && sent[2] == ip6_2 &&
-					       sent[3] == ip6_3))
-		return false;
-	flow->translated = true;
-	flow->translated_port = flow->port;
-	__builtin_memcpy(flow->translated_addr, flow->addr, 16);
-	flow->port = bpf_ntohs((__u16)port);
 	if (flow->family == AF_INET) {
-		v4_mapped(flow->addr, ip4);
-	} else {
-		__builtin_memcpy(&flow->addr[0], &ip6_0, 4);
-		__builtin_memcpy(&flow->addr[4], &ip6_1, 4);
-		__builtin_memcpy(&flow->addr[8], &ip6_2, 4);
-		__builtin_memcpy(&flow->addr[12], &ip6_3, 4);
+		/* As v4_mapped() lays it out: ::ffff:a.b.c.d */
+		written[0] = 0;
+		written[1] = 0;
+		written[2] = bpf_htonl(0xffff);
+		written[3] = ip4;
 	}
-	return true;
+	return turned_around(flow, written, bpf_ntohs((__u16)port));
+}
+
+/* Is an unconnected datagram leaving for another destination than its
+ * sendmsg() wrote? Without a record, sendmsg() was not judged here. */
+static __always_inline bool translated_unconnected(struct bpf_sock *sk, struct flow *flow)
+{
+	struct written_destination *written;
+	__u32 words[4];
+
+	written = bpf_sk_storage_get(&tenantd_written_destinations, sk, 0, 0);
+	if (!written)
+		return false;
+	__builtin_memcpy(words, written->addr, 16);
+	return turned_around(flow, words, written->port);
 }
 
 /* The local socket a translated flow now reaches, or NULL: looked up only
@@ -250,13 +296,14 @@ static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_so
 	__u8 protocol = sk->protocol;
 	int verdict;
 
+	bool unconnected = protocol == IPPROTO_UDP && state != TCP_ESTABLISHED;
+
 	if (!(protocol == IPPROTO_TCP && state == TCP_SYN_SENT) &&
-	    !(protocol == IPPROTO_UDP && state == TCP_ESTABLISHED))
+	    !(protocol == IPPROTO_UDP))
 		return VERDICT_ALLOW;
-	if (!flow_to_destination(skb, flow) || flow->protocol != protocol)
+	if (!flow_to_destination_port(skb, flow) || flow->protocol != protocol)
 		return VERDICT_ALLOW;
-	flow->port = destination_port(skb);
-	if (!translated(sk, flow))
+	if (unconnected ? !translated_unconnected(sk, flow) : !translated(sk, flow))
 		return VERDICT_ALLOW;
 	peer = translated_peer(skb, flow);
 	if (peer) {

@@ -175,6 +175,18 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	 * it, that tenant's socket need not judge it again. */
 	if (found_local && owner != me && owner != TENANT_ID_HOST)
 		remember(&tenantd_judged_peers, ctx->sk, owner);
+	/* An unconnected datagram may be translated after this judgement; its
+	 * egress compares where it goes with what was written here. */
+	if (!is_connect && flow->protocol == IPPROTO_UDP) {
+		struct written_destination *written;
+
+		written = bpf_sk_storage_get(&tenantd_written_destinations, ctx->sk, 0,
+					     BPF_SK_STORAGE_GET_F_CREATE);
+		if (written) {
+			__builtin_memcpy(written->addr, flow->addr, 16);
+			written->port = flow->port;
+		}
+	}
 	/* Only what the policy allows makes later answers welcome: an audited
 	 * datagram does not. Within a tenant and to the host nothing is judged. */
 	if (verdict == VERDICT_ALLOW && flow->protocol == IPPROTO_UDP && owner >= 0 &&

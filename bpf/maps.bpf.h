@@ -51,6 +51,19 @@ struct {
 	__type(value, struct asked_peers);
 } tenantd_judged_peers __weak SEC(".maps");
 
+/* The destination an unconnected UDP socket's last sendmsg() wrote, and
+ * was judged for. A datagram leaving for another one was translated (DNAT)
+ * after that judgement, and is judged again as it leaves. */
+struct written_destination {
+	__u8 addr[16]; /* IPv4 IPv4-mapped */
+	__u16 port; /* host byte order */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct written_destination);
+} tenantd_written_destinations __weak SEC(".maps");
 /* Eviction only costs a walk of the cgroup's ancestors. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

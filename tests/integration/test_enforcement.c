@@ -487,28 +487,54 @@ END_TEST
 
 /* A connected UDP socket's datagrams that translation sends elsewhere are
  * judged where they go; send() reports the refusal. */
-START_TEST(datagrams_translated_to_another_tenant_are_refused_in_both_families)
+/* Publishes PORT, PORT + 1 and PORT + 2 of 10.201.9.1 (and PORT of
+ * fd00:201:9::1) by DNAT in netns a: to globex's network in netns b, to
+ * globex's socket on this host, and to acme's own; then sends acme's
+ * datagrams there with SEND ("connect udp" or "sendto"). */
+static void expect_translated_datagrams_refused(const char *send, int port)
 {
 	long long network = harness_violations("acme", "globex", "remote_network", "denied");
 	long long local = harness_violations("acme", "globex", "local_socket", "denied");
+	char rules[1024], arguments[128];
 
-	ck_assert(nft_in_netns_a(
-		"add table inet tenantd_test; "
-		"add chain inet tenantd_test out { type nat hook output priority -100; }; "
-		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9725 dnat ip to 10.201.2.1:9701; "
-		"add rule inet tenantd_test out ip6 daddr fd00:201:9::1 udp dport 9725 dnat ip6 to [fd00:201:2::1]:9701; "
-		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9726 dnat ip to 10.201.1.1:9712; "
-		"add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport 9727 dnat ip to 10.201.1.1:9702"));
+	snprintf(rules, sizeof(rules),
+		 "add table inet tenantd_test; "
+		 "add chain inet tenantd_test out { type nat hook output priority -100; }; "
+		 "add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport %d dnat ip to 10.201.2.1:9701; "
+		 "add rule inet tenantd_test out ip6 daddr fd00:201:9::1 udp dport %d dnat ip6 to [fd00:201:2::1]:9701; "
+		 "add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport %d dnat ip to 10.201.1.1:9712; "
+		 "add rule inet tenantd_test out ip daddr 10.201.9.1 udp dport %d dnat ip to 10.201.1.1:9702",
+		 port, port, port + 1, port + 2);
+	ck_assert(nft_in_netns_a(rules));
 	/* To globex's network, in another netns. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9725 10"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp fd00:201:9::1 9725 10"), EPERM);
+	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
+	snprintf(arguments, sizeof(arguments), "%s fd00:201:9::1 %d 10", send, port);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
 	/* To globex's socket on this host. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9726 10"), EPERM);
+	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 1);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
-	/* To acme's own socket: as without the rule. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9727 10"), 0);
+	/* To acme's own socket: as without the rule; and untranslated. */
+	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 2);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), 0);
+	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 3);
+	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), 0);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
+}
+
+START_TEST(datagrams_translated_to_another_tenant_are_refused_in_both_families)
+{
+	expect_translated_datagrams_refused("connect udp", 9725);
+}
+END_TEST
+
+/* An unconnected socket's datagrams: judged at sendmsg() by the address
+ * written, and again as they leave when translation sent them elsewhere. */
+START_TEST(unconnected_datagrams_translated_to_another_tenant_are_refused_in_both_families)
+{
+	expect_translated_datagrams_refused("sendto", 9735);
 }
 END_TEST
 
@@ -1000,6 +1026,8 @@ Suite *test_suite(void)
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, connections_translated_to_another_tenant_are_refused_in_both_families);
 	tcase_add_test(networks, datagrams_translated_to_another_tenant_are_refused_in_both_families);
+	tcase_add_test(networks,
+		       unconnected_datagrams_translated_to_another_tenant_are_refused_in_both_families);
 	tcase_add_test(networks, audit_mode_lets_a_translated_connection_through_and_counts_it_once);
 	suite_add_tcase(suite, networks);
 
