@@ -196,13 +196,17 @@ $(BUILD)/bench/api_load: bench/api_load.c
 	$(msg) CC $@
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
 
-# Loopback overhead against no agent, the API with 10,000 tenants, and
-# start-up and reload at a fleet node's scale; figures in docs/benchmarks.md.
+# Loopback overhead against no agent, the API with 10,000 tenants,
+# start-up and reload at a fleet node's scale, and the datapath at 1 to
+# 10,000 tenants beside nftables; figures and plots in build/bench/,
+# described in docs/benchmarks.md.
 bench: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/loopback $(BUILD)/bench/api_load
 	@bench/run.sh
 	@bench/api.sh
 	@bench/scale.sh
+	@bench/datapath.sh
+	@bench/plot.sh
 
 # The units name the paths chosen here.
 SUBSTITUTE = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \

@@ -3,7 +3,11 @@
  * loopback TCP. "connections SECONDS" prints connections per second (each
  * one connect, accept and close); "throughput SECONDS" prints bytes per
  * second received by the server; "datagrams SECONDS" prints 512-byte UDP
- * datagrams per second received by the server. bench/run.sh runs it with and without the
+ * datagrams per second received by the server. "connections SECONDS ADDR
+ * PORT" connects to a server elsewhere, such as "serve ADDR PORT" in another
+ * network namespace; "refused SECONDS ADDR PORT" prints connect attempts
+ * per second to a port that policy refuses (each must fail with EPERM).
+ * bench/run.sh runs it with and without the
  * agent attached and reports the ratios. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +159,62 @@ static void run_datagrams(const struct sockaddr_in *address, int report_fd)
 	close(fd);
 }
 
+static double run_refused(const struct sockaddr_in *address, double seconds)
+{
+	unsigned long count = 0;
+	double start = now(), elapsed;
+
+	do {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(fd, (const struct sockaddr *)address, sizeof(*address)) == 0 ||
+		    errno != EPERM) {
+			fprintf(stderr, "connect was not refused: %s\n", strerror(errno));
+			exit(EXIT_FAILURE);
+		}
+		close(fd);
+		count++;
+	} while ((elapsed = now() - start) < seconds);
+	return (double)count / elapsed;
+}
+
+static int parse_address(const char *text, const char *port, struct sockaddr_in *address)
+{
+	memset(address, 0, sizeof(*address));
+	address->sin_family = AF_INET;
+	address->sin_port = htons((uint16_t)atoi(port));
+	return inet_pton(AF_INET, text, &address->sin_addr) == 1 ? 0 : -1;
+}
+
+/* The modes that need no local server: a server elsewhere, or none. */
+static int run_remote(int argc, char **argv)
+{
+	struct sockaddr_in address;
+	int listener, one = 1;
+
+	if (parse_address(argv[argc - 2], argv[argc - 1], &address)) {
+		fprintf(stderr, "not an IPv4 address: %s\n", argv[argc - 2]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "serve")) {
+		listener = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(listener, (struct sockaddr *)&address, sizeof(address)) ||
+		    listen(listener, 4096)) {
+			perror("serve");
+			return EXIT_FAILURE;
+		}
+		puts("ready");
+		fflush(stdout);
+		serve_connections(listener);
+	}
+	if (!strcmp(argv[1], "refused"))
+		printf("%.0f\n", run_refused(&address, atof(argv[2])));
+	else
+		printf("%.0f\n", run_connections(&address, atof(argv[2])));
+	return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in address;
@@ -162,9 +223,14 @@ int main(int argc, char **argv)
 	bool datagrams;
 	pid_t server;
 
+	if ((argc == 4 && !strcmp(argv[1], "serve")) ||
+	    (argc == 5 && (!strcmp(argv[1], "connections") || !strcmp(argv[1], "refused"))))
+		return run_remote(argc, argv);
 	if (argc != 3 || (strcmp(argv[1], "connections") && strcmp(argv[1], "throughput") &&
 			  strcmp(argv[1], "datagrams"))) {
-		fprintf(stderr, "usage: loopback connections|throughput|datagrams SECONDS\n");
+		fprintf(stderr, "usage: loopback connections|throughput|datagrams SECONDS\n"
+				"       loopback connections|refused SECONDS ADDR PORT\n"
+				"       loopback serve ADDR PORT\n");
 		return 2;
 	}
 	seconds = atof(argv[2]);

@@ -31,6 +31,7 @@ packages=(
 	libclang-rt-14-dev "the sanitizers and libFuzzer of the test build"
 	mmdebstrap "builds the Debian root file system the units are tested in"
 	systemd-container "boots that root file system with systemd-nspawn, to test the units"
+	gnuplot-nox "draws the plots of make bench"
 )
 
 missing=()
