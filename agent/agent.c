@@ -2,6 +2,7 @@
 /* What the running agent does to its policy after start-up: a reload asked
  * for by SIGHUP or the API, and a refresh when tenant cgroups come or go. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -61,6 +62,10 @@ static int reload(struct agent *agent, char *error, size_t size)
 	}
 	config_free(&agent->config);
 	agent->config = fresh;
+	/* The previous configuration and the sets of keys written are gone:
+	 * give their pages back, or a reload at a million networks would hold
+	 * twice the configuration's memory. */
+	malloc_trim(0);
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
 	unix_names_request(agent->unix_names);
 	container_networks_request(agent->container_networks);

@@ -3,6 +3,7 @@
  * the programs with the policy in place, then serves the control socket and
  * the event stream from one epoll loop until told to stop. */
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -180,6 +181,8 @@ static int apply_policy_at_start(struct agent *agent)
 		applied = &agent->config;
 	r = policy_apply(skeleton, &agent->config, applied, &agent->ids,
 			 agent->options.state_directory, agent->cgroup_mount, true, &changes);
+	/* The sets of keys written are gone: give their pages back. */
+	malloc_trim(0);
 	if (r == 0)
 		log_info("policy: %zu of %zu tenants written (%zu networks)%s",
 			 changes.tenants_written, agent->config.tenant_count,
