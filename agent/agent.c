@@ -23,8 +23,8 @@ static int reload(struct agent *agent, char *error, size_t size)
 	struct config fresh;
 	int r;
 
-	r = config_load(agent->options.config_directory, agent->options.cgroup_root, &fresh,
-			reason);
+	r = config_load_since(agent->options.config_directory, agent->options.cgroup_root,
+			      &agent->config, &fresh, reason);
 	if (r == 0 && strcmp(fresh.agent.cgroup_root, agent->config.agent.cgroup_root)) {
 		snprintf(reason, sizeof(reason),
 			 "CgroupRoot changed from %s to %s; restart tenantd to move its programs",

@@ -25,6 +25,9 @@ bench_scratch scale
 write_tenants() { # tenants networks
 	rm -f "$scratch"/conf/tenants.d/*.conf
 	python3 bench/tenants.py "$scratch/conf/tenants.d" "$root" "$1" "$2"
+	# Dated a minute back, as drop-ins written long before the agent ran:
+	# a file stamped just before it was read is read again at a reload.
+	find "$scratch/conf/tenants.d" -name '*.conf' -exec touch -d '1 minute ago' {} +
 	for i in $(seq "$1"); do echo "$cgroup2$root/t$i"; done | xargs mkdir -p
 }
 

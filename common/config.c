@@ -4,11 +4,15 @@
  * counts them; cross-file checks reuse the lines recorded per value. */
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -662,6 +666,131 @@ static int load_agent_file(const char *path, struct config *config, char *error)
 	return parse_file(&state);
 }
 
+static int file_identity_of(int fd, struct file_identity *identity)
+{
+	struct stat status;
+
+	if (fstat(fd, &status))
+		return -errno;
+	*identity = (struct file_identity){
+		.device = status.st_dev,
+		.inode = status.st_ino,
+		.size = (uint64_t)status.st_size,
+		.modified_seconds = status.st_mtim.tv_sec,
+		.modified_nanoseconds = status.st_mtim.tv_nsec,
+		.read_seconds = time(NULL),
+	};
+	return 0;
+}
+
+/* File systems stamp modifications with a coarse clock: a file written
+ * again within the same tick as the stamp read keeps its stamp. A file
+ * stamped less than RACY_SECONDS before it was read is therefore read
+ * again, as git does with its index. */
+#define RACY_SECONDS 2
+
+static bool same_file(const struct file_identity *now, const struct file_identity *then)
+{
+	return now->device == then->device && now->inode == then->inode &&
+	       now->size == then->size && now->modified_seconds == then->modified_seconds &&
+	       now->modified_nanoseconds == then->modified_nanoseconds &&
+	       then->modified_seconds + RACY_SECONDS <= then->read_seconds;
+}
+
+/* Appends a copy of FROM, a tenant of another configuration, with its
+ * strings copied into CONFIG. */
+static int copy_tenant(struct config *config, const struct tenant_config *from)
+{
+	struct tenant_config *tenant;
+	const char *file = config_string(config, from->where.file);
+
+	tenant = file ? append(&config->tenants, &config->tenant_count, sizeof(*tenant)) : NULL;
+	if (!tenant)
+		return -ENOMEM;
+	*tenant = *from;
+	tenant->where.file = file;
+	tenant->cgroups = NULL;
+	tenant->networks = NULL;
+	tenant->exceptions = NULL;
+	tenant->cgroups = calloc(from->cgroup_count + 1, sizeof(*tenant->cgroups));
+	tenant->networks = malloc((from->network_count + 1) * sizeof(*tenant->networks));
+	tenant->exceptions = malloc((from->exception_count + 1) * sizeof(*tenant->exceptions));
+	if (!tenant->cgroups || !tenant->networks || !tenant->exceptions)
+		return -ENOMEM;
+	if (from->network_count)
+		memcpy(tenant->networks, from->networks,
+		       from->network_count * sizeof(*from->networks));
+	if (from->exception_count)
+		memcpy(tenant->exceptions, from->exceptions,
+		       from->exception_count * sizeof(*from->exceptions));
+	for (size_t i = 0; i < from->exception_count; i++)
+		tenant->exceptions[i].where.file = file;
+	for (size_t i = 0; i < from->cgroup_count; i++) {
+		tenant->cgroups[i].where = (struct source_line){ file, from->cgroups[i].where.line };
+		tenant->cgroups[i].path = config_string(config, from->cgroups[i].path);
+		if (!tenant->cgroups[i].path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int compare_tenant_files(const void *a, const void *b)
+{
+	return strcmp((*(const struct tenant_config *const *)a)->where.file,
+		      (*(const struct tenant_config *const *)b)->where.file);
+}
+
+static int compare_path_to_tenant_file(const void *path, const void *tenant)
+{
+	return strcmp(path, (*(const struct tenant_config *const *)tenant)->where.file);
+}
+
+/* PREVIOUS's tenants by drop-in path, for a reload's lookups. */
+struct previous_files {
+	const struct tenant_config **by_file;
+	size_t count;
+};
+
+static void previous_files_free(struct previous_files *files)
+{
+	free(files->by_file);
+}
+
+static int previous_files_index(const struct config *previous, struct previous_files *files)
+{
+	*files = (struct previous_files){};
+	if (!previous || !previous->tenant_count)
+		return 0;
+	files->by_file = calloc(previous->tenant_count, sizeof(*files->by_file));
+	if (!files->by_file)
+		return -ENOMEM;
+	for (size_t i = 0; i < previous->tenant_count; i++)
+		files->by_file[i] = &previous->tenants[i];
+	files->count = previous->tenant_count;
+	qsort(files->by_file, files->count, sizeof(*files->by_file), compare_tenant_files);
+	return 0;
+}
+
+/* The tenant PREVIOUS read from PATH, if the file is still the same. */
+static const struct tenant_config *unchanged_tenant(const struct previous_files *files,
+						   const char *path)
+{
+	const struct tenant_config *const *found;
+	struct file_identity now;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!files->count)
+		return NULL;
+	found = bsearch(path, files->by_file, files->count, sizeof(*files->by_file),
+			compare_path_to_tenant_file);
+	if (!found)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || file_identity_of(fd, &now) || !same_file(&now, &(*found)->file))
+		return NULL;
+	return *found;
+}
+
 static int load_tenant_file(const char *path, const char *stem, struct config *config,
 			    char *error)
 {
@@ -686,6 +815,11 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 		return -ENOMEM;
 	where.line = 1; /* until a Name= line says otherwise */
 	tenant->where = where;
+	r = file_identity_of(fileno(file), &tenant->file);
+	if (r) {
+		set_error(error, &where, NULL, "cannot stat: %s", strerror(-r));
+		return r;
+	}
 	state.tenant = tenant;
 	r = parse_file(&state);
 	if (r)
@@ -710,10 +844,16 @@ static int conf_file_filter(const struct dirent *entry)
 	       !strcmp(entry->d_name + length - 5, ".conf");
 }
 
-static int load_tenant_directory(const char *directory, struct config *config, char *error)
+static int load_tenant_directory(const char *directory, const struct config *previous,
+				 struct config *config, char *error)
 {
+	_cleanup_(previous_files_free) struct previous_files files = {};
 	struct dirent **entries = NULL;
-	int count, r = 0;
+	int count, r;
+
+	r = previous_files_index(previous, &files);
+	if (r)
+		return r;
 
 	count = scandir(directory, &entries, conf_file_filter, alphasort);
 	if (count < 0) {
@@ -732,7 +872,10 @@ static int load_tenant_directory(const char *directory, struct config *config, c
 			snprintf(path, sizeof(path), "%s/%s", directory, entries[i]->d_name);
 			snprintf(stem, sizeof(stem), "%.*s", (int)strlen(entries[i]->d_name) - 5,
 				 entries[i]->d_name);
-			r = load_tenant_file(path, stem, config, error);
+			const struct tenant_config *unchanged = unchanged_tenant(&files, path);
+
+			r = unchanged ? copy_tenant(config, unchanged) :
+					load_tenant_file(path, stem, config, error);
 		}
 		free(entries[i]);
 	}
@@ -1042,6 +1185,13 @@ static int validate_across_files(struct config *config, char *error)
 int config_load(const char *directory, const char *cgroup_root_override,
 		struct config *out, char error[CONFIG_ERROR_MAX])
 {
+	return config_load_since(directory, cgroup_root_override, NULL, out, error);
+}
+
+int config_load_since(const char *directory, const char *cgroup_root_override,
+		      const struct config *previous, struct config *out,
+		      char error[CONFIG_ERROR_MAX])
+{
 	struct config config = {
 		.agent = {
 			.cgroup_root = "/",
@@ -1071,7 +1221,7 @@ int config_load(const char *directory, const char *cgroup_root_override,
 	}
 	if (r == 0) {
 		snprintf(path, sizeof(path), "%s/tenants.d", directory);
-		r = load_tenant_directory(path, &config, error);
+		r = load_tenant_directory(path, previous, &config, error);
 	}
 	if (r == 0)
 		r = index_tenants(&config, error);

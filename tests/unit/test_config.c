@@ -5,11 +5,14 @@
  * the error it expects, naming file, line and key. */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -137,6 +140,72 @@ START_TEST(each_bad_config_is_refused_with_its_exact_error)
 }
 END_TEST
 
+/* Writes DIRECTORY/tenants.d/NAME.conf with TEXT; AGED files are dated a
+ * minute back, as drop-ins written long before a reload are. */
+static void write_drop_in(const char *directory, const char *name, const char *text, bool aged)
+{
+	char path[256];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/tenants.d/%s.conf", directory, name);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	fputs(text, file);
+	fclose(file);
+	if (aged) {
+		struct timespec times[2] = { { time(NULL) - 60, 0 }, { time(NULL) - 60, 0 } };
+
+		ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+	}
+}
+
+static const struct tenant_config *tenant_named(const struct config *config, const char *name)
+{
+	const struct tenant_config *tenant = config_find_tenant(config, name);
+
+	ck_assert_msg(tenant != NULL, "no tenant %s", name);
+	return tenant;
+}
+
+/* A reload takes unchanged drop-ins from the configuration it replaces,
+ * reads the changed, new and freshly written ones, drops the removed, and
+ * owns everything it returns. */
+START_TEST(a_reload_reads_only_the_drop_ins_that_changed)
+{
+	char directory[] = "/tmp/tenantd-unit-since-XXXXXX", path[256], error[CONFIG_ERROR_MAX];
+	struct config first, second, third;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, sizeof(path), "%s/tenants.d", directory);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	write_drop_in(directory, "acme", "[Tenant]\nNetwork=10.0.1.0/24\nCgroup=/acme\n", true);
+	write_drop_in(directory, "globex", "[Tenant]\nNetwork=10.0.2.0/24\n", true);
+	ck_assert_msg(config_load(directory, NULL, &first, error) == 0, "%s", error);
+
+	write_drop_in(directory, "globex", "[Tenant]\nNetwork=10.0.3.0/24\nNetwork=10.0.4.0/24\n",
+		      false);
+	write_drop_in(directory, "initech", "[Tenant]\nMode=audit\n", false);
+	ck_assert_msg(config_load_since(directory, NULL, &first, &second, error) == 0, "%s", error);
+	config_free(&first);
+	ck_assert_int_eq(second.tenant_count, 3);
+	ck_assert_int_eq(tenant_named(&second, "acme")->network_count, 1);
+	ck_assert_str_eq(tenant_named(&second, "acme")->cgroups[0].path, "/acme");
+	ck_assert_ptr_nonnull(strstr(tenant_named(&second, "acme")->where.file, "acme.conf"));
+	ck_assert_int_eq(tenant_named(&second, "globex")->network_count, 2);
+	ck_assert_int_eq(tenant_named(&second, "initech")->mode, TENANT_MODE_AUDIT);
+
+	snprintf(path, sizeof(path), "%s/tenants.d/acme.conf", directory);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_msg(config_load_since(directory, NULL, &second, &third, error) == 0, "%s", error);
+	config_free(&second);
+	ck_assert_int_eq(third.tenant_count, 2);
+	ck_assert_ptr_null(config_find_tenant(&third, "acme"));
+	config_free(&third);
+
+	ck_assert_int_eq(system((snprintf(path, sizeof(path), "rm -rf %s", directory), path)), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("config");
@@ -146,6 +215,7 @@ Suite *test_suite(void)
 	tcase_add_test(valid, a_missing_config_directory_means_defaults_and_no_tenants);
 	tcase_add_test(valid, the_cgroup_root_flag_overrides_the_config);
 	tcase_add_test(valid, a_bad_cgroup_root_flag_is_refused);
+	tcase_add_test(valid, a_reload_reads_only_the_drop_ins_that_changed);
 	tcase_set_timeout(valid, 60);
 	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0,
 			    corpus_case_count());
