@@ -4,7 +4,6 @@
  * counts them; cross-file checks reuse the lines recorded per value. */
 #include <errno.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -666,12 +665,10 @@ static int load_agent_file(const char *path, struct config *config, char *error)
 	return parse_file(&state);
 }
 
-static int file_identity_of(int fd, struct file_identity *identity)
+static void file_identity_from(const struct stat *status_pointer, struct file_identity *identity)
 {
-	struct stat status;
+	const struct stat status = *status_pointer;
 
-	if (fstat(fd, &status))
-		return -errno;
 	*identity = (struct file_identity){
 		.device = status.st_dev,
 		.inode = status.st_ino,
@@ -680,6 +677,15 @@ static int file_identity_of(int fd, struct file_identity *identity)
 		.modified_nanoseconds = status.st_mtim.tv_nsec,
 		.read_seconds = time(NULL),
 	};
+}
+
+static int file_identity_of(int fd, struct file_identity *identity)
+{
+	struct stat status;
+
+	if (fstat(fd, &status))
+		return -errno;
+	file_identity_from(&status, identity);
 	return 0;
 }
 
@@ -699,7 +705,8 @@ static bool same_file(const struct file_identity *now, const struct file_identit
 
 /* Appends a copy of FROM, a tenant of another configuration, with its
  * strings copied into CONFIG. */
-static int copy_tenant(struct config *config, const struct tenant_config *from)
+static int copy_tenant(struct config *config, const struct config *previous,
+		       const struct tenant_config *from)
 {
 	struct tenant_config *tenant;
 	const char *file = config_string(config, from->where.file);
@@ -708,6 +715,7 @@ static int copy_tenant(struct config *config, const struct tenant_config *from)
 	if (!tenant)
 		return -ENOMEM;
 	*tenant = *from;
+	tenant->copied_from = (uint32_t)(from - previous->tenants) + 1;
 	tenant->where.file = file;
 	tenant->cgroups = NULL;
 	tenant->networks = NULL;
@@ -777,18 +785,16 @@ static const struct tenant_config *unchanged_tenant(const struct previous_files 
 {
 	const struct tenant_config *const *found;
 	struct file_identity now;
-	_cleanup_close_ int fd = -EBADF;
+	struct stat status;
 
 	if (!files->count)
 		return NULL;
 	found = bsearch(path, files->by_file, files->count, sizeof(*files->by_file),
 			compare_path_to_tenant_file);
-	if (!found)
+	if (!found || stat(path, &status))
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || file_identity_of(fd, &now) || !same_file(&now, &(*found)->file))
-		return NULL;
-	return *found;
+	file_identity_from(&status, &now);
+	return same_file(&now, &(*found)->file) ? *found : NULL;
 }
 
 static int load_tenant_file(const char *path, const char *stem, struct config *config,
@@ -874,7 +880,7 @@ static int load_tenant_directory(const char *directory, const struct config *pre
 				 entries[i]->d_name);
 			const struct tenant_config *unchanged = unchanged_tenant(&files, path);
 
-			r = unchanged ? copy_tenant(config, unchanged) :
+			r = unchanged ? copy_tenant(config, previous, unchanged) :
 					load_tenant_file(path, stem, config, error);
 		}
 		free(entries[i]);
@@ -1089,23 +1095,94 @@ static int check_cgroups_owned_once(struct config *config, char *error)
 	return -EEXIST;
 }
 
+static int compare_network_items(const struct owned_entry *x, const struct owned_entry *y)
+{
+	return compare_network_entries(x, y);
+}
+
+/* Every network in address order, for the check. With PREVIOUS, the
+ * networks of tenants copied from it come in its kept order, and only the
+ * others are sorted and merged in. */
+static struct owned_entry *networks_in_order(const struct config *config,
+					     const struct config *previous, size_t *count)
+{
+	_cleanup_free_ struct owned_entry *read = NULL;
+	_cleanup_free_ uint32_t *new_index = NULL;
+	struct owned_entry *entries = NULL, *kept;
+	size_t total = 0, kept_count = 0, read_count = 0, k = 0, f = 0, n = 0;
+
+	if (!previous || !previous->network_order_count) {
+		entries = collect_owned(config, true, count);
+		if (entries)
+			qsort(entries, *count, sizeof(*entries), compare_network_entries);
+		return entries;
+	}
+	for (size_t i = 0; i < config->tenant_count; i++)
+		total += config->tenants[i].network_count;
+	entries = calloc(2 * total + 1, sizeof(*entries));
+	read = calloc(total + 1, sizeof(*read));
+	new_index = malloc((previous->tenant_count + 1) * sizeof(*new_index));
+	if (!entries || !read || !new_index) {
+		free(entries);
+		return NULL;
+	}
+	for (size_t i = 0; i < previous->tenant_count; i++)
+		new_index[i] = UINT32_MAX;
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+
+		if (tenant->copied_from) {
+			new_index[tenant->copied_from - 1] = (uint32_t)i;
+			continue;
+		}
+		for (size_t k2 = 0; k2 < tenant->network_count; k2++)
+			read[read_count++] = (struct owned_entry){
+				.item = &tenant->networks[k2], .tenant = (uint32_t)i,
+				.index = (uint32_t)k2,
+			};
+	}
+	/* The kept order, renumbered: copied tenants keep their file order. */
+	kept = entries + total;
+	for (size_t i = 0; i < previous->network_order_count; i++) {
+		struct network_reference reference = previous->network_order[i];
+		uint32_t tenant = new_index[reference.tenant];
+
+		if (tenant == UINT32_MAX)
+			continue;
+		kept[kept_count++] = (struct owned_entry){
+			.item = &config->tenants[tenant].networks[reference.index],
+			.tenant = tenant, .index = reference.index,
+		};
+	}
+	qsort(read, read_count, sizeof(*read), compare_network_entries);
+	while (k < kept_count || f < read_count)
+		entries[n++] = f == read_count || (k < kept_count &&
+						   compare_network_items(&kept[k], &read[f]) <= 0) ?
+				       kept[k++] : read[f++];
+	*count = n;
+	return entries;
+}
+
 /* Networks are prefixes, so two overlap only when one contains the other.
- * In sorted order, the networks still open (containing the current one)
- * form a stack; without a conflict they are all one tenant's. */
-static int check_networks_owned_once(struct config *config, char *error)
+ * In address order, the networks still open (containing the current one)
+ * form a stack; without a conflict they are all one tenant's, and it is at
+ * most 129 deep once repeats of the top are skipped. The order is kept in
+ * CONFIG for the next reload. */
+#define NETWORK_NESTING_MAX 129
+
+static int check_networks_owned_once(struct config *config, const struct config *previous,
+				     char *error)
 {
 	const struct owned_entry *theirs = NULL, *mine = NULL;
+	const struct owned_entry *open[NETWORK_NESTING_MAX];
 	_cleanup_free_ struct owned_entry *entries = NULL;
-	_cleanup_free_ const struct owned_entry **open = NULL;
 	size_t count = 0, depth = 0;
 	char mine_text[64], theirs_text[64];
 	const struct tenant_network *network, *other;
 
-	entries = collect_owned(config, true, &count);
-	open = calloc(count ? count : 1, sizeof(*open));
-	if (!entries || !open)
+	entries = networks_in_order(config, previous, &count);
+	if (!entries)
 		return -ENOMEM;
-	qsort(entries, count, sizeof(*entries), compare_network_entries);
 	for (size_t i = 0; i < count; i++) {
 		const struct network *current = &((const struct tenant_network *)entries[i].item)->network;
 
@@ -1117,26 +1194,43 @@ static int check_networks_owned_once(struct config *config, char *error)
 			keep_earliest_conflict(open[depth - 1], &entries[i], &theirs, &mine);
 			continue;
 		}
-		open[depth++] = &entries[i];
+		/* The same network again, or one of the same tenant inside it
+		 * at the same length, adds nothing to the stack. */
+		if (depth && ((const struct tenant_network *)open[depth - 1]->item)->network.prefixlen ==
+				     current->prefixlen)
+			continue;
+		if (depth < NETWORK_NESTING_MAX)
+			open[depth++] = &entries[i];
 	}
-	if (!mine)
-		return 0;
-	network = mine->item;
-	other = theirs->item;
-	network_format(&network->network, mine_text, sizeof(mine_text));
-	network_format(&other->network, theirs_text, sizeof(theirs_text));
-	set_error(error,
-		  &(struct source_line){ config->tenants[mine->tenant].where.file, network->line },
-		  "Network", "%s overlaps %s owned by tenant '%s' (%s:%d)", mine_text, theirs_text,
-		  config->tenants[theirs->tenant].name, config->tenants[theirs->tenant].where.file,
-		  other->line);
-	return -EEXIST;
+	if (mine) {
+		network = mine->item;
+		other = theirs->item;
+		network_format(&network->network, mine_text, sizeof(mine_text));
+		network_format(&other->network, theirs_text, sizeof(theirs_text));
+		set_error(error,
+			  &(struct source_line){ config->tenants[mine->tenant].where.file,
+						 network->line },
+			  "Network", "%s overlaps %s owned by tenant '%s' (%s:%d)", mine_text,
+			  theirs_text, config->tenants[theirs->tenant].name,
+			  config->tenants[theirs->tenant].where.file, other->line);
+		return -EEXIST;
+	}
+	free(config->network_order);
+	config->network_order = malloc((count + 1) * sizeof(*config->network_order));
+	if (!config->network_order)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++)
+		config->network_order[i] = (struct network_reference){ entries[i].tenant,
+									entries[i].index };
+	config->network_order_count = count;
+	return 0;
 }
 
 /* Checks that need every file: cgroups and networks owned by one tenant
  * each, exceptions naming tenants that exist, cgroups inside the subtree
  * the programs are attached to. (Unique names: index_tenants.) */
-static int validate_across_files(struct config *config, char *error)
+static int validate_across_files(struct config *config, const struct config *previous,
+				 char *error)
 {
 	int r;
 
@@ -1157,7 +1251,7 @@ static int validate_across_files(struct config *config, char *error)
 	}
 	r = check_cgroups_owned_once(config, error);
 	if (r == 0)
-		r = check_networks_owned_once(config, error);
+		r = check_networks_owned_once(config, previous, error);
 	if (r)
 		return r;
 	for (size_t i = 0; i < config->tenant_count; i++) {
@@ -1228,7 +1322,7 @@ int config_load_since(const char *directory, const char *cgroup_root_override,
 	if (r == 0)
 		r = check_capacity(&config, error);
 	if (r == 0)
-		r = validate_across_files(&config, error);
+		r = validate_across_files(&config, previous, error);
 	if (r) {
 		config_free(&config);
 		return r;
@@ -1274,6 +1368,7 @@ void config_free(struct config *config)
 	free(config->agent.host_ports);
 	free(config->agent.container_ranges);
 	free(config->by_name);
+	free(config->network_order);
 	for (size_t i = 0; i < config->string_count; i++)
 		free(config->strings[i]);
 	free(config->strings);

@@ -63,6 +63,15 @@ struct tenant_config {
 	bool auto_networks; /* Network=auto: its containers' addresses too */
 	struct tenant_exception *exceptions;
 	size_t exception_count;
+	/* 1 + its index in the configuration a reload copied it from
+	 * (config_load_since()); 0 when read from its file. */
+	uint32_t copied_from;
+};
+
+/* A network of the configuration: config->tenants[tenant].networks[index]. */
+struct network_reference {
+	uint32_t tenant;
+	uint32_t index;
 };
 
 struct agent_config {
@@ -91,6 +100,11 @@ struct config {
 	const struct tenant_config **by_name; /* sorted, for config_find_tenant */
 	char **strings; /* owned by the config: file names, cgroup paths */
 	size_t string_count;
+	/* Every network, in address order (a network right before those it
+	 * contains): the ownership check's sort, kept so that a reload sorts
+	 * only the networks of the drop-ins it read. */
+	struct network_reference *network_order;
+	size_t network_order_count;
 };
 
 /* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.

@@ -5,6 +5,7 @@
  * the error it expects, naming file, line and key. */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -206,6 +207,43 @@ START_TEST(a_reload_reads_only_the_drop_ins_that_changed)
 }
 END_TEST
 
+/* The networks of unchanged drop-ins keep their checked order from the
+ * last load; a changed drop-in's networks are checked against them, both
+ * ways: inside one, or containing one. */
+START_TEST(a_reload_refuses_a_changed_drop_in_overlapping_an_unchanged_one)
+{
+	char directory[] = "/tmp/tenantd-unit-since-XXXXXX", path[256], error[CONFIG_ERROR_MAX];
+	char expected[512];
+	struct config first, second;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, sizeof(path), "%s/tenants.d", directory);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	write_drop_in(directory, "acme", "[Tenant]\nNetwork=10.0.1.0/24\nNetwork=fd00:1::/48\n",
+		      true);
+	write_drop_in(directory, "globex", "[Tenant]\nNetwork=10.0.2.0/24\n", true);
+	ck_assert_msg(config_load(directory, NULL, &first, error) == 0, "%s", error);
+
+	write_drop_in(directory, "globex", "[Tenant]\nNetwork=10.0.2.0/24\nNetwork=10.0.1.128/25\n",
+		      false);
+	ck_assert_int_eq(config_load_since(directory, NULL, &first, &second, error), -EEXIST);
+	snprintf(expected, sizeof(expected),
+		 "%s/tenants.d/globex.conf:3: Network: 10.0.1.128/25 overlaps 10.0.1.0/24 owned by "
+		 "tenant 'acme' (%s/tenants.d/acme.conf:2)", directory, directory);
+	ck_assert_str_eq(error, expected);
+
+	write_drop_in(directory, "globex", "[Tenant]\nNetwork=fd00::/16\n", false);
+	ck_assert_int_eq(config_load_since(directory, NULL, &first, &second, error), -EEXIST);
+	snprintf(expected, sizeof(expected),
+		 "%s/tenants.d/globex.conf:2: Network: fd00::/16 overlaps fd00:1::/48 owned by "
+		 "tenant 'acme' (%s/tenants.d/acme.conf:3)", directory, directory);
+	ck_assert_str_eq(error, expected);
+	config_free(&first);
+
+	ck_assert_int_eq(system((snprintf(path, sizeof(path), "rm -rf %s", directory), path)), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("config");
@@ -216,6 +254,7 @@ Suite *test_suite(void)
 	tcase_add_test(valid, the_cgroup_root_flag_overrides_the_config);
 	tcase_add_test(valid, a_bad_cgroup_root_flag_is_refused);
 	tcase_add_test(valid, a_reload_reads_only_the_drop_ins_that_changed);
+	tcase_add_test(valid, a_reload_refuses_a_changed_drop_in_overlapping_an_unchanged_one);
 	tcase_set_timeout(valid, 60);
 	tcase_add_loop_test(invalid, each_bad_config_is_refused_with_its_exact_error, 0,
 			    corpus_case_count());
