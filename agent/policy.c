@@ -203,8 +203,12 @@ static int bump_generation(struct tenantd_bpf *skeleton)
  * policy applied before, the entries that policy had and this one may not. */
 struct desired {
 	struct key_set cgroups, networks, exceptions;
-	struct key_set stale_networks, stale_exceptions;
+	struct key_set stale_cgroups, stale_networks, stale_exceptions;
 	struct policy_changes *changes;
+	/* Every tenant's cgroups are resolved again and the cgroup map swept:
+	 * at start, and after cgroups came or went. A reload resolves only the
+	 * cgroups of tenants whose Cgroup= lines changed. */
+	bool resolve_all_cgroups;
 };
 
 static void desired_free(struct desired *desired)
@@ -212,6 +216,7 @@ static void desired_free(struct desired *desired)
 	key_set_free(&desired->cgroups);
 	key_set_free(&desired->networks);
 	key_set_free(&desired->exceptions);
+	key_set_free(&desired->stale_cgroups);
 	key_set_free(&desired->stale_networks);
 	key_set_free(&desired->stale_exceptions);
 }
@@ -242,6 +247,16 @@ static bool same_networks(const struct tenant_config *a, const struct tenant_con
 	for (size_t i = 0; i < a->network_count; i++)
 		if (memcmp(&a->networks[i].network, &b->networks[i].network,
 			   sizeof(a->networks[i].network)))
+			return false;
+	return true;
+}
+
+static bool same_cgroups(const struct tenant_config *a, const struct tenant_config *b)
+{
+	if (a->cgroup_count != b->cgroup_count)
+		return false;
+	for (size_t i = 0; i < a->cgroup_count; i++)
+		if (strcmp(a->cgroups[i].path, b->cgroups[i].path))
 			return false;
 	return true;
 }
@@ -284,7 +299,18 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 		r = ensure_counters(skeleton->maps.tenantd_tenant_counters, id, tenant->name);
 	if (r == 0 && (!before || before->kind != tenant->kind || before->mode != tenant->mode))
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);
-	for (size_t i = 0; r == 0 && i < tenant->cgroup_count; i++) {
+	bool cgroups_changed = !before || !same_cgroups(before, tenant);
+	bool resolve_cgroups = cgroups_changed || desired->resolve_all_cgroups;
+
+	/* The cgroups this tenant had: gone unless another tenant now has them. */
+	for (size_t i = 0; r == 0 && before && cgroups_changed && !desired->resolve_all_cgroups &&
+			   i < before->cgroup_count; i++) {
+		uint64_t cgroup_id;
+
+		if (cgroup_id_of(cgroup_mount, before->cgroups[i].path, &cgroup_id) == 0)
+			r = key_set_add(&desired->stale_cgroups, &cgroup_id);
+	}
+	for (size_t i = 0; r == 0 && resolve_cgroups && i < tenant->cgroup_count; i++) {
 		uint64_t cgroup_id;
 
 		if (cgroup_id_of(cgroup_mount, tenant->cgroups[i].path, &cgroup_id)) {
@@ -456,6 +482,7 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		.networks = { .key_size = sizeof(struct network_key), .compare = compare_network_key },
 		.exceptions = { .key_size = sizeof(struct exception_key),
 				.compare = compare_exception_key },
+		.stale_cgroups = { .key_size = sizeof(uint64_t), .compare = compare_cgroup_id },
 		.stale_networks = { .key_size = sizeof(struct network_key),
 				    .compare = compare_network_key },
 		.stale_exceptions = { .key_size = sizeof(struct exception_key),
@@ -465,6 +492,7 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 	int r;
 
 	*changes = (struct policy_changes){};
+	desired.resolve_all_cgroups = !applied || applied == config;
 	r = assign_ids(config, ids, state_directory);
 	if (r == 0)
 		r = forget_digest(skeleton);
@@ -494,10 +522,13 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = upsert(skeleton->maps.tenantd_tenants, &ids->entries[i].id, &record,
 			   ids->entries[i].name);
 	}
-	if (r == 0)
+	if (r == 0 && desired.resolve_all_cgroups)
 		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
-	if (r == 0)
+	if (r == 0 && desired.resolve_all_cgroups)
 		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
+	else if (r == 0)
+		r = delete_unwanted(skeleton->maps.tenantd_cgroup_tenant, &desired.stale_cgroups,
+				    &desired.cgroups, &(size_t){ 0 });
 	if (applied) {
 		/* Incremental: no walk of the network and exception maps. */
 		if (r == 0)

@@ -23,8 +23,11 @@ struct tenantd_bpf;
  * APPLIED is the configuration the maps hold, when the agent knows it (the
  * last apply succeeded); then only the tenants that changed are written,
  * and the networks and exceptions they dropped deleted, without walking
- * those maps. NULL writes every entry and sweeps every map: at start, and
- * after a failed apply left the maps between two policies. */
+ * those maps. With APPLIED == CONFIG (a refresh after cgroups came or
+ * went) every tenant's cgroups are resolved again and the cgroup map is
+ * swept; otherwise only changed tenants' cgroups are. NULL writes every
+ * entry and sweeps every map: at start, and after a failed apply left the
+ * maps between two policies. */
 struct policy_changes {
 	size_t tenants_written; /* new, or changed since APPLIED */
 	size_t networks_written;

@@ -159,6 +159,32 @@ START_TEST(a_network_dropped_on_reload_is_owned_no_more)
 }
 END_TEST
 
+/* A reload resolves the cgroups of the tenants whose Cgroup= lines
+ * changed: a cgroup handed from one tenant to another is its new owner's,
+ * and a cgroup no tenant lists any more is the host's. */
+START_TEST(a_cgroup_handed_to_another_tenant_on_reload_is_its_new_owners)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "Cgroup=%s/newco", harness_root());
+	append_to_tenant("acme", line);
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+
+	tenants_write_config("deny");
+	append_to_tenant("globex", line);
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), EPERM);
+
+	tenants_write_config("deny");
+	ck_assert(harness_agent_reload());
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *suite = suite_create("configuration");
@@ -180,6 +206,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(incremental, 60);
 	tcase_add_test(incremental, a_reload_changing_one_tenant_writes_only_that_tenant);
 	tcase_add_test(incremental, a_network_dropped_on_reload_is_owned_no_more);
+	tcase_add_test(incremental, a_cgroup_handed_to_another_tenant_on_reload_is_its_new_owners);
 	suite_add_tcase(suite, incremental);
 	return suite;
 }
