@@ -201,7 +201,33 @@ static int bump_generation(struct tenantd_bpf *skeleton)
 
 /* What an apply wrote, for the sweeps; and, when it compares with the
  * policy applied before, the entries that policy had and this one may not. */
+/* Networks go to the kernel in batches: a million single updates cost a
+ * fifth of a second more in system calls. */
+#define NETWORK_WRITE_BATCH 65536
+
+struct network_writes {
+	struct network_key keys[NETWORK_WRITE_BATCH];
+	__u32 owners[NETWORK_WRITE_BATCH];
+	size_t count;
+};
+
+static int flush_network_writes(struct bpf_map *map, struct network_writes *writes)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, options, .elem_flags = BPF_ANY);
+	__u32 count = (__u32)writes->count;
+
+	if (!count)
+		return 0;
+	if (bpf_map_update_batch(bpf_map__fd(map), writes->keys, writes->owners, &count, &options))
+		return log_error_errno(errno, "map %s: cannot write %zu networks: %m%s",
+				       bpf_map__name(map), writes->count,
+				       errno == E2BIG ? " (the map is full)" : "");
+	writes->count = 0;
+	return 0;
+}
+
 struct desired {
+	struct network_writes *network_writes;
 	struct key_set cgroups, networks, exceptions;
 	struct key_set stale_cgroups, stale_networks, stale_exceptions;
 	struct policy_changes *changes;
@@ -213,6 +239,7 @@ struct desired {
 
 static void desired_free(struct desired *desired)
 {
+	free(desired->network_writes);
 	key_set_free(&desired->cgroups);
 	key_set_free(&desired->networks);
 	key_set_free(&desired->exceptions);
@@ -329,9 +356,13 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	if (networks_changed) {
 		desired->changes->networks_written += tenant->network_count;
 		for (size_t i = 0; r == 0 && i < tenant->network_count; i++) {
+			struct network_writes *writes = desired->network_writes;
 			struct network_key key = network_key_of(&tenant->networks[i]);
 
-			r = upsert(skeleton->maps.tenantd_network_owner, &key, &id, tenant->name);
+			writes->keys[writes->count] = key;
+			writes->owners[writes->count++] = id;
+			if (writes->count == NETWORK_WRITE_BATCH)
+				r = flush_network_writes(skeleton->maps.tenantd_network_owner, writes);
 			if (r == 0)
 				r = key_set_add(&desired->networks, &key);
 		}
@@ -493,6 +524,9 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 
 	*changes = (struct policy_changes){};
 	desired.resolve_all_cgroups = !applied || applied == config;
+	desired.network_writes = calloc(1, sizeof(*desired.network_writes));
+	if (!desired.network_writes)
+		return -ENOMEM;
 	r = assign_ids(config, ids, state_directory);
 	if (r == 0)
 		r = forget_digest(skeleton);
@@ -508,6 +542,9 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 		r = write_tenant(skeleton, tenant, before, warn_missing, ids, cgroup_mount,
 				 &desired);
 	}
+	if (r == 0)
+		r = flush_network_writes(skeleton->maps.tenantd_network_owner,
+					 desired.network_writes);
 	for (size_t i = 0; r == 0 && applied && i < applied->tenant_count; i++)
 		if (!config_find_tenant(config, applied->tenants[i].name))
 			r = forget_tenant(&applied->tenants[i], ids, &desired);
