@@ -19,24 +19,82 @@ static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
 	return skb->sk ? tenant_of_packet_socket(skb) : TENANT_ID_HOST;
 }
 
+/* skb->data and skb->data_end, each loaded straight from the context:
+ * inlined into many places, plain field reads let clang compute the
+ * field's address once and load through it later, which the verifier
+ * refuses ("dereference of modified ctx ptr"). */
+static __always_inline void *packet_start(struct __sk_buff *skb)
+{
+	void *pointer;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(pointer)
+		     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data)));
+	return pointer;
+}
+
+static __always_inline void *packet_end(struct __sk_buff *skb)
+{
+	void *pointer;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(pointer)
+		     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data_end)));
+	return pointer;
+}
+
 /* The IP protocol of the packet and where its transport header starts;
  * false for a packet neither IPv4 nor IPv6. IPv6 extension headers are
- * not followed. */
+ * not followed. The IP header is read in place when the packet's linear
+ * part holds it, as it nearly always does: no helper call on the hot
+ * path. */
 static __always_inline bool transport_header(struct __sk_buff *skb, __u8 *protocol, __u32 *offset)
 {
+	void *data = packet_start(skb), *end = packet_end(skb);
 	__u8 byte = 0;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) <= end) {
+			*protocol = ip->protocol;
+			*offset = ip->ihl * 4;
+			return true;
+		}
 		if (bpf_skb_load_bytes(skb, 0, &byte, 1) || bpf_skb_load_bytes(skb, 9, protocol, 1))
 			return false;
 		*offset = (byte & 0x0f) * 4;
 		return true;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
 		*offset = 40;
+		if ((void *)(ip6 + 1) <= end) {
+			*protocol = ip6->nexthdr;
+			return true;
+		}
 		return !bpf_skb_load_bytes(skb, 6, protocol, 1);
 	}
 	return false;
+}
+
+/* Reads SIZE bytes at OFFSET of the packet (its IP header at 0), in place
+ * when the linear part holds them, as it nearly always does, else through
+ * the helper. Offsets stay below 128: headers only. The mask keeps the
+ * offset provably bounded for the verifier. */
+static __always_inline int read_packet(struct __sk_buff *skb, __u32 offset, void *to, __u32 size)
+{
+	void *data = packet_start(skb), *end = packet_end(skb);
+	void *from;
+
+	offset &= 0x7f;
+	from = data + offset;
+	if (from + size <= end) {
+		__builtin_memcpy(to, from, size);
+		return 0;
+	}
+	return bpf_skb_load_bytes(skb, offset, to, size);
 }
 
 /* Length of the IP and transport headers of the first segment, needed only
@@ -49,7 +107,7 @@ static __always_inline __u32 header_bytes(struct __sk_buff *skb)
 	if (!transport_header(skb, &protocol, &l3))
 		return 0;
 	if (protocol == IPPROTO_TCP) {
-		if (bpf_skb_load_bytes(skb, l3 + 12, &byte, 1))
+		if (read_packet(skb, l3 + 12, &byte, 1))
 			return l3;
 		l4 = (byte >> 4) * 4;
 	} else if (protocol == IPPROTO_UDP) {
@@ -115,16 +173,16 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 		return false;
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		flow->family = AF_INET;
-		if (bpf_skb_load_bytes(skb, 12, &source, 4))
+		if (read_packet(skb, 12, &source, 4))
 			return false;
 		v4_mapped(flow->addr, source);
 	} else {
 		flow->family = AF_INET6;
-		if (bpf_skb_load_bytes(skb, 8, flow->addr, 16))
+		if (read_packet(skb, 8, flow->addr, 16))
 			return false;
 	}
 	if ((flow->protocol == IPPROTO_TCP || flow->protocol == IPPROTO_UDP) &&
-	    !bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports))) {
+	    !read_packet(skb, l4_offset, ports, sizeof(ports))) {
 		flow->port = bpf_ntohs(ports[0]);
 		flow->local_port = bpf_ntohs(ports[1]);
 	}
@@ -141,16 +199,16 @@ static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct fl
 	flow->cgroup_id = bpf_skb_cgroup_id(skb);
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		flow->family = AF_INET;
-		if (bpf_skb_load_bytes(skb, 16, &destination, 4) ||
-		    bpf_skb_load_bytes(skb, 9, &flow->protocol, 1))
+		if (read_packet(skb, 16, &destination, 4) ||
+		    read_packet(skb, 9, &flow->protocol, 1))
 			return false;
 		v4_mapped(flow->addr, destination);
 		return true;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		flow->family = AF_INET6;
-		return !bpf_skb_load_bytes(skb, 24, flow->addr, 16) &&
-		       !bpf_skb_load_bytes(skb, 6, &flow->protocol, 1);
+		return !read_packet(skb, 24, flow->addr, 16) &&
+		       !read_packet(skb, 6, &flow->protocol, 1);
 	}
 	return false;
 }
@@ -174,7 +232,7 @@ static __always_inline bool flow_to_destination_port(struct __sk_buff *skb, stru
 	flow->from_task = false;
 	flow->cgroup_id = bpf_skb_cgroup_id(skb);
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, &headers, sizeof(struct iphdr) + sizeof(headers.ports)))
+		if (read_packet(skb, 0, &headers, sizeof(struct iphdr) + sizeof(headers.ports)))
 			return false;
 		flow->family = AF_INET;
 		flow->protocol = headers.ip.protocol;
@@ -185,7 +243,7 @@ static __always_inline bool flow_to_destination_port(struct __sk_buff *skb, stru
 		return true;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, 0, &headers, sizeof(headers)))
+		if (read_packet(skb, 0, &headers, sizeof(headers)))
 			return false;
 		flow->family = AF_INET6;
 		flow->protocol = headers.ip6.nexthdr;
@@ -394,19 +452,19 @@ static __always_inline int judge_delivered(struct __sk_buff *skb, __u32 me)
 	if (!transport_header(skb, &flow.protocol, &l4_offset))
 		return SKB_PASS;
 	if (flow.protocol == IPPROTO_TCP) {
-		if (bpf_skb_load_bytes(skb, l4_offset + 13, &flags, 1) ||
-		    !(flags & TCP_FLAG_SYN) || (flags & TCP_FLAG_ACK))
+		if (read_packet(skb, l4_offset + 13, &flags, 1) || !(flags & TCP_FLAG_SYN) ||
+		    (flags & TCP_FLAG_ACK))
 			return SKB_PASS;
 	} else if (flow.protocol != IPPROTO_UDP) {
 		return SKB_PASS;
 	}
-	if (bpf_skb_load_bytes(skb, l4_offset, ports, sizeof(ports)))
+	if (read_packet(skb, l4_offset, ports, sizeof(ports)))
 		return SKB_PASS;
 	/* The sender's socket: local end the packet's source, remote end its
 	 * destination, as a lookup for a packet going the other way sees it. */
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 12, &tuple.ipv4.daddr, 4) ||
-		    bpf_skb_load_bytes(skb, 16, &tuple.ipv4.saddr, 4))
+		if (read_packet(skb, 12, &tuple.ipv4.daddr, 4) ||
+		    read_packet(skb, 16, &tuple.ipv4.saddr, 4))
 			return SKB_PASS;
 		tuple.ipv4.dport = ports[0];
 		tuple.ipv4.sport = ports[1];
@@ -414,8 +472,8 @@ static __always_inline int judge_delivered(struct __sk_buff *skb, __u32 me)
 		flow.family = AF_INET;
 		v4_mapped(flow.addr, tuple.ipv4.saddr);
 	} else {
-		if (bpf_skb_load_bytes(skb, 8, tuple.ipv6.daddr, 16) ||
-		    bpf_skb_load_bytes(skb, 24, tuple.ipv6.saddr, 16))
+		if (read_packet(skb, 8, tuple.ipv6.daddr, 16) ||
+		    read_packet(skb, 24, tuple.ipv6.saddr, 16))
 			return SKB_PASS;
 		tuple.ipv6.dport = ports[0];
 		tuple.ipv6.sport = ports[1];
