@@ -19,29 +19,18 @@ static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
 	return skb->sk ? tenant_of_packet_socket(skb) : TENANT_ID_HOST;
 }
 
-/* skb->data and skb->data_end, each loaded straight from the context:
- * inlined into many places, plain field reads let clang compute the
- * field's address once and load through it later, which the verifier
- * refuses ("dereference of modified ctx ptr"). */
-static __always_inline void *packet_start(struct __sk_buff *skb)
-{
-	void *pointer;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)"
-		     : "=r"(pointer)
-		     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data)));
-	return pointer;
-}
-
-static __always_inline void *packet_end(struct __sk_buff *skb)
-{
-	void *pointer;
-
-	asm volatile("%0 = *(u32 *)(%1 + %2)"
-		     : "=r"(pointer)
-		     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data_end)));
-	return pointer;
-}
+/* skb->data or skb->data_end, loaded straight from the context: inlined
+ * into many places, a plain field read lets clang compute the field's
+ * address once and load through it later, which the verifier refuses
+ * ("dereference of modified ctx ptr"). */
+#define packet_pointer(skb, field)                                                       \
+	({                                                                               \
+		void *pointer;                                                           \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                                    \
+			     : "=r"(pointer)                                             \
+			     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, field))); \
+		pointer;                                                                 \
+	})
 
 /* The IP protocol of the packet and where its transport header starts;
  * false for a packet neither IPv4 nor IPv6. IPv6 extension headers are
@@ -50,7 +39,7 @@ static __always_inline void *packet_end(struct __sk_buff *skb)
  * path. */
 static __always_inline bool transport_header(struct __sk_buff *skb, __u8 *protocol, __u32 *offset)
 {
-	void *data = packet_start(skb), *end = packet_end(skb);
+	void *data = packet_pointer(skb, data), *end = packet_pointer(skb, data_end);
 	__u8 byte = 0;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
@@ -85,7 +74,7 @@ static __always_inline bool transport_header(struct __sk_buff *skb, __u8 *protoc
  * offset provably bounded for the verifier. */
 static __always_inline int read_packet(struct __sk_buff *skb, __u32 offset, void *to, __u32 size)
 {
-	void *data = packet_start(skb), *end = packet_end(skb);
+	void *data = packet_pointer(skb, data), *end = packet_pointer(skb, data_end);
 	void *from;
 
 	offset &= 0x7f;
