@@ -21,7 +21,7 @@
  * orders its keys, for sorting and searching (NULL for a set only listed). */
 struct key_set {
 	void *keys;
-	size_t count;
+	size_t count, capacity;
 	size_t key_size;
 	int (*compare)(const void *a, const void *b);
 };
@@ -31,6 +31,7 @@ static void key_set_free(struct key_set *set)
 	free(set->keys);
 	set->keys = NULL;
 	set->count = 0;
+	set->capacity = 0;
 }
 
 /* Keys are compared as the kernel's hash maps compare them: byte for byte. */
@@ -44,14 +45,19 @@ DEFINE_KEY_COMPARE(network_key, struct network_key)
 DEFINE_KEY_COMPARE(exception_key, struct exception_key)
 DEFINE_KEY_COMPARE(host_port_key, struct host_port_key)
 
+/* Grown by doubling: a start adds a million network keys. */
 static int key_set_add(struct key_set *set, const void *key)
 {
-	char *grown = realloc(set->keys, (set->count + 1) * set->key_size);
+	if (set->count == set->capacity) {
+		size_t capacity = set->capacity ? 2 * set->capacity : 64;
+		char *grown = realloc(set->keys, capacity * set->key_size);
 
-	if (!grown)
-		return -ENOMEM;
-	set->keys = grown;
-	memcpy(grown + set->count * set->key_size, key, set->key_size);
+		if (!grown)
+			return -ENOMEM;
+		set->keys = grown;
+		set->capacity = capacity;
+	}
+	memcpy((char *)set->keys + set->count * set->key_size, key, set->key_size);
 	set->count++;
 	return 0;
 }
@@ -300,6 +306,33 @@ static bool same_exceptions(const struct tenant_config *a, const struct tenant_c
 	return true;
 }
 
+/* The networks BEFORE had become candidates for deletion. */
+static int forget_networks(const struct tenant_config *before, struct desired *desired)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < before->network_count; i++) {
+		struct network_key key = network_key_of(&before->networks[i]);
+
+		r = key_set_add(&desired->stale_networks, &key);
+	}
+	return r;
+}
+
+/* The exceptions BEFORE (tenant ID) had become candidates for deletion. */
+static int forget_exceptions(const struct tenant_config *before, __u32 id,
+			     const struct tenant_ids *ids, struct desired *desired)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < before->exception_count; i++) {
+		struct exception_key key = exception_key_of(&before->exceptions[i], id, ids);
+
+		r = key_set_add(&desired->stale_exceptions, &key);
+	}
+	return r;
+}
+
 /* Writes one tenant. With BEFORE, the same tenant as last applied, only
  * what changed is written: the networks and exceptions it no longer has
  * are added to DESIRED's candidates for deletion instead of being found by
@@ -366,11 +399,8 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 			if (r == 0)
 				r = key_set_add(&desired->networks, &key);
 		}
-		for (size_t i = 0; r == 0 && before && i < before->network_count; i++) {
-			struct network_key key = network_key_of(&before->networks[i]);
-
-			r = key_set_add(&desired->stale_networks, &key);
-		}
+		if (r == 0 && before)
+			r = forget_networks(before, desired);
 	}
 	if (exceptions_changed) {
 		for (size_t i = 0; r == 0 && i < tenant->exception_count; i++) {
@@ -380,11 +410,8 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 			if (r == 0)
 				r = key_set_add(&desired->exceptions, &key);
 		}
-		for (size_t i = 0; r == 0 && before && i < before->exception_count; i++) {
-			struct exception_key key = exception_key_of(&before->exceptions[i], id, ids);
-
-			r = key_set_add(&desired->stale_exceptions, &key);
-		}
+		if (r == 0 && before)
+			r = forget_exceptions(before, id, ids, desired);
 	}
 	return r;
 }
@@ -394,19 +421,10 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 static int forget_tenant(const struct tenant_config *before, const struct tenant_ids *ids,
 			 struct desired *desired)
 {
-	__u32 id = (__u32)tenant_ids_find(ids, before->name);
-	int r = 0;
+	int r = forget_networks(before, desired);
 
-	for (size_t i = 0; r == 0 && i < before->network_count; i++) {
-		struct network_key key = network_key_of(&before->networks[i]);
-
-		r = key_set_add(&desired->stale_networks, &key);
-	}
-	for (size_t i = 0; r == 0 && i < before->exception_count; i++) {
-		struct exception_key key = exception_key_of(&before->exceptions[i], id, ids);
-
-		r = key_set_add(&desired->stale_exceptions, &key);
-	}
+	if (r == 0)
+		r = forget_exceptions(before, (__u32)tenant_ids_find(ids, before->name), ids, desired);
 	return r;
 }
 

@@ -179,69 +179,46 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 	return true;
 }
 
-/* Fills the destination of a leaving packet: its address and protocol. */
-static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct flow *flow)
-{
-	__u32 destination = 0;
-
-	flow->from_task = false;
-	flow->cgroup_id = bpf_skb_cgroup_id(skb);
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		flow->family = AF_INET;
-		if (read_packet(skb, 16, &destination, 4) ||
-		    read_packet(skb, 9, &flow->protocol, 1))
-			return false;
-		v4_mapped(flow->addr, destination);
-		return true;
-	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		flow->family = AF_INET6;
-		return !read_packet(skb, 24, flow->addr, 16) &&
-		       !read_packet(skb, 6, &flow->protocol, 1);
-	}
-	return false;
-}
-
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 
-/* Fills the destination of a leaving TCP or UDP packet, port included,
- * with one load of its headers: this runs for every UDP datagram. IPv4
- * options and IPv6 extension headers are not followed (no port then). */
-static __always_inline bool flow_to_destination_port(struct __sk_buff *skb, struct flow *flow)
+/* Fills the destination of a leaving packet: its address and protocol,
+ * and for TCP and UDP its port. */
+static __always_inline bool flow_to_destination(struct __sk_buff *skb, struct flow *flow)
 {
-	struct {
-		union {
-			struct iphdr ip;
-			struct ipv6hdr ip6;
-		};
-		__be16 ports[2];
-	} headers;
+	union {
+		struct iphdr ip;
+		struct ipv6hdr ip6;
+	} header;
+	__be16 ports[2];
+	__u32 l4_offset;
 
 	flow->from_task = false;
 	flow->cgroup_id = bpf_skb_cgroup_id(skb);
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (read_packet(skb, 0, &headers, sizeof(struct iphdr) + sizeof(headers.ports)))
+		if (read_packet(skb, 0, &header, sizeof(header.ip)))
 			return false;
 		flow->family = AF_INET;
-		flow->protocol = headers.ip.protocol;
-		v4_mapped(flow->addr, headers.ip.daddr);
-		/* The ports follow a header of 20 bytes only. */
-		flow->port = headers.ip.ihl == 5 ?
-				     bpf_ntohs(((__be16 *)((char *)&headers + sizeof(struct iphdr)))[1]) : 0;
-		return true;
-	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (read_packet(skb, 0, &headers, sizeof(headers)))
+		flow->protocol = header.ip.protocol;
+		v4_mapped(flow->addr, header.ip.daddr);
+		l4_offset = header.ip.ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (read_packet(skb, 0, &header, sizeof(header.ip6)))
 			return false;
 		flow->family = AF_INET6;
-		flow->protocol = headers.ip6.nexthdr;
-		__builtin_memcpy(flow->addr, &headers.ip6.daddr, 16);
-		flow->port = bpf_ntohs(headers.ports[1]);
-		return true;
+		flow->protocol = header.ip6.nexthdr;
+		__builtin_memcpy(flow->addr, &header.ip6.daddr, 16);
+		l4_offset = sizeof(header.ip6);
+	} else {
+		return false;
 	}
-	return false;
+	flow->port = 0;
+	if ((flow->protocol == IPPROTO_TCP || flow->protocol == IPPROTO_UDP) &&
+	    !read_packet(skb, l4_offset, ports, sizeof(ports)))
+		flow->port = bpf_ntohs(ports[1]);
+	return true;
 }
+
 
 /* FLOW holds the packet's destination; when it differs from WRITTEN (the
  * address, as four words, and port the process gave), FLOW is turned
@@ -348,7 +325,7 @@ static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_so
 	if (!(protocol == IPPROTO_TCP && state == TCP_SYN_SENT) &&
 	    !(protocol == IPPROTO_UDP))
 		return VERDICT_ALLOW;
-	if (!flow_to_destination_port(skb, flow) || flow->protocol != protocol)
+	if (!flow_to_destination(skb, flow) || flow->protocol != protocol)
 		return VERDICT_ALLOW;
 	if (unconnected ? !translated_unconnected(sk, flow) : !translated(sk, flow))
 		return VERDICT_ALLOW;

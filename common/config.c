@@ -1095,11 +1095,6 @@ static int check_cgroups_owned_once(struct config *config, char *error)
 	return -EEXIST;
 }
 
-static int compare_network_items(const struct owned_entry *x, const struct owned_entry *y)
-{
-	return compare_network_entries(x, y);
-}
-
 /* Every network in address order, for the check. With PREVIOUS, the
  * networks of tenants copied from it come in its kept order, and only the
  * others are sorted and merged in. */
@@ -1135,10 +1130,10 @@ static struct owned_entry *networks_in_order(const struct config *config,
 			new_index[tenant->copied_from - 1] = (uint32_t)i;
 			continue;
 		}
-		for (size_t k2 = 0; k2 < tenant->network_count; k2++)
+		for (size_t j = 0; j < tenant->network_count; j++)
 			read[read_count++] = (struct owned_entry){
-				.item = &tenant->networks[k2], .tenant = (uint32_t)i,
-				.index = (uint32_t)k2,
+				.item = &tenant->networks[j], .tenant = (uint32_t)i,
+				.index = (uint32_t)j,
 			};
 	}
 	/* The kept order, renumbered: copied tenants keep their file order. */
@@ -1157,7 +1152,7 @@ static struct owned_entry *networks_in_order(const struct config *config,
 	qsort(read, read_count, sizeof(*read), compare_network_entries);
 	while (k < kept_count || f < read_count)
 		entries[n++] = f == read_count || (k < kept_count &&
-						   compare_network_items(&kept[k], &read[f]) <= 0) ?
+						   compare_network_entries(&kept[k], &read[f]) <= 0) ?
 				       kept[k++] : read[f++];
 	*count = n;
 	return entries;
