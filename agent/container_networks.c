@@ -18,6 +18,7 @@
 #include "container_networks.h"
 #include "iterators.h"
 #include "log.h"
+#include "network_tries.h"
 #include "tenant_ids.h"
 #include "tenantd.skel.h"
 #include "tenantd_abi.h"
@@ -184,6 +185,13 @@ static void refuse(struct container_networks *networks, const struct tenant_ids 
 		    address, reason);
 }
 
+/* The network trie a container address (a /128) is owned in. */
+static int owners_fd(const struct container_networks *networks, const struct network_key *key)
+{
+	return bpf_map__fd(network_trie_map(networks->skeleton,
+					    network_trie_of_address(key->addr)));
+}
+
 /* Settles the claims (sorted by address, then oldest namespace first) into
  * the owners to write. An address keeps the owner the last scan gave it
  * while that tenant still claims it; else the oldest namespace's tenant
@@ -193,7 +201,6 @@ static int settle(struct container_networks *networks, const struct config *conf
 		  const struct tenant_ids *ids, struct claim *claims, size_t count,
 		  struct claim **refused, size_t *refused_count)
 {
-	int owners_fd = bpf_map__fd(networks->skeleton->maps.tenantd_network_owner);
 	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
 	size_t kept = 0;
 
@@ -221,7 +228,7 @@ static int settle(struct container_networks *networks, const struct config *conf
 				       "is outside ContainerNetworks=");
 			continue;
 		}
-		if (bpf_map_lookup_elem(owners_fd, &winner.key, &owner) == 0 &&
+		if (bpf_map_lookup_elem(owners_fd(networks, &winner.key), &winner.key, &owner) == 0 &&
 		    owner != winner.tenant_id && !has_record) {
 			snprintf(reason, sizeof(reason), "lies in tenant %s's networks",
 				 name_of(ids, owner));
@@ -242,7 +249,6 @@ static int settle(struct container_networks *networks, const struct config *conf
 static int write_owners(struct container_networks *networks, const struct config *config,
 			const struct tenant_ids *ids, const struct claim *owners, size_t count)
 {
-	int owners_fd = bpf_map__fd(networks->skeleton->maps.tenantd_network_owner);
 	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
 	struct network_key key, *previous = NULL;
 	_cleanup_free_ struct network_key *gone = NULL;
@@ -257,7 +263,8 @@ static int write_owners(struct container_networks *networks, const struct config
 		    recorded == tenant)
 			continue;
 		if (bpf_map_update_elem(recorded_fd, &owners[i].key, &tenant, BPF_ANY) ||
-		    bpf_map_update_elem(owners_fd, &owners[i].key, &tenant, BPF_ANY))
+		    bpf_map_update_elem(owners_fd(networks, &owners[i].key), &owners[i].key, &tenant,
+					BPF_ANY))
 			return log_error_errno(errno, "tenant %s: cannot add a container address: %m",
 					       name_of(ids, tenant));
 		format_key(&owners[i].key, address, sizeof(address));
@@ -286,7 +293,7 @@ static int write_owners(struct container_networks *networks, const struct config
 		if (bpf_map_lookup_elem(recorded_fd, &gone[i], &recorded))
 			continue;
 		if (!configured_exactly(config, &gone[i]))
-			(void)bpf_map_delete_elem(owners_fd, &gone[i]);
+			(void)bpf_map_delete_elem(owners_fd(networks, &gone[i]), &gone[i]);
 		(void)bpf_map_delete_elem(recorded_fd, &gone[i]);
 		format_key(&gone[i], address, sizeof(address));
 		log_info("tenant %s: container address %s leaves its networks",

@@ -14,6 +14,7 @@
 #include "cgroups.h"
 #include "cleanup.h"
 #include "log.h"
+#include "network_tries.h"
 #include "policy.h"
 #include "tenantd.skel.h"
 
@@ -207,33 +208,8 @@ static int bump_generation(struct tenantd_bpf *skeleton)
 
 /* What an apply wrote, for the sweeps; and, when it compares with the
  * policy applied before, the entries that policy had and this one may not. */
-/* Networks go to the kernel in batches: a million single updates cost a
- * fifth of a second more in system calls. */
-#define NETWORK_WRITE_BATCH 65536
-
-struct network_writes {
-	struct network_key keys[NETWORK_WRITE_BATCH];
-	__u32 owners[NETWORK_WRITE_BATCH];
-	size_t count;
-};
-
-static int flush_network_writes(struct bpf_map *map, struct network_writes *writes)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, options, .elem_flags = BPF_ANY);
-	__u32 count = (__u32)writes->count;
-
-	if (!count)
-		return 0;
-	if (bpf_map_update_batch(bpf_map__fd(map), writes->keys, writes->owners, &count, &options))
-		return log_error_errno(errno, "map %s: cannot write %zu networks: %m%s",
-				       bpf_map__name(map), writes->count,
-				       errno == E2BIG ? " (the map is full)" : "");
-	writes->count = 0;
-	return 0;
-}
-
 struct desired {
-	struct network_writes *network_writes;
+	struct network_writes network_writes;
 	struct key_set cgroups, networks, exceptions;
 	struct key_set stale_cgroups, stale_networks, stale_exceptions;
 	struct policy_changes *changes;
@@ -245,7 +221,7 @@ struct desired {
 
 static void desired_free(struct desired *desired)
 {
-	free(desired->network_writes);
+	network_writes_free(&desired->network_writes);
 	key_set_free(&desired->cgroups);
 	key_set_free(&desired->networks);
 	key_set_free(&desired->exceptions);
@@ -389,13 +365,9 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	if (networks_changed) {
 		desired->changes->networks_written += tenant->network_count;
 		for (size_t i = 0; r == 0 && i < tenant->network_count; i++) {
-			struct network_writes *writes = desired->network_writes;
 			struct network_key key = network_key_of(&tenant->networks[i]);
 
-			writes->keys[writes->count] = key;
-			writes->owners[writes->count++] = id;
-			if (writes->count == NETWORK_WRITE_BATCH)
-				r = flush_network_writes(skeleton->maps.tenantd_network_owner, writes);
+			r = network_writes_add(&desired->network_writes, &key, id);
 			if (r == 0)
 				r = key_set_add(&desired->networks, &key);
 		}
@@ -431,22 +403,28 @@ static int forget_tenant(const struct tenant_config *before, const struct tenant
 /* Deletes the CANDIDATES no tenant wants any more. Only the tenants that
  * changed can want a key anew (the others' keys are as before, and were
  * disjoint from these), so WANTED holds what those wrote. */
-static int delete_unwanted(struct bpf_map *map, struct key_set *candidates,
-			   struct key_set *wanted, size_t *deleted)
+static int delete_unwanted(struct bpf_map *const *maps, size_t map_count,
+			   struct key_set *candidates, struct key_set *wanted, size_t *deleted)
 {
-	int fd = bpf_map__fd(map);
-
+	if (!candidates->count)
+		return 0;
 	key_set_sort(wanted);
 	for (size_t i = 0; i < candidates->count; i++) {
 		const void *key = (const char *)candidates->keys + i * candidates->key_size;
+		bool found = false;
 
 		if (key_set_contains(wanted, key))
 			continue;
-		if (bpf_map_delete_elem(fd, key) == 0)
-			(*deleted)++;
-		else if (errno != ENOENT)
-			return log_error_errno(errno, "map %s: cannot delete a stale entry: %m",
-					       bpf_map__name(map));
+		/* A key is in one of the MAPS, or in each (see network_tries_of). */
+		for (size_t m = 0; m < map_count; m++) {
+			if (bpf_map_delete_elem(bpf_map__fd(maps[m]), key) == 0)
+				found = true;
+			else if (errno != ENOENT)
+				return log_error_errno(errno,
+						       "map %s: cannot delete a stale entry: %m",
+						       bpf_map__name(maps[m]));
+		}
+		*deleted += found;
 	}
 	return 0;
 }
@@ -538,13 +516,14 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 				      .compare = compare_exception_key },
 		.changes = changes,
 	};
+	struct bpf_map *network_tries[NETWORK_TRIES] = {
+		network_trie_map(skeleton, NETWORK_TRIE_IPV4),
+		network_trie_map(skeleton, NETWORK_TRIE_IPV6),
+	};
 	int r;
 
 	*changes = (struct policy_changes){};
 	desired.resolve_all_cgroups = !applied || applied == config;
-	desired.network_writes = calloc(1, sizeof(*desired.network_writes));
-	if (!desired.network_writes)
-		return -ENOMEM;
 	r = assign_ids(config, ids, state_directory);
 	if (r == 0)
 		r = forget_digest(skeleton);
@@ -561,8 +540,7 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 				 &desired);
 	}
 	if (r == 0)
-		r = flush_network_writes(skeleton->maps.tenantd_network_owner,
-					 desired.network_writes);
+		r = network_writes_flush(skeleton, &desired.network_writes);
 	for (size_t i = 0; r == 0 && applied && i < applied->tenant_count; i++)
 		if (!config_find_tenant(config, applied->tenants[i].name))
 			r = forget_tenant(&applied->tenants[i], ids, &desired);
@@ -582,23 +560,22 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 	if (r == 0 && desired.resolve_all_cgroups)
 		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
 	else if (r == 0)
-		r = delete_unwanted(skeleton->maps.tenantd_cgroup_tenant, &desired.stale_cgroups,
-				    &desired.cgroups, &(size_t){ 0 });
+		r = delete_unwanted(&skeleton->maps.tenantd_cgroup_tenant, 1,
+				    &desired.stale_cgroups, &desired.cgroups, &(size_t){ 0 });
 	if (applied) {
 		/* Incremental: no walk of the network and exception maps. */
 		if (r == 0)
-			r = delete_unwanted(skeleton->maps.tenantd_network_owner,
-					    &desired.stale_networks, &desired.networks,
-					    &changes->networks_deleted);
+			r = delete_unwanted(network_tries, NETWORK_TRIES, &desired.stale_networks,
+					    &desired.networks, &changes->networks_deleted);
 		if (r == 0)
-			r = delete_unwanted(skeleton->maps.tenantd_exceptions,
+			r = delete_unwanted(&skeleton->maps.tenantd_exceptions, 1,
 					    &desired.stale_exceptions, &desired.exceptions,
 					    &changes->exceptions_deleted);
 	} else {
 		if (r == 0)
 			r = keep_container_addresses(skeleton, config, ids, &desired.networks);
-		if (r == 0)
-			r = sweep_stale(skeleton->maps.tenantd_network_owner, &desired.networks);
+		for (size_t i = 0; r == 0 && i < NETWORK_TRIES; i++)
+			r = sweep_stale(network_tries[i], &desired.networks);
 		if (r == 0)
 			r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired.exceptions);
 	}

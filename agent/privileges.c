@@ -144,6 +144,13 @@ static int install_filter(void)
 	return 0;
 }
 
+static bool sandboxed;
+
+bool privileges_sandboxed(void)
+{
+	return sandboxed;
+}
+
 int privileges_drop(void)
 {
 	int r;
@@ -154,6 +161,7 @@ int privileges_drop(void)
 	r = drop_capabilities();
 	if (r == 0)
 		r = install_filter();
+	sandboxed = r == 0;
 	if (r == 0)
 		log_info("running with no capabilities and %zu system calls allowed",
 			 ARRAY_SIZE(allowed_calls) + 2);

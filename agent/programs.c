@@ -275,11 +275,15 @@ int programs_load(struct programs *programs, const char *pin_directory,
 	r = size_map(skeleton->maps.tenantd_cgroup_tenant, sizes->cgroups, "MaxCgroups",
 		     pin_directory);
 	if (r == 0)
-		r = size_map(skeleton->maps.tenantd_network_owner, sizes->networks, "MaxNetworks",
-			     pin_directory);
+		r = size_map(skeleton->maps.tenantd_network_owner_ipv4, sizes->networks,
+			     "MaxNetworks", pin_directory);
+	if (r == 0)
+		r = size_map(skeleton->maps.tenantd_network_owner_ipv6, sizes->networks,
+			     "MaxNetworks", pin_directory);
 	if (r)
 		return r;
-	programs->maps_reused = bpf_map_pinned(skeleton->maps.tenantd_network_owner, pin_directory);
+	programs->maps_reused =
+		bpf_map_pinned(skeleton->maps.tenantd_network_owner_ipv4, pin_directory);
 	r = pin_maps(skeleton, pin_directory);
 	if (r == 0)
 		r = tenantd_bpf__load(skeleton);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "network_tries.h"
 #include "tenantd_abi.h"
 #include "tenantd.skel.h"
 #include "verdict.h"
@@ -57,7 +58,8 @@ void verdict_maps_of(struct tenantd_bpf *skeleton, struct verdict_maps *maps)
 	maps->settings = bpf_map__fd(skeleton->maps.tenantd_settings);
 	maps->host_ports = bpf_map__fd(skeleton->maps.tenantd_host_ports);
 	maps->exceptions = bpf_map__fd(skeleton->maps.tenantd_exceptions);
-	maps->network_owner = bpf_map__fd(skeleton->maps.tenantd_network_owner);
+	maps->network_owner_ipv4 = bpf_map__fd(skeleton->maps.tenantd_network_owner_ipv4);
+	maps->network_owner_ipv6 = bpf_map__fd(skeleton->maps.tenantd_network_owner_ipv6);
 }
 
 bool verdict_connection_stands(const struct verdict_maps *maps, uint32_t me, uint32_t peer,
@@ -76,7 +78,10 @@ int64_t verdict_network_owner(const struct verdict_maps *maps, const uint8_t add
 	__u32 owner;
 
 	memcpy(key.addr, address, sizeof(key.addr));
-	if (bpf_map_lookup_elem(maps->network_owner, &key, &owner))
+	if (bpf_map_lookup_elem(network_trie_of_address(address) == NETWORK_TRIE_IPV4 ?
+					maps->network_owner_ipv4 :
+					maps->network_owner_ipv6,
+				&key, &owner))
 		return -ENOENT;
 	return owner;
 }

@@ -16,7 +16,8 @@ struct verdict_maps {
 	int settings;
 	int host_ports;
 	int exceptions;
-	int network_owner;
+	int network_owner_ipv4;
+	int network_owner_ipv6;
 };
 
 void verdict_maps_of(struct tenantd_bpf *skeleton, struct verdict_maps *maps);

@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 scales=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(100x600 1000x6000 10000x60000 10000x1000000)
 output=${BENCH_OUTPUT:-build/bench/scale.tsv}
+mkdir -p "$(dirname "$output")"
 . bench/scratch.sh
 bench_scratch scale
 
@@ -82,7 +83,7 @@ measure_scale() { # tenants networks
 	echo "  start-up to ready ${start_ms} ms, reload of one tenant ${reload_ms} ms," \
 		"restart to ready ${restart_ms} ms, GET /metrics ${metrics_ms} ms"
 	echo "  agent ${rss} MiB RSS (${peak} MiB peak)"
-	for map in tenantd_network_owner tenantd_cgroup_tenant; do
+	for map in tenantd_network_owner_ipv4 tenantd_network_owner_ipv6 tenantd_cgroup_tenant; do
 		bpftool -j map show pinned "$bpffs/$map" | python3 -c '
 import json, sys
 m = json.load(sys.stdin)

@@ -80,13 +80,18 @@ struct {
 	__type(value, struct tenant_counters);
 } tenantd_tenant_counters __weak SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, NETWORK_MAX_ENTRIES);
-	__type(key, struct network_key);
-	__type(value, __u32);
-} tenantd_network_owner __weak SEC(".maps");
+/* The two network tries, alike but for their names (see tenantd_abi.h). */
+#define NETWORK_TRIE(name)                                         \
+	struct {                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);               \
+		__uint(map_flags, BPF_F_NO_PREALLOC);              \
+		__uint(max_entries, NETWORK_MAX_ENTRIES);          \
+		__type(key, struct network_key);                   \
+		__type(value, __u32);                              \
+	} name __weak SEC(".maps")
+
+NETWORK_TRIE(tenantd_network_owner_ipv4);
+NETWORK_TRIE(tenantd_network_owner_ipv6);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -165,7 +170,7 @@ struct {
 	__type(value, struct container_scan_state);
 } tenantd_container_scan __weak SEC(".maps");
 
-/* The container addresses the agent added to tenantd_network_owner, each a
+/* The container addresses the agent added to the network tries, each a
  * /128, and their tenants: the agent's record, pinned so that a restart
  * keeps them owned while it scans again. The programs never read it. */
 struct {

@@ -41,14 +41,21 @@ static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
 	__builtin_memcpy(&addr[12], &ip4, 4);
 }
 
-/* The tenant owning the network ADDR lies in, or -1: one LPM lookup. */
+/* The tenant owning the network ADDR lies in, or -1: one LPM lookup, in
+ * the trie of ADDR's family. The words are read from the key, not from
+ * ADDR: the verifier refuses misaligned stack reads, and the key's
+ * address is 4-byte aligned. */
 static __always_inline __s64 network_of(const __u8 addr[16])
 {
 	struct network_key key = { .prefixlen = 128 };
+	const __u32 *words = (const __u32 *)key.addr;
 	__u32 *owner;
 
 	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
-	owner = bpf_map_lookup_elem(&tenantd_network_owner, &key);
+	if (words[0] == 0 && words[1] == 0 && words[2] == bpf_htonl(0xffff))
+		owner = bpf_map_lookup_elem(&tenantd_network_owner_ipv4, &key);
+	else
+		owner = bpf_map_lookup_elem(&tenantd_network_owner_ipv6, &key);
 	return owner ? (__s64)*owner : -1;
 }
 

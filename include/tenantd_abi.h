@@ -15,8 +15,10 @@
  * 4: abstract Unix socket names: their maps, and the name in events.
  * 5: the cgroup and network maps sized by MaxCgroups= and MaxNetworks=;
  *    the network map holds 1,048,576 entries by default; the settings
- *    carry the digest of the policy the maps hold. */
-#define TENANTD_ABI_VERSION 5
+ *    carry the digest of the policy the maps hold.
+ * 6: the network trie split in two, tenantd_network_owner_ipv4 and
+ *    tenantd_network_owner_ipv6. */
+#define TENANTD_ABI_VERSION 6
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -112,8 +114,12 @@ struct tenant_counters {
 	__u64 events_sampled_out;
 };
 
-/* tenantd_network_owner: LPM trie over 128-bit addresses; IPv4 networks are stored
- * IPv4-mapped (::ffff:0:0/96) so one lookup serves both families. */
+/* tenantd_network_owner_ipv4 and tenantd_network_owner_ipv6: LPM tries over
+ * 128-bit addresses, IPv4 networks stored IPv4-mapped (::ffff:0:0/96) in the
+ * first, the rest in the second. Two tries, not one, because the kernel
+ * inserts into a trie under one lock: the agent fills both at once, one
+ * thread each, which halves a cold start with a million networks. An IPv6
+ * network wider than /96 that covers the IPv4-mapped range is in both. */
 struct network_key {
 	__u32 prefixlen;
 	__u8 addr[16];

@@ -496,7 +496,7 @@ START_TEST(a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing)
 	harness_write_config("tenantd.conf", "[Agent]\nMaxNetworks=4096\n");
 	ck_assert_int_ne(refused_start("MaxNetworks", output, sizeof(output)), 0);
 	ck_assert_msg(strstr(output, "MaxNetworks=4096, but the map pinned at ") &&
-			      strstr(output, "/tenantd_network_owner holds 1048576 entries") &&
+			      strstr(output, "/tenantd_network_owner_ipv4 holds 1048576 entries") &&
 			      strstr(output, "set MaxNetworks=1048576, or run 'tenantd --detach"),
 		      "%s", output);
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
