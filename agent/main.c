@@ -4,6 +4,7 @@
  * the event stream from one epoll loop until told to stop. */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,31 +192,51 @@ static int apply_policy_at_start(struct agent *agent)
 	return r;
 }
 
-static int start(struct agent *agent, bool check_only, bool *config_refused)
+/* The configuration read on a thread of its own, while the programs load:
+ * at a million networks each takes a few tenths of a second. */
+struct config_reading {
+	const char *directory, *cgroup_root;
+	struct config config;
+	char error[CONFIG_ERROR_MAX];
+	int result;
+};
+
+static void *read_config(void *argument)
+{
+	struct config_reading *reading = argument;
+
+	reading->result = config_load(reading->directory, reading->cgroup_root, &reading->config,
+				      reading->error);
+	return NULL;
+}
+
+static int refuse_config(bool *config_refused, int r, const char *error)
+{
+	*config_refused = true;
+	service_failed(r, error);
+	return log_error_errno(r, "%s", error);
+}
+
+static int check_config(struct agent *agent, bool *config_refused)
 {
 	char error[CONFIG_ERROR_MAX];
-	int r;
+	int r = config_load(agent->options.config_directory, agent->options.cgroup_root,
+			    &agent->config, error);
 
-	r = cgroup2_mount_find(agent->cgroup_mount, sizeof(agent->cgroup_mount));
 	if (r)
-		return log_error_errno(r, "no cgroup2 file system is mounted (%m); tenantd needs "
-				       "cgroup v2");
-	r = config_load(agent->options.config_directory, agent->options.cgroup_root,
-			&agent->config, error);
-	if (r) {
-		*config_refused = true;
-		service_failed(r, error);
-		return log_error_errno(r, "%s", error);
-	}
-	snprintf(agent->cgroup_root_path, sizeof(agent->cgroup_root_path), "%s%s",
-		 agent->cgroup_mount,
-		 strcmp(agent->config.agent.cgroup_root, "/") ? agent->config.agent.cgroup_root : "");
-	if (check_only) {
-		printf("%s: %zu tenants, configuration valid\n", agent->options.config_directory,
-		       agent->config.tenant_count);
-		return 0;
-	}
-	r = privileges_check_start();
+		return refuse_config(config_refused, r, error);
+	printf("%s: %zu tenants, configuration valid\n", agent->options.config_directory,
+	       agent->config.tenant_count);
+	return 0;
+}
+
+/* Everything up to the programs loaded: the kernel's features probed and
+ * the maps made (sized by MaxCgroups= and MaxNetworks=) or adopted. */
+static int load_programs(struct agent *agent, const struct map_sizes *sizes)
+{
+	char error[CONFIG_ERROR_MAX];
+	int r = privileges_check_start();
+
 	if (r)
 		return r;
 	if (mkdir(agent->options.state_directory, 0755) && errno != EEXIST)
@@ -225,20 +246,76 @@ static int start(struct agent *agent, bool check_only, bool *config_refused)
 	if (r)
 		return r;
 	kernel_features_probe(agent->features);
-	r = kernel_features_plan(agent->features, agent->options.allow_partial, &agent->disabled_programs,
-			  error, sizeof(error));
+	r = kernel_features_plan(agent->features, agent->options.allow_partial,
+				 &agent->disabled_programs, error, sizeof(error));
 	if (r) {
 		log_error("%s", error);
 		return r;
 	}
 	if (agent->disabled_programs)
 		log_warning("running partially protected (--allow-partial): %s", error);
-	r = programs_load(&agent->programs, agent->options.bpffs_directory,
-			  agent->disabled_programs,
-			  &(struct map_sizes){ .cgroups = agent->config.agent.max_cgroups,
-					       .networks = agent->config.agent.max_networks });
+	return programs_load(&agent->programs, agent->options.bpffs_directory,
+			     agent->disabled_programs, sizes);
+}
+
+/* Reads the configuration and loads the programs at once. A refused
+ * configuration leaves nothing behind: maps this start made are unpinned
+ * again, and pinned ones it adopted keep enforcing the policy in force. */
+static int load_config_and_programs(struct agent *agent, bool *config_refused)
+{
+	struct config_reading reading = {
+		.directory = agent->options.config_directory,
+		.cgroup_root = agent->options.cgroup_root,
+	};
+	struct map_sizes sizes;
+	pthread_t reader;
+	bool threaded;
+	int r;
+
+	r = config_load_map_sizes(reading.directory, &sizes.cgroups, &sizes.networks,
+				  reading.error);
+	if (r)
+		return refuse_config(config_refused, r, reading.error);
+	threaded = pthread_create(&reader, NULL, read_config, &reading) == 0;
+	if (!threaded)
+		read_config(&reading);
+	r = load_programs(agent, &sizes);
+	if (threaded)
+		pthread_join(reader, NULL);
+	agent->config = reading.config;
+	if (reading.result == 0 && (agent->config.agent.max_cgroups != sizes.cgroups ||
+				    agent->config.agent.max_networks != sizes.networks)) {
+		snprintf(reading.error, sizeof(reading.error),
+			 "%s/tenantd.conf changed while tenantd started; start it again",
+			 reading.directory);
+		reading.result = -EAGAIN;
+	}
+	if (reading.result) {
+		if (agent->programs.skeleton && !agent->programs.maps_reused) {
+			programs_close(&agent->programs);
+			(void)programs_detach(agent->options.bpffs_directory);
+		}
+		return refuse_config(config_refused, reading.result, reading.error);
+	}
+	return r;
+}
+
+static int start(struct agent *agent, bool check_only, bool *config_refused)
+{
+	int r;
+
+	r = cgroup2_mount_find(agent->cgroup_mount, sizeof(agent->cgroup_mount));
+	if (r)
+		return log_error_errno(r, "no cgroup2 file system is mounted (%m); tenantd needs "
+				       "cgroup v2");
+	if (check_only)
+		return check_config(agent, config_refused);
+	r = load_config_and_programs(agent, config_refused);
 	if (r)
 		return r;
+	snprintf(agent->cgroup_root_path, sizeof(agent->cgroup_root_path), "%s%s",
+		 agent->cgroup_mount,
+		 strcmp(agent->config.agent.cgroup_root, "/") ? agent->config.agent.cgroup_root : "");
 	/* The policy goes in before the programs are attached, so that no
 	 * socket is ever judged against empty maps. */
 	r = apply_policy_at_start(agent);

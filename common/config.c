@@ -1326,6 +1326,24 @@ int config_load_since(const char *directory, const char *cgroup_root_override,
 	return 0;
 }
 
+int config_load_map_sizes(const char *directory, unsigned int *max_cgroups,
+			  unsigned int *max_networks, char error[CONFIG_ERROR_MAX])
+{
+	struct config config = {
+		.agent = { .max_cgroups = CGROUP_MAX_ENTRIES, .max_networks = NETWORK_MAX_ENTRIES },
+	};
+	char path[PATH_MAX];
+	int r;
+
+	error[0] = '\0';
+	snprintf(path, sizeof(path), "%s/tenantd.conf", directory);
+	r = load_agent_file(path, &config, error);
+	*max_cgroups = config.agent.max_cgroups;
+	*max_networks = config.agent.max_networks;
+	config_free(&config);
+	return r;
+}
+
 int config_load_tenant_file(const char *path, struct config *out,
 			    char error[CONFIG_ERROR_MAX])
 {

@@ -123,6 +123,11 @@ int config_load(const char *directory, const char *cgroup_root_override,
 int config_load_since(const char *directory, const char *cgroup_root_override,
 		      const struct config *previous, struct config *out,
 		      char error[CONFIG_ERROR_MAX]);
+/* Reads DIR/tenantd.conf alone for MaxCgroups= and MaxNetworks=, which
+ * the maps need when they are made: the agent loads its programs while it
+ * reads the drop-ins. config_load() gives the same values, or an error. */
+int config_load_map_sizes(const char *directory, unsigned int *max_cgroups,
+			  unsigned int *max_networks, char error[CONFIG_ERROR_MAX]);
 /* Parses one tenant drop-in on its own (tenantctl apply): checks every
  * value, not what needs the other files (overlaps, AllowTo targets). */
 int config_load_tenant_file(const char *path, struct config *out,

@@ -505,6 +505,27 @@ START_TEST(a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing)
 }
 END_TEST
 
+/* The first start reads the drop-ins while it loads the programs and
+ * makes the maps; a configuration it then refuses leaves no pinned map
+ * behind, so a corrected one may choose other map sizes. */
+START_TEST(a_configuration_refused_at_the_first_start_leaves_nothing_pinned)
+{
+	char command[4300], output[2048] = "";
+
+	harness_agent_stop();
+	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
+		 harness_binary("tenantd"), harness_bpffs());
+	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	ck_assert(harness_write_config("tenants.d/broken.conf", "[Tenant]\nNetwork=10.0.0.0/33\n"));
+	ck_assert_int_eq(refused_start("prefix length", output, sizeof(output)), 78);
+	ck_assert_msg(strstr(output, "broken.conf:2: Network: '10.0.0.0/33'"), "%s", output);
+	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
+	harness_remove_config("tenants.d/broken.conf");
+	harness_agent_start();
+	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+}
+END_TEST
+
 START_TEST(detach_removes_every_program_link_and_map)
 {
 	char command[4300];
@@ -620,6 +641,7 @@ Suite *test_suite(void)
 	tcase_add_test(adoption, kill_preexisting_destroys_such_connections);
 	tcase_add_test(adoption, pinned_maps_of_another_layout_are_refused_and_keep_enforcing);
 	tcase_add_test(adoption, a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing);
+	tcase_add_test(adoption, a_configuration_refused_at_the_first_start_leaves_nothing_pinned);
 	tcase_add_test(adoption, detach_removes_every_program_link_and_map);
 	suite_add_tcase(suite, adoption);
 	return suite;
