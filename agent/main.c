@@ -435,6 +435,11 @@ int main(int argc, char **argv)
 		return r ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &agent.started);
+	/* One malloc arena: the configuration read on a thread at start is
+	 * freed by a reload on the main one, and a thread's arena would keep
+	 * those pages (30 MiB at a million networks) where malloc_trim() does
+	 * not reach them. */
+	mallopt(M_ARENA_MAX, 1);
 	r = start(&agent, check_only, &config_refused);
 	if (r == 0 && !check_only)
 		r = run_loop(&agent);
