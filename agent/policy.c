@@ -109,24 +109,6 @@ static int upsert(struct bpf_map *map, const void *key, const void *value, const
 			       bpf_map__name(map), errno == E2BIG ? " (the map is full)" : "");
 }
 
-/* Counters are created with the tenant so that the hot path only looks up;
- * an existing entry (a restart, a reload) keeps its values. */
-static int ensure_counters(struct bpf_map *map, __u32 id, const char *tenant)
-{
-	_cleanup_free_ struct tenant_counters *zero = NULL;
-	int cpus = libbpf_num_possible_cpus();
-
-	if (cpus < 0)
-		return cpus;
-	zero = calloc((size_t)cpus, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	if (bpf_map_update_elem(bpf_map__fd(map), &id, zero, BPF_NOEXIST) == 0 ||
-	    errno == EEXIST)
-		return 0;
-	return log_error_errno(errno, "tenant %s: cannot create counters: %m", tenant);
-}
-
 static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_config *agent)
 {
 	_cleanup_(key_set_free) struct key_set wanted = {
@@ -331,9 +313,7 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	if (!before || before->kind != tenant->kind || before->mode != tenant->mode ||
 	    networks_changed || exceptions_changed)
 		desired->changes->tenants_written++;
-	if (!before)
-		r = ensure_counters(skeleton->maps.tenantd_tenant_counters, id, tenant->name);
-	if (r == 0 && (!before || before->kind != tenant->kind || before->mode != tenant->mode))
+	if (!before || before->kind != tenant->kind || before->mode != tenant->mode)
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);
 	bool cgroups_changed = !before || !same_cgroups(before, tenant);
 	bool resolve_cgroups = cgroups_changed || desired->resolve_all_cgroups;

@@ -136,7 +136,7 @@ static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool i
 	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	__u64 bytes = skb->len;
 
-	counters = bpf_map_lookup_elem(&tenantd_tenant_counters, &me);
+	counters = tenant_counters(me);
 	if (!counters)
 		return;
 	if (segments > 1)

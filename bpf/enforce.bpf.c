@@ -195,7 +195,7 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	if (is_connect) {
 		struct tenant_counters *counters;
 
-		counters = bpf_map_lookup_elem(&tenantd_tenant_counters, &me);
+		counters = tenant_counters(me);
 		if (counters)
 			counters->connections++;
 	}
