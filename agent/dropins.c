@@ -163,6 +163,42 @@ static int render_allow_to(FILE *out, const char *tenant, const char *field,
 	return render_exceptions(out, value, error, size);
 }
 
+static int render_connect_rate(FILE *out, const char *tenant, const char *field,
+			       struct json_object *value, char *error, size_t size)
+{
+	const char *text = json_object_get_string(value), *reason = NULL;
+	unsigned int count, period;
+
+	if (!json_object_is_type(value, json_type_string))
+		return FAIL(error, size, "'%s' must be a string such as \"100/s\"", field);
+	if (connect_rate_parse(text, &count, &period, &reason))
+		return FAIL(error, size, "'connect_rate' %s", reason);
+	fprintf(out, "ConnectRate=%s\n", text);
+	return 0;
+}
+
+static int render_connect_burst(FILE *out, const char *tenant, const char *field,
+				struct json_object *value, char *error, size_t size)
+{
+	int64_t burst = json_object_get_int64(value);
+
+	if (!json_object_is_type(value, json_type_int) || burst < 1 || burst > 1000000)
+		return FAIL(error, size, "'%s' must be a number 1..1000000", field);
+	fprintf(out, "ConnectBurst=%lld\n", (long long)burst);
+	return 0;
+}
+
+static int render_quota_mode(FILE *out, const char *tenant, const char *field,
+			     struct json_object *value, char *error, size_t size)
+{
+	const char *text = json_object_get_string(value);
+
+	if (!json_object_is_type(value, json_type_string) || quota_mode_from_name(text) < 0)
+		return FAIL(error, size, "'%s' must be \"warn\" or \"enforce\"", field);
+	fprintf(out, "QuotaMode=%s\n", text);
+	return 0;
+}
+
 static const struct body_field body_fields[] = {
 	{ "name", render_name },
 	{ "kind", render_kind },
@@ -170,6 +206,9 @@ static const struct body_field body_fields[] = {
 	{ "cgroups", render_cgroups },
 	{ "networks", render_networks },
 	{ "allow_to", render_allow_to },
+	{ "connect_rate", render_connect_rate },
+	{ "connect_burst", render_connect_burst },
+	{ "quota_mode", render_quota_mode },
 };
 
 static int render_fields(FILE *out, const char *name, struct json_object *body, char *error,

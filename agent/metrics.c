@@ -20,6 +20,12 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_PREEXISTING] = "preexisting",
 	[REASON_PRIVILEGED_PROCESS] = "privileged_process",
 	[REASON_PACKET_SOCKET] = "packet_socket",
+	[REASON_QUOTA_CONNECT_RATE] = "quota_connect_rate",
+};
+
+/* The reasons that are quotas exceeded, and each one's quota label. */
+static const char *const quota_names[REASON_COUNT] = {
+	[REASON_QUOTA_CONNECT_RATE] = "connect_rate",
 };
 
 static const char *const action_names[ACTION_COUNT] = {
@@ -27,11 +33,17 @@ static const char *const action_names[ACTION_COUNT] = {
 	[ACTION_AUDITED] = "audited",
 	[ACTION_REPORTED] = "reported",
 	[ACTION_KILLED] = "killed",
+	[ACTION_WARNED] = "warned",
 };
 
 const char *violation_reason_name(unsigned int reason)
 {
 	return reason < REASON_COUNT ? reason_names[reason] : "unknown";
+}
+
+const char *violation_quota_name(unsigned int reason)
+{
+	return reason < REASON_COUNT ? quota_names[reason] : NULL;
 }
 
 const char *violation_action_name(unsigned int action)
@@ -123,6 +135,33 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 			"action=\"%s\"} %" PRIu64 "\n",
 			violation->tenant, violation->peer, violation->reason, violation->action,
 			violation->count);
+	}
+	fputs("# HELP tenantd_tenant_quota_exceeded_total Connections or bytes over a tenant's "
+	      "quota: refused (denied) or let through under QuotaMode=warn (warned).\n"
+	      "# TYPE tenantd_tenant_quota_exceeded_total counter\n", out);
+	for (size_t i = 0; i < snapshot->violation_count; i++) {
+		const struct metrics_violation *violation = &snapshot->violations[i];
+
+		if (violation->quota)
+			fprintf(out,
+				"tenantd_tenant_quota_exceeded_total{tenant=\"%s\",quota=\"%s\","
+				"action=\"%s\"} %" PRIu64 "\n",
+				violation->tenant, violation->quota, violation->action,
+				violation->count);
+	}
+	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: connect_rate in "
+	      "new TCP connections a second, connect_burst in connections.\n"
+	      "# TYPE tenantd_tenant_quota gauge\n", out);
+	for (size_t i = 0; i < snapshot->tenant_count; i++) {
+		const struct metrics_tenant *tenant = &snapshot->tenants[i];
+
+		if (!tenant->connect_rate)
+			continue;
+		fprintf(out, "tenantd_tenant_quota{tenant=\"%s\",quota=\"connect_rate\"} %.6g\n",
+			tenant->name, tenant->connect_rate);
+		fprintf(out,
+			"tenantd_tenant_quota{tenant=\"%s\",quota=\"connect_burst\"} %" PRIu64 "\n",
+			tenant->name, tenant->connect_burst);
 	}
 	fputs("# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, "
 	      "a capability that voids isolation, at the last posture scan.\n"

@@ -15,6 +15,9 @@ struct metrics_tenant {
 	const char *kind; /* NULL for an off-boarded tenant: no tenant_info */
 	const char *mode;
 	struct tenant_counters counters;
+	/* ConnectRate= in connections a second, 0 when not set, and the burst. */
+	double connect_rate;
+	uint64_t connect_burst;
 };
 
 /* One (tenant, capability) with processes holding it; CAPABILITY NULL
@@ -30,6 +33,7 @@ struct metrics_violation {
 	const char *peer;
 	const char *reason;
 	const char *action;
+	const char *quota; /* the quota a quota_* reason counts, else NULL */
 	uint64_t count;
 };
 
@@ -48,5 +52,7 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 
 const char *violation_reason_name(unsigned int reason);
 const char *violation_action_name(unsigned int action);
+/* The quota label of a quota_* reason ("connect_rate"), else NULL. */
+const char *violation_quota_name(unsigned int reason);
 
 #endif /* TENANTD_METRICS_H */

@@ -291,6 +291,40 @@ static int forget_exceptions(const struct tenant_config *before, __u32 id,
 	return r;
 }
 
+/* A tenant's entry in the tenants map: kind, mode and quotas. */
+static struct tenant_record record_of(const struct tenant_config *tenant)
+{
+	struct tenant_record record = {
+		.kind = tenant->kind, .mode = tenant->mode, .flags = TENANT_FLAG_PRESENT,
+		.quota_mode = tenant_quota_mode(tenant),
+	};
+
+	if (tenant->connect_rate) {
+		record.connect_interval_ns =
+			(__u64)tenant->connect_rate_period * 1000000000ULL / tenant->connect_rate;
+		record.connect_burst = tenant_connect_burst(tenant);
+	}
+	return record;
+}
+
+/* A new ConnectRate= or ConnectBurst= takes effect at once: the tenant's
+ * bucket starts full under it, rather than owing what the old rate left.
+ * Compared with the record in the map, not with the configuration applied
+ * before, so that a restart keeps the bucket as it was. */
+static int restart_bucket_if_rate_changed(struct tenantd_bpf *skeleton, __u32 id,
+					  const struct tenant_record *record, const char *tenant)
+{
+	struct tenant_record in_force = {};
+	struct quota_state fresh = {};
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_tenants), &id, &in_force))
+		return log_error_errno(errno, "tenant %s: cannot read its record: %m", tenant);
+	if (in_force.connect_interval_ns == record->connect_interval_ns &&
+	    in_force.connect_burst == record->connect_burst)
+		return 0;
+	return upsert(skeleton->maps.tenantd_quota_state, &id, &fresh, tenant);
+}
+
 /* Writes one tenant. With BEFORE, the same tenant as last applied, only
  * what changed is written: the networks and exceptions it no longer has
  * are added to DESIRED's candidates for deletion instead of being found by
@@ -301,19 +335,23 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 			const struct tenant_ids *ids, const char *cgroup_mount,
 			struct desired *desired)
 {
-	struct tenant_record record = {
-		.kind = tenant->kind, .mode = tenant->mode, .flags = TENANT_FLAG_PRESENT,
-	};
+	struct tenant_record record = record_of(tenant), record_before;
 	__u32 id = (__u32)tenant_ids_find(ids, tenant->name);
 	bool networks_changed = !before || !same_networks(before, tenant);
 	bool exceptions_changed = !before || !same_exceptions(before, tenant);
 	__u8 present = 1;
 	int r = 0;
 
-	if (!before || before->kind != tenant->kind || before->mode != tenant->mode ||
-	    networks_changed || exceptions_changed)
+	bool record_changed;
+
+	if (before)
+		record_before = record_of(before);
+	record_changed = !before || memcmp(&record, &record_before, sizeof(record));
+	if (record_changed || networks_changed || exceptions_changed)
 		desired->changes->tenants_written++;
-	if (!before || before->kind != tenant->kind || before->mode != tenant->mode)
+	if (record_changed && (record.connect_interval_ns || (before && before->connect_rate)))
+		r = restart_bucket_if_rate_changed(skeleton, id, &record, tenant->name);
+	if (r == 0 && record_changed)
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);
 	bool cgroups_changed = !before || !same_cgroups(before, tenant);
 	bool resolve_cgroups = cgroups_changed || desired->resolve_all_cgroups;
@@ -608,6 +646,8 @@ int policy_purge(struct tenantd_bpf *skeleton, struct tenant_ids *ids, const cha
 				      offsetof(struct violation_key, tenant_id), false);
 	if (r == 0)
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &empty, name);
+	if (r == 0)
+		r = upsert(skeleton->maps.tenantd_quota_state, &id, &(struct quota_state){}, name);
 	if (r == 0 && bpf_map_delete_elem(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), &id) &&
 	    errno != ENOENT)
 		r = -errno;

@@ -109,6 +109,11 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 		if (tenant) {
 			out->kind = tenant_kind_name(tenant->kind);
 			out->mode = tenant_mode_name(tenant->mode);
+			if (tenant->connect_rate) {
+				out->connect_rate = (double)tenant->connect_rate /
+						    tenant->connect_rate_period;
+				out->connect_burst = tenant_connect_burst(tenant);
+			}
 		}
 		if (counters_read_tenant(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), entry->id,
 					 &out->counters) == 0 || tenant)
@@ -129,6 +134,7 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 			.peer = peer_label_for(agent, view, totals[i].key.peer_id),
 			.reason = violation_reason_name(totals[i].key.reason),
 			.action = violation_action_name(totals[i].key.action),
+			.quota = violation_quota_name(totals[i].key.reason),
 			.count = totals[i].count,
 		};
 		size_t j;
@@ -240,6 +246,24 @@ static struct json_object *counters_json(const struct tenant_counters *counters)
 	return object;
 }
 
+/* The quotas in force, QuotaMode= resolved: what the tenant itself and
+ * tenantctl show read; the settings above are what PUT takes back. */
+static struct json_object *quotas_json(const struct tenant_config *tenant)
+{
+	struct json_object *object = json_object_new_object();
+	char rate[32];
+
+	json_object_object_add(object, "mode",
+			       json_object_new_string(quota_mode_name(tenant_quota_mode(tenant))));
+	if (tenant->connect_rate) {
+		connect_rate_format(tenant, rate, sizeof(rate));
+		json_object_object_add(object, "connect_rate", json_object_new_string(rate));
+		json_object_object_add(object, "connect_burst",
+				       json_object_new_int64(tenant_connect_burst(tenant)));
+	}
+	return object;
+}
+
 static struct json_object *tenant_json(const struct agent *agent, const struct view *view,
 				       const struct tenant_id_entry *entry,
 				       const struct violation_total *totals, size_t total_count)
@@ -252,8 +276,10 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 	json_object_object_add(object, "id", json_object_new_int((int)entry->id));
 	json_object_object_add(object, "state",
 			       json_object_new_string(tenant ? "active" : "tombstoned"));
-	if (tenant)
+	if (tenant) {
 		tenant_settings_to_json(object, tenant, view->operator);
+		json_object_object_add(object, "quotas", quotas_json(tenant));
+	}
 	if (tenant && tenant->auto_networks) {
 		size_t found = 0;
 		char **addresses = container_networks_of(agent->container_networks, entry->id, &found);

@@ -3,6 +3,7 @@
  * an off-boarded tenant, and decides every connect() and unconnected
  * sendmsg() against the owner of the destination, local socket or network. */
 #include "fragments.bpf.h"
+#include "quota.bpf.h"
 #include "verdict.bpf.h"
 
 #define SOCK_ALLOW 1
@@ -170,6 +171,9 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 						    flow->protocol, REASON_REMOTE_NETWORK);
 	}
 	if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
+		return SOCK_DENY;
+	/* What isolation lets through may still be over the tenant's rate. */
+	if (is_connect && flow->protocol == IPPROTO_TCP && connect_refused_by_quota(me, mine, flow))
 		return SOCK_DENY;
 	/* Let through to another tenant's socket: where the kernel delivers
 	 * it, that tenant's socket need not judge it again. */

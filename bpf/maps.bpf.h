@@ -130,6 +130,13 @@ struct {
 } tenantd_event_budget __weak SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TENANT_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct quota_state);
+} tenantd_quota_state __weak SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, EVENT_RING_BYTES);
 } tenantd_events __weak SEC(".maps");

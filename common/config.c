@@ -35,6 +35,7 @@ struct parse_state {
 	struct config *config;
 	struct tenant_config *tenant; /* NULL while parsing tenantd.conf */
 	bool name_set;
+	struct source_line burst_where; /* ConnectBurst='s line, if any */
 };
 
 static const char *const kind_names[] = {
@@ -47,6 +48,23 @@ static const char *const mode_names[] = {
 	[TENANT_MODE_ENFORCE] = "enforce",
 	[TENANT_MODE_AUDIT] = "audit",
 };
+
+static const char *const quota_mode_names[] = {
+	[QUOTA_MODE_ENFORCE] = "enforce",
+	[QUOTA_MODE_WARN] = "warn",
+};
+
+/* ConnectRate='s periods, by the name written after the slash. */
+static const struct {
+	const char *name;
+	unsigned int seconds;
+} rate_periods[] = {
+	{ "s", 1 },
+	{ "min", 60 },
+	{ "h", 3600 },
+};
+
+#define CONNECT_RATE_MAX 1000000
 
 static const char *const host_policy_names[] = {
 	[HOST_POLICY_ALLOW] = "allow",
@@ -61,6 +79,33 @@ const char *tenant_kind_name(enum tenant_kind kind)
 const char *tenant_mode_name(enum tenant_mode mode)
 {
 	return (size_t)mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : "unknown";
+}
+
+const char *quota_mode_name(enum quota_mode mode)
+{
+	return (size_t)mode < ARRAY_SIZE(quota_mode_names) ? quota_mode_names[mode] : "unknown";
+}
+
+enum quota_mode tenant_quota_mode(const struct tenant_config *tenant)
+{
+	if (tenant->quota_mode_set)
+		return tenant->quota_mode;
+	return tenant->mode == TENANT_MODE_AUDIT ? QUOTA_MODE_WARN : QUOTA_MODE_ENFORCE;
+}
+
+unsigned int tenant_connect_burst(const struct tenant_config *tenant)
+{
+	return tenant->connect_burst ? tenant->connect_burst : tenant->connect_rate;
+}
+
+void connect_rate_format(const struct tenant_config *tenant, char *out, size_t size)
+{
+	const char *period = "s";
+
+	for (size_t i = 0; i < ARRAY_SIZE(rate_periods); i++)
+		if (rate_periods[i].seconds == tenant->connect_rate_period)
+			period = rate_periods[i].name;
+	snprintf(out, size, "%u/%s", tenant->connect_rate, period);
 }
 
 static void set_error(char *error, const struct source_line *where, const char *key,
@@ -210,6 +255,43 @@ int tenant_kind_from_name(const char *name)
 int tenant_mode_from_name(const char *name)
 {
 	return enum_from_name(mode_names, ARRAY_SIZE(mode_names), name);
+}
+
+int quota_mode_from_name(const char *name)
+{
+	return enum_from_name(quota_mode_names, ARRAY_SIZE(quota_mode_names), name);
+}
+
+int connect_rate_parse(const char *text, unsigned int *count, unsigned int *period,
+		       const char **reason)
+{
+	char number[16];
+	const char *slash = strchr(text, '/');
+	size_t length = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long value;
+
+	*period = 0;
+	if (!slash)
+		*period = 1;
+	for (size_t i = 0; slash && i < ARRAY_SIZE(rate_periods); i++)
+		if (!strcmp(slash + 1, rate_periods[i].name))
+			*period = rate_periods[i].seconds;
+	if (!*period) {
+		*reason = "the period after '/' must be s, min or h";
+		return -EINVAL;
+	}
+	if (length >= sizeof(number) || !length) {
+		*reason = "must be a count of connections, 1..1000000, then /s, /min or /h";
+		return -EINVAL;
+	}
+	memcpy(number, text, length);
+	number[length] = '\0';
+	if (parse_unsigned(number, CONNECT_RATE_MAX, &value) || value == 0) {
+		*reason = "must be a count of connections, 1..1000000, then /s, /min or /h";
+		return -EINVAL;
+	}
+	*count = (unsigned int)value;
+	return 0;
 }
 
 /* Each key's parser gets the value with any trailing comment cut, and
@@ -466,6 +548,48 @@ static int parse_mode(struct parse_state *state, const char *key, char *value,
 	return 0;
 }
 
+static int parse_connect_rate(struct parse_state *state, const char *key, char *value,
+			      const struct source_line *where)
+{
+	const char *reason = NULL;
+
+	if (connect_rate_parse(value, &state->tenant->connect_rate,
+			       &state->tenant->connect_rate_period, &reason)) {
+		set_error(state->error, where, key, "'%s' %s", value, reason);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_connect_burst(struct parse_state *state, const char *key, char *value,
+			       const struct source_line *where)
+{
+	unsigned long burst;
+
+	if (parse_unsigned(value, CONNECT_RATE_MAX, &burst) || burst == 0) {
+		set_error(state->error, where, key, "'%s' must be a count of connections, "
+			  "1..1000000", value);
+		return -EINVAL;
+	}
+	state->tenant->connect_burst = (unsigned int)burst;
+	state->burst_where = *where;
+	return 0;
+}
+
+static int parse_quota_mode(struct parse_state *state, const char *key, char *value,
+			    const struct source_line *where)
+{
+	int mode = quota_mode_from_name(value);
+
+	if (mode < 0) {
+		set_error(state->error, where, key, "'%s' is not warn or enforce", value);
+		return -EINVAL;
+	}
+	state->tenant->quota_mode = (enum quota_mode)mode;
+	state->tenant->quota_mode_set = true;
+	return 0;
+}
+
 static int parse_cgroup(struct parse_state *state, const char *key, char *value,
 			const struct source_line *where)
 {
@@ -579,6 +703,9 @@ static const struct config_key tenant_keys[] = {
 	{ "Cgroup", parse_cgroup },
 	{ "Network", parse_network },
 	{ "AllowTo", parse_allow_to },
+	{ "ConnectRate", parse_connect_rate },
+	{ "ConnectBurst", parse_connect_burst },
+	{ "QuotaMode", parse_quota_mode },
 };
 
 static int parse_key(struct parse_state *state, const char *key, char *value)
@@ -830,6 +957,11 @@ static int load_tenant_file(const char *path, const char *stem, struct config *c
 	r = parse_file(&state);
 	if (r)
 		return r;
+	if (tenant->connect_burst && !tenant->connect_rate) {
+		set_error(error, &state.burst_where, "ConnectBurst",
+			  "needs ConnectRate= in the same file");
+		return -EINVAL;
+	}
 	if (!state.name_set) {
 		if (!tenant_name_valid(stem)) {
 			where.line = 1;
@@ -1457,6 +1589,10 @@ uint64_t config_digest(const struct config *config)
 		digest = digest_string(digest, tenant->name);
 		digest = DIGEST_VALUE(digest, tenant->kind);
 		digest = DIGEST_VALUE(digest, tenant->mode);
+		digest = DIGEST_VALUE(digest, tenant->connect_rate);
+		digest = DIGEST_VALUE(digest, tenant->connect_rate_period);
+		digest = DIGEST_VALUE(digest, tenant->connect_burst);
+		digest = DIGEST_VALUE(digest, (enum quota_mode){ tenant_quota_mode(tenant) });
 		digest = DIGEST_VALUE(digest, tenant->auto_networks);
 		digest = DIGEST_VALUE(digest, tenant->cgroup_count);
 		for (size_t c = 0; c < tenant->cgroup_count; c++)

@@ -63,6 +63,14 @@ struct tenant_config {
 	bool auto_networks; /* Network=auto: its containers' addresses too */
 	struct tenant_exception *exceptions;
 	size_t exception_count;
+	/* ConnectRate=COUNT[/s|/min|/h]: COUNT new TCP connections in PERIOD
+	 * seconds, COUNT 0 when not set; ConnectBurst=, 0 for COUNT. */
+	unsigned int connect_rate;
+	unsigned int connect_rate_period;
+	unsigned int connect_burst;
+	/* QuotaMode=, when set; else the quotas follow Mode=. */
+	bool quota_mode_set;
+	enum quota_mode quota_mode;
 	/* 1 + its index in the configuration a reload copied it from
 	 * (config_load_since()); 0 when read from its file. */
 	uint32_t copied_from;
@@ -139,7 +147,21 @@ const struct tenant_config *config_find_tenant(const struct config *config, cons
  * exceptions, and the host's ports and policy. Never 0. */
 uint64_t config_digest(const struct config *config);
 
+/* What the quotas do when exceeded: QuotaMode=, or warn for a tenant in
+ * audit mode and enforce for one in enforce mode. */
+enum quota_mode tenant_quota_mode(const struct tenant_config *tenant);
+/* ConnectBurst=, or the count of ConnectRate= when not set. */
+unsigned int tenant_connect_burst(const struct tenant_config *tenant);
+/* ConnectRate= as written back: "100/s", "10/min". */
+void connect_rate_format(const struct tenant_config *tenant, char *out, size_t size);
+/* Parses a ConnectRate= value into COUNT and PERIOD (seconds); -EINVAL
+ * with REASON set when it is not one. */
+int connect_rate_parse(const char *text, unsigned int *count, unsigned int *period,
+		       const char **reason);
+
 const char *tenant_kind_name(enum tenant_kind kind);
+const char *quota_mode_name(enum quota_mode mode);
+int quota_mode_from_name(const char *name);
 const char *tenant_mode_name(enum tenant_mode mode);
 /* The enum value NAME names, or -EINVAL. */
 int tenant_kind_from_name(const char *name);

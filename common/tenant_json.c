@@ -48,4 +48,16 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 		json_object_array_add(list, item);
 	}
 	json_object_object_add(object, "allow_to", list);
+	if (tenant->connect_rate) {
+		char rate[32];
+
+		connect_rate_format(tenant, rate, sizeof(rate));
+		json_object_object_add(object, "connect_rate", json_object_new_string(rate));
+	}
+	if (tenant->connect_burst)
+		json_object_object_add(object, "connect_burst",
+				       json_object_new_int64(tenant->connect_burst));
+	if (tenant->quota_mode_set)
+		json_object_object_add(object, "quota_mode",
+				       json_object_new_string(quota_mode_name(tenant->quota_mode)));
 }

@@ -17,8 +17,10 @@
  *    the network map holds 1,048,576 entries by default; the settings
  *    carry the digest of the policy the maps hold.
  * 6: the network trie split in two, tenantd_network_owner_ipv4 and
- *    tenantd_network_owner_ipv6. */
-#define TENANTD_ABI_VERSION 6
+ *    tenantd_network_owner_ipv6.
+ * 7: quotas: the tenant record carries them, tenantd_quota_state their
+ *    buckets. */
+#define TENANTD_ABI_VERSION 7
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -72,6 +74,8 @@ enum violation_reason {
 	/* Reported by the agent's posture scans, not counted as violations. */
 	REASON_PRIVILEGED_PROCESS = 7,
 	REASON_PACKET_SOCKET = 8,
+	/* ConnectRate=: a TCP connect() over the tenant's rate. */
+	REASON_QUOTA_CONNECT_RATE = 9,
 	REASON_COUNT,
 };
 
@@ -80,6 +84,7 @@ enum violation_action {
 	ACTION_AUDITED = 1,
 	ACTION_REPORTED = 2, /* posture findings */
 	ACTION_KILLED = 3, /* PacketSockets=kill */
+	ACTION_WARNED = 4, /* a quota exceeded under QuotaMode=warn: let through */
 	ACTION_COUNT,
 };
 
@@ -88,12 +93,32 @@ enum host_policy {
 	HOST_POLICY_DENY = 1,
 };
 
-/* tenantd_tenants: array indexed by tenant id. */
+enum quota_mode {
+	QUOTA_MODE_ENFORCE = 0,
+	QUOTA_MODE_WARN = 1,
+};
+
+/* tenantd_tenants: array indexed by tenant id. The quotas ride along, so
+ * that the connect() that looks the tenant up has them with no second
+ * lookup. */
 struct tenant_record {
 	__u8 kind;
 	__u8 mode;
 	__u8 flags;
-	__u8 pad;
+	__u8 quota_mode; /* enum quota_mode */
+	/* ConnectRate=: the time one connection's token takes to come back,
+	 * and how many may be taken at once; 0: no connection rate. */
+	__u32 connect_burst;
+	__u64 connect_interval_ns;
+};
+
+/* tenantd_quota_state: array indexed by tenant id, pinned so that a
+ * restart neither refills a bucket nor forgets it. The connection rate is
+ * a generic cell rate algorithm: CONNECT_DUE_NS is when the bucket will be
+ * full again; a connect() may take a token while that lies less than
+ * burst x interval ahead of now. */
+struct quota_state {
+	__u64 connect_due_ns;
 };
 
 /* tenantd_cgroup_cache: which tenant a cgroup resolves to, found by walking its

@@ -337,6 +337,12 @@ static int command_show(const struct client *client, const char *name)
 	if (json_object_object_get_ex(tenant, "container_networks", NULL))
 		print_list("Containers:", tenant, "container_networks");
 	print_list("AllowTo:", tenant, "allow_to");
+	if (strcmp(text_at(tenant, "quotas", "connect_rate"), "-"))
+		printf("%-12sconnections %s, burst %s (%s)\n", "Quotas:",
+		       text_at(tenant, "quotas", "connect_rate"),
+		       text_at(tenant, "quotas", "connect_burst"), text_at(tenant, "quotas", "mode"));
+	else
+		printf("%-12snone\n", "Quotas:");
 	printf("%-12s%s bytes, %s packets sent; %s bytes, %s packets received\n", "Traffic:",
 	       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "tx_packets"),
 	       text_at(tenant, "counters", "rx_bytes"), text_at(tenant, "counters", "rx_packets"));

@@ -66,12 +66,24 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->exceptions[1].target.port, 0);
 	ck_assert_uint_eq(acme->exceptions[1].target.protocol, EXCEPTION_PROTOCOL_UNIX);
 
+	ck_assert_uint_eq(acme->connect_rate, 100);
+	ck_assert_uint_eq(acme->connect_rate_period, 1);
+	ck_assert_uint_eq(tenant_connect_burst(acme), 200);
+	ck_assert_int_eq(tenant_quota_mode(acme), QUOTA_MODE_WARN);
+
 	billing = config_find_tenant(&config, "billing");
 	ck_assert_ptr_nonnull(billing);
 	ck_assert_int_eq(billing->mode, TENANT_MODE_AUDIT);
+	ck_assert_uint_eq(billing->connect_rate, 10);
+	ck_assert_uint_eq(billing->connect_rate_period, 60);
+	ck_assert_uint_eq(tenant_connect_burst(billing), 10);
+	/* No QuotaMode=: the quotas follow Mode=audit. */
+	ck_assert_int_eq(tenant_quota_mode(billing), QUOTA_MODE_WARN);
 	dns = config_find_tenant(&config, "dns");
 	ck_assert_ptr_nonnull(dns);
 	ck_assert_int_eq(dns->kind, TENANT_KIND_SHARED);
+	ck_assert_uint_eq(dns->connect_rate, 0);
+	ck_assert_int_eq(tenant_quota_mode(dns), QUOTA_MODE_ENFORCE);
 	config_free(&config);
 }
 END_TEST

@@ -14,12 +14,14 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 	static const struct metrics_tenant tenants[] = {
 		{ .name = "acme", .kind = "tenant", .mode = "enforce",
 		  .counters = { .tx_bytes = 1000, .rx_bytes = 2000, .tx_packets = 10,
-				.rx_packets = 20, .connections = 3, .events_sampled_out = 4 } },
+				.rx_packets = 20, .connections = 3, .events_sampled_out = 4 },
+		  .connect_rate = 0.5, .connect_burst = 3 },
 		{ .name = "gone", .kind = NULL, .counters = { .tx_bytes = 5 } },
 	};
 	static const struct metrics_violation violations[] = {
-		{ "acme", "globex", "local_socket", "denied", 7 },
-		{ "acme", "host", "raw_socket", "audited", 1 },
+		{ "acme", "globex", "local_socket", "denied", NULL, 7 },
+		{ "acme", "host", "raw_socket", "audited", NULL, 1 },
+		{ "acme", "host", "quota_connect_rate", "warned", "connect_rate", 2 },
 	};
 	static const struct metrics_privileged privileged[] = {
 		{ "acme", "net_raw", 2 },
@@ -27,7 +29,7 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 	};
 	struct metrics_snapshot snapshot = {
 		.version = "1.2.3", .tenants = tenants, .tenant_count = 2,
-		.violations = violations, .violation_count = 2,
+		.violations = violations, .violation_count = 3,
 		.privileged = privileged, .privileged_count = 2,
 	};
 	static const char expected[] =
@@ -65,6 +67,14 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# TYPE tenantd_violations_total counter\n"
 		"tenantd_violations_total{tenant=\"acme\",peer=\"globex\",reason=\"local_socket\",action=\"denied\"} 7\n"
 		"tenantd_violations_total{tenant=\"acme\",peer=\"host\",reason=\"raw_socket\",action=\"audited\"} 1\n"
+		"tenantd_violations_total{tenant=\"acme\",peer=\"host\",reason=\"quota_connect_rate\",action=\"warned\"} 2\n"
+		"# HELP tenantd_tenant_quota_exceeded_total Connections or bytes over a tenant's quota: refused (denied) or let through under QuotaMode=warn (warned).\n"
+		"# TYPE tenantd_tenant_quota_exceeded_total counter\n"
+		"tenantd_tenant_quota_exceeded_total{tenant=\"acme\",quota=\"connect_rate\",action=\"warned\"} 2\n"
+		"# HELP tenantd_tenant_quota Each tenant's quotas as configured: connect_rate in new TCP connections a second, connect_burst in connections.\n"
+		"# TYPE tenantd_tenant_quota gauge\n"
+		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_rate\"} 0.5\n"
+		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_burst\"} 3\n"
 		"# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, a capability that voids isolation, at the last posture scan.\n"
 		"# TYPE tenantd_tenant_privileged_processes gauge\n"
 		"tenantd_tenant_privileged_processes{tenant=\"acme\",capability=\"net_raw\"} 2\n"

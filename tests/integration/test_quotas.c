@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Per-tenant quotas with the real programs attached: ConnectRate= refuses
+ * or warns about TCP connections over the rate, counts each excess and
+ * reports it as a violation event; a reload applies a new rate at once and
+ * a restart keeps the bucket. The tenant under test, "quotaco", lives in
+ * the "newco" cgroup and connects to the host's port 9153, which
+ * HostAllowPorts= opens to every tenant. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "harness.h"
+#include "tenants.h"
+
+#define TO_HOST "connect tcp ::1 9153"
+#define EXCEEDED "tenantd_tenant_quota_exceeded_total"
+
+/* Writes quotaco's drop-in: its cgroup, then LINES, and reloads. */
+static void write_quotaco(const char *lines)
+{
+	ck_assert(harness_write_config("tenants.d/quotaco.conf", "[Tenant]\nCgroup=%s/newco\n%s",
+				       harness_root(), lines));
+	ck_assert(harness_agent_reload());
+}
+
+static long long exceeded(const char *action)
+{
+	char labels[128];
+
+	snprintf(labels, sizeof(labels), "tenant=\"quotaco\",quota=\"connect_rate\",action=\"%s\"",
+		 action);
+	return metric(EXCEEDED, labels);
+}
+
+START_TEST(a_connect_over_the_connect_rate_is_refused_with_eperm_and_counted)
+{
+	write_quotaco("ConnectRate=2/min\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	ck_assert_int_eq(exceeded("denied"), 1);
+	ck_assert_int_eq(harness_violations("quotaco", "host", "quota_connect_rate", "denied"), 1);
+	ck_assert(tenants_event_seen("quotaco", "quota_connect_rate", 9153));
+}
+END_TEST
+
+START_TEST(connect_burst_sets_how_many_connections_may_be_opened_at_once)
+{
+	write_quotaco("ConnectRate=1/min\nConnectBurst=3\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+}
+END_TEST
+
+START_TEST(under_quota_mode_warn_a_connect_over_the_rate_is_let_through_and_counted)
+{
+	write_quotaco("ConnectRate=1/min\nQuotaMode=warn\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(exceeded("warned"), 1);
+	ck_assert_int_eq(exceeded("denied"), 0);
+	ck_assert(tenants_event_seen("quotaco", "quota_connect_rate", 9153));
+}
+END_TEST
+
+START_TEST(a_tenant_in_audit_mode_is_only_warned_about_its_quotas)
+{
+	write_quotaco("Mode=audit\nConnectRate=1/min\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(exceeded("warned"), 1);
+}
+END_TEST
+
+START_TEST(udp_does_not_count_against_the_connect_rate)
+{
+	write_quotaco("ConnectRate=1/min\n");
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(probe("newco", NULL, "connect udp ::1 9153"), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+}
+END_TEST
+
+START_TEST(a_reload_raising_the_connect_rate_takes_effect_at_once)
+{
+	write_quotaco("ConnectRate=1/min\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	write_quotaco("ConnectRate=1000/s\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+}
+END_TEST
+
+START_TEST(a_restart_neither_refills_nor_forgets_the_connect_rate_bucket)
+{
+	write_quotaco("ConnectRate=1/min\n");
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	harness_agent_stop();
+	harness_agent_start();
+	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	ck_assert_int_eq(exceeded("denied"), 1);
+}
+END_TEST
+
+START_TEST(the_quotas_show_in_metrics_and_in_the_tenants_own_view)
+{
+	const char *labels = "tenant=\"quotaco\",quota=\"connect_rate\"";
+	long status = 0;
+	char *body;
+
+	write_quotaco("ConnectRate=5/s\nConnectBurst=7\n");
+	ck_assert_int_eq(metric("tenantd_tenant_quota", labels), 5);
+	ck_assert_int_eq(metric("tenantd_tenant_quota",
+				"tenant=\"quotaco\",quota=\"connect_burst\""), 7);
+	body = harness_request_as_nobody("newco", "GET", "/v1/tenants/quotaco", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strstr(body, "\"quotas\":{\"mode\":\"enforce\",\"connect_rate\":\"5/s\","
+				   "\"connect_burst\":7}"),
+		      "%s", body);
+	free(body);
+}
+END_TEST
+
+START_TEST(put_takes_the_quota_settings_and_get_gives_them_back)
+{
+	char request[512];
+	long status = 0;
+	char *body;
+
+	snprintf(request, sizeof(request),
+		 "{\"cgroups\": [\"%s/newco\"], \"connect_rate\": \"30/min\", "
+		 "\"connect_burst\": 4, \"quota_mode\": \"warn\"}",
+		 harness_root());
+	free(harness_request("PUT", "/v1/tenants/quotaco", request, &status));
+	ck_assert_int_eq(status, 201);
+	body = harness_get("/v1/tenants/quotaco", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(strstr(body, "\"connect_rate\":\"30/min\",\"connect_burst\":4,"
+				   "\"quota_mode\":\"warn\""),
+		      "%s", body);
+	free(body);
+}
+END_TEST
+
+START_TEST(put_refuses_a_bad_quota_setting_naming_it)
+{
+	static const char *const bad[][2] = {
+		{ "\"connect_rate\": \"fast\"", "'connect_rate' must be a count of connections" },
+		{ "\"connect_rate\": 5", "'connect_rate' must be a string" },
+		{ "\"connect_burst\": 0", "'connect_burst' must be a number 1..1000000" },
+		{ "\"quota_mode\": \"audit\"", "'quota_mode' must be \\\"warn\\\" or \\\"enforce\\\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char request[512];
+		long status = 0;
+		char *body;
+
+		snprintf(request, sizeof(request), "{\"cgroups\": [\"%s/newco\"], %s}",
+			 harness_root(), bad[i][0]);
+		body = harness_request("PUT", "/v1/tenants/quotaco", request, &status);
+		ck_assert_int_eq(status, 400);
+		ck_assert_msg(strstr(body, bad[i][1]), "%s: %s", bad[i][0], body);
+		free(body);
+	}
+}
+END_TEST
+
+void test_setup(void)
+{
+	tenants_setup(false);
+}
+
+Suite *test_suite(void)
+{
+	Suite *suite = suite_create("quotas");
+	TCase *connect_rate = tcase_create("connect_rate"), *settings = tcase_create("settings");
+
+	tcase_add_checked_fixture(connect_rate, tenants_reset, NULL);
+	tcase_set_timeout(connect_rate, 60);
+	tcase_add_test(connect_rate, a_connect_over_the_connect_rate_is_refused_with_eperm_and_counted);
+	tcase_add_test(connect_rate, connect_burst_sets_how_many_connections_may_be_opened_at_once);
+	tcase_add_test(connect_rate,
+		       under_quota_mode_warn_a_connect_over_the_rate_is_let_through_and_counted);
+	tcase_add_test(connect_rate, a_tenant_in_audit_mode_is_only_warned_about_its_quotas);
+	tcase_add_test(connect_rate, udp_does_not_count_against_the_connect_rate);
+	tcase_add_test(connect_rate, a_reload_raising_the_connect_rate_takes_effect_at_once);
+	tcase_add_test(connect_rate, a_restart_neither_refills_nor_forgets_the_connect_rate_bucket);
+	suite_add_tcase(suite, connect_rate);
+
+	tcase_add_checked_fixture(settings, tenants_reset, NULL);
+	tcase_set_timeout(settings, 60);
+	tcase_add_test(settings, the_quotas_show_in_metrics_and_in_the_tenants_own_view);
+	tcase_add_test(settings, put_takes_the_quota_settings_and_get_gives_them_back);
+	tcase_add_test(settings, put_refuses_a_bad_quota_setting_naming_it);
+	suite_add_tcase(suite, settings);
+	return suite;
+}
