@@ -32,6 +32,7 @@ int counters_read_tenant(int map_fd, uint32_t id, struct tenant_counters *total)
 		total->rx_packets += per_cpu[cpu].rx_packets;
 		total->connections += per_cpu[cpu].connections;
 		total->events_sampled_out += per_cpu[cpu].events_sampled_out;
+		total->egress_throttled_bytes += per_cpu[cpu].egress_throttled_bytes;
 	}
 	return 0;
 }

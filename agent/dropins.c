@@ -177,6 +177,29 @@ static int render_connect_rate(FILE *out, const char *tenant, const char *field,
 	return 0;
 }
 
+static int render_egress_rate(FILE *out, const char *tenant, const char *field,
+			      struct json_object *value, char *error, size_t size)
+{
+	const char *text = json_object_get_string(value), *reason = NULL;
+	uint64_t rate;
+
+	if (!json_object_is_type(value, json_type_string))
+		return FAIL(error, size, "'%s' must be a string such as \"100M\"", field);
+	if (egress_rate_parse(text, &rate, &reason))
+		return FAIL(error, size, "'egress_rate' %s", reason);
+	fprintf(out, "EgressRate=%s\n", text);
+	return 0;
+}
+
+static int render_quota_loopback(FILE *out, const char *tenant, const char *field,
+				 struct json_object *value, char *error, size_t size)
+{
+	if (!json_object_is_type(value, json_type_boolean))
+		return FAIL(error, size, "'%s' must be true or false", field);
+	fprintf(out, "QuotaLoopback=%s\n", json_object_get_boolean(value) ? "yes" : "no");
+	return 0;
+}
+
 static int render_connect_burst(FILE *out, const char *tenant, const char *field,
 				struct json_object *value, char *error, size_t size)
 {
@@ -206,6 +229,8 @@ static const struct body_field body_fields[] = {
 	{ "cgroups", render_cgroups },
 	{ "networks", render_networks },
 	{ "allow_to", render_allow_to },
+	{ "egress_rate", render_egress_rate },
+	{ "quota_loopback", render_quota_loopback },
 	{ "connect_rate", render_connect_rate },
 	{ "connect_burst", render_connect_burst },
 	{ "quota_mode", render_quota_mode },

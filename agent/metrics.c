@@ -21,11 +21,13 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_PRIVILEGED_PROCESS] = "privileged_process",
 	[REASON_PACKET_SOCKET] = "packet_socket",
 	[REASON_QUOTA_CONNECT_RATE] = "quota_connect_rate",
+	[REASON_QUOTA_EGRESS] = "quota_egress",
 };
 
 /* The reasons that are quotas exceeded, and each one's quota label. */
 static const char *const quota_names[REASON_COUNT] = {
 	[REASON_QUOTA_CONNECT_RATE] = "connect_rate",
+	[REASON_QUOTA_EGRESS] = "egress",
 };
 
 static const char *const action_names[ACTION_COUNT] = {
@@ -87,6 +89,9 @@ static const struct counter_field counter_fields[] = {
 		      "Outbound connections (connect calls) the tenant was allowed to make."),
 	COUNTER_FIELD("tenantd_events_sampled_out_total", events_sampled_out,
 		      "Violation events not emitted because of EventRate or a full ring."),
+	COUNTER_FIELD("tenantd_tenant_egress_throttled_bytes_total", egress_throttled_bytes,
+		      "Bytes sent over EgressRate=: told of congestion or dropped, or let "
+		      "through under QuotaMode=warn."),
 };
 
 int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)
@@ -149,12 +154,18 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 				violation->tenant, violation->quota, violation->action,
 				violation->count);
 	}
-	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: connect_rate in "
-	      "new TCP connections a second, connect_burst in connections.\n"
+	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: egress_rate in "
+	      "bits a second, connect_rate in new TCP connections a second, connect_burst in "
+	      "connections.\n"
 	      "# TYPE tenantd_tenant_quota gauge\n", out);
 	for (size_t i = 0; i < snapshot->tenant_count; i++) {
 		const struct metrics_tenant *tenant = &snapshot->tenants[i];
 
+		if (tenant->egress_rate)
+			fprintf(out,
+				"tenantd_tenant_quota{tenant=\"%s\",quota=\"egress_rate\"} %" PRIu64
+				"\n",
+				tenant->name, tenant->egress_rate);
 		if (!tenant->connect_rate)
 			continue;
 		fprintf(out, "tenantd_tenant_quota{tenant=\"%s\",quota=\"connect_rate\"} %.6g\n",

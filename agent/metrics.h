@@ -18,6 +18,7 @@ struct metrics_tenant {
 	/* ConnectRate= in connections a second, 0 when not set, and the burst. */
 	double connect_rate;
 	uint64_t connect_burst;
+	uint64_t egress_rate; /* EgressRate= in bits a second, 0 when not set */
 };
 
 /* One (tenant, capability) with processes holding it; CAPABILITY NULL

@@ -291,6 +291,22 @@ static int forget_exceptions(const struct tenant_config *before, __u32 id,
 	return r;
 }
 
+/* EgressRate='s backlogs, as the Host Bandwidth Manager has them in bytes:
+ * past the first TCP is told of congestion and other packets are dropped,
+ * past the second TCP is dropped too. Two and eight of the largest packets
+ * a socket hands down at once (64 KiB with GSO), so that one of them alone
+ * is never over. */
+#define EGRESS_MARK_BYTES (128ULL << 10)
+#define EGRESS_DROP_BYTES (512ULL << 10)
+
+/* How long BYTES take to leave at BITS_PER_SECOND, in ns, capped to fit. */
+static __u32 backlog_ns(__u64 bytes, __u64 bits_per_second)
+{
+	__u64 ns = bytes * 8 * 1000000000ULL / bits_per_second;
+
+	return ns > UINT32_MAX ? UINT32_MAX : (__u32)ns;
+}
+
 /* A tenant's entry in the tenants map: kind, mode and quotas. */
 static struct tenant_record record_of(const struct tenant_config *tenant)
 {
@@ -304,6 +320,14 @@ static struct tenant_record record_of(const struct tenant_config *tenant)
 			(__u64)tenant->connect_rate_period * 1000000000ULL / tenant->connect_rate;
 		record.connect_burst = tenant_connect_burst(tenant);
 	}
+	if (tenant->egress_rate) {
+		record.egress_ps_per_byte = (8000000000000ULL + tenant->egress_rate / 2) /
+					    tenant->egress_rate;
+		record.egress_mark_ns = backlog_ns(EGRESS_MARK_BYTES, tenant->egress_rate);
+		record.egress_drop_ns = backlog_ns(EGRESS_DROP_BYTES, tenant->egress_rate);
+	}
+	if (tenant->quota_loopback)
+		record.flags |= TENANT_FLAG_QUOTA_LOOPBACK;
 	return record;
 }
 
@@ -315,14 +339,22 @@ static int restart_bucket_if_rate_changed(struct tenantd_bpf *skeleton, __u32 id
 					  const struct tenant_record *record, const char *tenant)
 {
 	struct tenant_record in_force = {};
-	struct quota_state fresh = {};
+	struct quota_state state = {};
+	bool changed = false;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_tenants), &id, &in_force))
-		return log_error_errno(errno, "tenant %s: cannot read its record: %m", tenant);
-	if (in_force.connect_interval_ns == record->connect_interval_ns &&
-	    in_force.connect_burst == record->connect_burst)
-		return 0;
-	return upsert(skeleton->maps.tenantd_quota_state, &id, &fresh, tenant);
+	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_tenants), &id, &in_force) ||
+	    bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_quota_state), &id, &state))
+		return log_error_errno(errno, "tenant %s: cannot read its quotas: %m", tenant);
+	if (in_force.connect_interval_ns != record->connect_interval_ns ||
+	    in_force.connect_burst != record->connect_burst) {
+		state.connect_due_ns = 0;
+		changed = true;
+	}
+	if (in_force.egress_ps_per_byte != record->egress_ps_per_byte) {
+		state.egress_due_ns = 0;
+		changed = true;
+	}
+	return changed ? upsert(skeleton->maps.tenantd_quota_state, &id, &state, tenant) : 0;
 }
 
 /* Writes one tenant. With BEFORE, the same tenant as last applied, only
@@ -349,7 +381,8 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	record_changed = !before || memcmp(&record, &record_before, sizeof(record));
 	if (record_changed || networks_changed || exceptions_changed)
 		desired->changes->tenants_written++;
-	if (record_changed && (record.connect_interval_ns || (before && before->connect_rate)))
+	if (record_changed && (record.connect_interval_ns || record.egress_ps_per_byte ||
+			       (before && (before->connect_rate || before->egress_rate))))
 		r = restart_bucket_if_rate_changed(skeleton, id, &record, tenant->name);
 	if (r == 0 && record_changed)
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);

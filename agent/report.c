@@ -114,6 +114,7 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 						    tenant->connect_rate_period;
 				out->connect_burst = tenant_connect_burst(tenant);
 			}
+			out->egress_rate = tenant->egress_rate;
 		}
 		if (counters_read_tenant(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), entry->id,
 					 &out->counters) == 0 || tenant)
@@ -243,6 +244,8 @@ static struct json_object *counters_json(const struct tenant_counters *counters)
 			       json_object_new_uint64(counters->connections));
 	json_object_object_add(object, "events_sampled_out",
 			       json_object_new_uint64(counters->events_sampled_out));
+	json_object_object_add(object, "egress_throttled_bytes",
+			       json_object_new_uint64(counters->egress_throttled_bytes));
 	return object;
 }
 
@@ -255,6 +258,12 @@ static struct json_object *quotas_json(const struct tenant_config *tenant)
 
 	json_object_object_add(object, "mode",
 			       json_object_new_string(quota_mode_name(tenant_quota_mode(tenant))));
+	if (tenant->egress_rate) {
+		egress_rate_format(tenant->egress_rate, rate, sizeof(rate));
+		json_object_object_add(object, "egress_rate", json_object_new_string(rate));
+		json_object_object_add(object, "loopback",
+				       json_object_new_boolean(tenant->quota_loopback));
+	}
 	if (tenant->connect_rate) {
 		connect_rate_format(tenant, rate, sizeof(rate));
 		json_object_object_add(object, "connect_rate", json_object_new_string(rate));

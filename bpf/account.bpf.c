@@ -5,14 +5,13 @@
  * protocols than TCP and UDP (judged at connect and sendmsg) are judged on
  * their way out. */
 #include "fragments.bpf.h"
+#include "quota.bpf.h"
 #include "verdict.bpf.h"
 
 #define SKB_PASS 1
 #define SKB_DROP 0
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define LOOPBACK_IFINDEX 1
 
 static __always_inline __u32 tenant_of_skb(struct __sk_buff *skb)
 {
@@ -130,19 +129,25 @@ static __always_inline void count_fragments(struct __sk_buff *skb, bool ingress,
 		*bytes += fragments * FRAGMENT_HEADER_BYTES;
 }
 
-static __always_inline void count_packet(struct __sk_buff *skb, __u32 me, bool ingress)
+/* A packet's size on the wire: its segments and their bytes, IP headers
+ * included, as counted and as EgressRate= charges it. */
+static __always_inline void packet_size(struct __sk_buff *skb, bool ingress, __u64 *segments,
+					__u64 *bytes)
 {
-	struct tenant_counters *counters;
-	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	__u64 bytes = skb->len;
+	*segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	*bytes = skb->len;
+	if (*segments > 1)
+		*bytes += (*segments - 1) * header_bytes(skb);
+	else
+		count_fragments(skb, ingress, segments, bytes);
+}
 
-	counters = tenant_counters(me);
+static __always_inline void count_packet(__u32 me, bool ingress, __u64 segments, __u64 bytes)
+{
+	struct tenant_counters *counters = tenant_counters(me);
+
 	if (!counters)
 		return;
-	if (segments > 1)
-		bytes += (segments - 1) * header_bytes(skb);
-	else
-		count_fragments(skb, ingress, &segments, &bytes);
 	if (ingress) {
 		counters->rx_bytes += bytes;
 		counters->rx_packets += segments;
@@ -354,6 +359,8 @@ int tenantd_count_egress(struct __sk_buff *skb)
 	struct tenant_record *mine;
 	struct flow flow = {};
 	__u32 me = tenant_of_skb(skb);
+	__u64 segments, bytes;
+	int verdict = EGRESS_PASS;
 	__s64 owner;
 
 	if (me == TENANT_ID_HOST)
@@ -388,8 +395,18 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
 			return SKB_DROP;
 	}
-	count_packet(skb, me, false);
-	return SKB_PASS;
+	packet_size(skb, false, &segments, &bytes);
+	if (mine) {
+		verdict = egress_verdict(skb, me, mine, socket && socket->protocol == IPPROTO_TCP,
+					 bytes);
+		if (verdict != EGRESS_PASS) {
+			flow_to_destination(skb, &flow);
+			verdict = egress_throttled(me, mine, bytes, verdict, &flow);
+		}
+	}
+	if (verdict & EGRESS_PASS)
+		count_packet(me, false, segments, bytes);
+	return verdict;
 }
 
 #define TCP_FLAG_SYN 0x02
@@ -491,6 +508,7 @@ int tenantd_filter_ingress(struct __sk_buff *skb)
 {
 	struct tenant_record *mine;
 	struct flow flow = {};
+	__u64 segments, bytes;
 	__u32 me = tenant_of_skb(skb);
 	__s64 owner;
 
@@ -519,6 +537,7 @@ int tenantd_filter_ingress(struct __sk_buff *skb)
 		    violation(me, mine, owner, REASON_INGRESS_NETWORK, &flow))
 			return SKB_DROP;
 	}
-	count_packet(skb, me, true);
+	packet_size(skb, true, &segments, &bytes);
+	count_packet(me, true, segments, bytes);
 	return SKB_PASS;
 }

@@ -14,6 +14,8 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define NSEC_PER_SEC 1000000000ULL
+/* The loopback device is the first of every network namespace. */
+#define LOOPBACK_IFINDEX 1
 
 /* Where a violation happened, for its event. */
 struct flow {

@@ -3,6 +3,7 @@
  * not tell its handler the line number, so the reader it pulls lines through
  * counts them; cross-file checks reuse the lines recorded per value. */
 #include <errno.h>
+#include <inttypes.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -262,6 +263,53 @@ int quota_mode_from_name(const char *name)
 	return enum_from_name(quota_mode_names, ARRAY_SIZE(quota_mode_names), name);
 }
 
+static const struct {
+	char suffix;
+	uint64_t factor;
+} rate_units[] = {
+	{ 'G', 1000000000 },
+	{ 'M', 1000000 },
+	{ 'K', 1000 },
+};
+
+#define EGRESS_RATE_MIN 1000ULL
+#define EGRESS_RATE_MAX 400000000000ULL
+
+void egress_rate_format(uint64_t bits_per_second, char *out, size_t size)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rate_units); i++)
+		if (bits_per_second % rate_units[i].factor == 0) {
+			snprintf(out, size, "%" PRIu64 "%c", bits_per_second / rate_units[i].factor,
+				 rate_units[i].suffix);
+			return;
+		}
+	snprintf(out, size, "%" PRIu64, bits_per_second);
+}
+
+int egress_rate_parse(const char *text, uint64_t *bits_per_second, const char **reason)
+{
+	char number[24];
+	size_t length = strlen(text);
+	uint64_t factor = 1;
+	unsigned long value;
+
+	for (size_t i = 0; length && i < ARRAY_SIZE(rate_units); i++)
+		if (text[length - 1] == rate_units[i].suffix) {
+			factor = rate_units[i].factor;
+			length--;
+		}
+	*reason = "must be bits a second, 1K..400G, with an optional K, M or G";
+	if (!length || length >= sizeof(number))
+		return -EINVAL;
+	memcpy(number, text, length);
+	number[length] = '\0';
+	if (parse_unsigned(number, EGRESS_RATE_MAX / factor, &value) ||
+	    value * factor < EGRESS_RATE_MIN)
+		return -EINVAL;
+	*bits_per_second = value * factor;
+	return 0;
+}
+
 int connect_rate_parse(const char *text, unsigned int *count, unsigned int *period,
 		       const char **reason)
 {
@@ -465,19 +513,28 @@ static int parse_max_networks(struct parse_state *state, const char *key, char *
 	return parse_map_size(key, value, where, state->error, &state->config->agent.max_networks);
 }
 
-static int parse_kill_preexisting(struct parse_state *state, const char *key, char *value,
-				  const struct source_line *where)
+/* 1 for yes, 0 for no, or -EINVAL: the booleans' spellings. */
+static int yes_or_no(const char *value)
 {
 	static const char *const yes[] = { "yes", "true", "1" }, *const no[] = { "no", "false", "0" };
 
-	if (enum_from_name(yes, ARRAY_SIZE(yes), value) >= 0) {
-		state->config->agent.kill_preexisting = true;
-	} else if (enum_from_name(no, ARRAY_SIZE(no), value) >= 0) {
-		state->config->agent.kill_preexisting = false;
-	} else {
+	if (enum_from_name(yes, ARRAY_SIZE(yes), value) >= 0)
+		return 1;
+	if (enum_from_name(no, ARRAY_SIZE(no), value) >= 0)
+		return 0;
+	return -EINVAL;
+}
+
+static int parse_kill_preexisting(struct parse_state *state, const char *key, char *value,
+				  const struct source_line *where)
+{
+	int yes = yes_or_no(value);
+
+	if (yes < 0) {
 		set_error(state->error, where, key, "'%s' is not yes or no", value);
 		return -EINVAL;
 	}
+	state->config->agent.kill_preexisting = yes;
 	return 0;
 }
 
@@ -558,6 +615,31 @@ static int parse_connect_rate(struct parse_state *state, const char *key, char *
 		set_error(state->error, where, key, "'%s' %s", value, reason);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int parse_egress_rate(struct parse_state *state, const char *key, char *value,
+			     const struct source_line *where)
+{
+	const char *reason = NULL;
+
+	if (egress_rate_parse(value, &state->tenant->egress_rate, &reason)) {
+		set_error(state->error, where, key, "'%s' %s", value, reason);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_quota_loopback(struct parse_state *state, const char *key, char *value,
+				const struct source_line *where)
+{
+	int yes = yes_or_no(value);
+
+	if (yes < 0) {
+		set_error(state->error, where, key, "'%s' is not yes or no", value);
+		return -EINVAL;
+	}
+	state->tenant->quota_loopback = yes;
 	return 0;
 }
 
@@ -703,6 +785,8 @@ static const struct config_key tenant_keys[] = {
 	{ "Cgroup", parse_cgroup },
 	{ "Network", parse_network },
 	{ "AllowTo", parse_allow_to },
+	{ "EgressRate", parse_egress_rate },
+	{ "QuotaLoopback", parse_quota_loopback },
 	{ "ConnectRate", parse_connect_rate },
 	{ "ConnectBurst", parse_connect_burst },
 	{ "QuotaMode", parse_quota_mode },
@@ -1592,6 +1676,8 @@ uint64_t config_digest(const struct config *config)
 		digest = DIGEST_VALUE(digest, tenant->connect_rate);
 		digest = DIGEST_VALUE(digest, tenant->connect_rate_period);
 		digest = DIGEST_VALUE(digest, tenant->connect_burst);
+		digest = DIGEST_VALUE(digest, tenant->egress_rate);
+		digest = DIGEST_VALUE(digest, tenant->quota_loopback);
 		digest = DIGEST_VALUE(digest, (enum quota_mode){ tenant_quota_mode(tenant) });
 		digest = DIGEST_VALUE(digest, tenant->auto_networks);
 		digest = DIGEST_VALUE(digest, tenant->cgroup_count);

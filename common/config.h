@@ -68,6 +68,10 @@ struct tenant_config {
 	unsigned int connect_rate;
 	unsigned int connect_rate_period;
 	unsigned int connect_burst;
+	/* EgressRate=: bits a second the tenant's sockets may send, 0 when not
+	 * set; QuotaLoopback=: whether loopback traffic counts. */
+	uint64_t egress_rate;
+	bool quota_loopback;
 	/* QuotaMode=, when set; else the quotas follow Mode=. */
 	bool quota_mode_set;
 	enum quota_mode quota_mode;
@@ -154,6 +158,11 @@ enum quota_mode tenant_quota_mode(const struct tenant_config *tenant);
 unsigned int tenant_connect_burst(const struct tenant_config *tenant);
 /* ConnectRate= as written back: "100/s", "10/min". */
 void connect_rate_format(const struct tenant_config *tenant, char *out, size_t size);
+/* EgressRate= as written back: "100M", "2500K", "1G". */
+void egress_rate_format(uint64_t bits_per_second, char *out, size_t size);
+/* Parses an EgressRate= value, bits a second with an optional K, M or G
+ * (powers of 1000), 1K..400G; -EINVAL with REASON set when it is not one. */
+int egress_rate_parse(const char *text, uint64_t *bits_per_second, const char **reason);
 /* Parses a ConnectRate= value into COUNT and PERIOD (seconds); -EINVAL
  * with REASON set when it is not one. */
 int connect_rate_parse(const char *text, unsigned int *count, unsigned int *period,

@@ -48,6 +48,14 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 		json_object_array_add(list, item);
 	}
 	json_object_object_add(object, "allow_to", list);
+	if (tenant->egress_rate) {
+		char rate[32];
+
+		egress_rate_format(tenant->egress_rate, rate, sizeof(rate));
+		json_object_object_add(object, "egress_rate", json_object_new_string(rate));
+	}
+	if (tenant->quota_loopback)
+		json_object_object_add(object, "quota_loopback", json_object_new_boolean(true));
 	if (tenant->connect_rate) {
 		char rate[32];
 

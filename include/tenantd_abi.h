@@ -19,8 +19,10 @@
  * 6: the network trie split in two, tenantd_network_owner_ipv4 and
  *    tenantd_network_owner_ipv6.
  * 7: quotas: the tenant record carries them, tenantd_quota_state their
- *    buckets. */
-#define TENANTD_ABI_VERSION 7
+ *    buckets.
+ * 8: EgressRate=: its bucket, and the bytes it throttled among the
+ *    counters. */
+#define TENANTD_ABI_VERSION 8
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -61,6 +63,7 @@ enum tenant_mode {
 enum tenant_flag {
 	TENANT_FLAG_PRESENT = 1 << 0,
 	TENANT_FLAG_TOMBSTONED = 1 << 1,
+	TENANT_FLAG_QUOTA_LOOPBACK = 1 << 2, /* QuotaLoopback=yes */
 };
 
 enum violation_reason {
@@ -76,6 +79,8 @@ enum violation_reason {
 	REASON_PACKET_SOCKET = 8,
 	/* ConnectRate=: a TCP connect() over the tenant's rate. */
 	REASON_QUOTA_CONNECT_RATE = 9,
+	/* EgressRate=: a packet over the tenant's rate. */
+	REASON_QUOTA_EGRESS = 10,
 	REASON_COUNT,
 };
 
@@ -110,6 +115,13 @@ struct tenant_record {
 	 * and how many may be taken at once; 0: no connection rate. */
 	__u32 connect_burst;
 	__u64 connect_interval_ns;
+	/* EgressRate=: what a byte costs at the rate, in picoseconds (0: no
+	 * egress rate), and the backlog, in ns at the rate, above which
+	 * packets are throttled: TCP told of congestion past the first, and
+	 * dropped past the second; other packets dropped past the first. */
+	__u64 egress_ps_per_byte;
+	__u32 egress_mark_ns;
+	__u32 egress_drop_ns;
 };
 
 /* tenantd_quota_state: array indexed by tenant id, pinned so that a
@@ -119,6 +131,9 @@ struct tenant_record {
  * burst x interval ahead of now. */
 struct quota_state {
 	__u64 connect_due_ns;
+	/* EgressRate=, alike: when the bytes sent so far will have left at
+	 * the rate. */
+	__u64 egress_due_ns;
 };
 
 /* tenantd_cgroup_cache: which tenant a cgroup resolves to, found by walking its
@@ -137,6 +152,7 @@ struct tenant_counters {
 	__u64 rx_packets;
 	__u64 connections;
 	__u64 events_sampled_out;
+	__u64 egress_throttled_bytes; /* told of congestion or dropped by EgressRate= */
 };
 
 /* tenantd_network_owner_ipv4 and tenantd_network_owner_ipv6: LPM tries over

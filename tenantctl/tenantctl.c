@@ -189,6 +189,29 @@ static const char *text_at(struct json_object *object, const char *key, const ch
 	return json_object_get_string(value);
 }
 
+/* "Quotas:     egress 100M (loopback too), connections 10/s, burst 10 (enforce)" */
+static void print_quotas(struct json_object *tenant)
+{
+	const char *egress = text_at(tenant, "quotas", "egress_rate");
+	const char *connect = text_at(tenant, "quotas", "connect_rate");
+	bool has_egress = strcmp(egress, "-"), has_connect = strcmp(connect, "-");
+
+	printf("%-12s", "Quotas:");
+	if (!has_egress && !has_connect) {
+		printf("none\n");
+		return;
+	}
+	if (has_egress)
+		printf("egress %sbit/s%s%s", egress,
+		       strcmp(text_at(tenant, "quotas", "loopback"), "true") ? "" :
+									" (loopback too)",
+		       has_connect ? ", " : "");
+	if (has_connect)
+		printf("connections %s, burst %s", connect,
+		       text_at(tenant, "quotas", "connect_burst"));
+	printf(" (%s)\n", text_at(tenant, "quotas", "mode"));
+}
+
 static int command_status(const struct client *client)
 {
 	_cleanup_json_ struct json_object *status = NULL;
@@ -337,12 +360,7 @@ static int command_show(const struct client *client, const char *name)
 	if (json_object_object_get_ex(tenant, "container_networks", NULL))
 		print_list("Containers:", tenant, "container_networks");
 	print_list("AllowTo:", tenant, "allow_to");
-	if (strcmp(text_at(tenant, "quotas", "connect_rate"), "-"))
-		printf("%-12sconnections %s, burst %s (%s)\n", "Quotas:",
-		       text_at(tenant, "quotas", "connect_rate"),
-		       text_at(tenant, "quotas", "connect_burst"), text_at(tenant, "quotas", "mode"));
-	else
-		printf("%-12snone\n", "Quotas:");
+	print_quotas(tenant);
 	printf("%-12s%s bytes, %s packets sent; %s bytes, %s packets received\n", "Traffic:",
 	       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "tx_packets"),
 	       text_at(tenant, "counters", "rx_bytes"), text_at(tenant, "counters", "rx_packets"));

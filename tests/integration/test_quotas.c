@@ -2,7 +2,8 @@
 /* Per-tenant quotas with the real programs attached: ConnectRate= refuses
  * or warns about TCP connections over the rate, counts each excess and
  * reports it as a violation event; a reload applies a new rate at once and
- * a restart keeps the bucket. The tenant under test, "quotaco", lives in
+ * a restart keeps the bucket. EgressRate= drops UDP over the rate and
+ * slows TCP without cutting it. The tenant under test, "quotaco", lives in
  * the "newco" cgroup and connects to the host's port 9153, which
  * HostAllowPorts= opens to every tenant. */
 #include <errno.h>
@@ -27,13 +28,19 @@ static void write_quotaco(const char *lines)
 	ck_assert(harness_agent_reload());
 }
 
-static long long exceeded(const char *action)
+/* quotaco's tenantd_tenant_quota_exceeded_total for QUOTA and ACTION. */
+static long long exceeded_of(const char *quota, const char *action)
 {
 	char labels[128];
 
-	snprintf(labels, sizeof(labels), "tenant=\"quotaco\",quota=\"connect_rate\",action=\"%s\"",
+	snprintf(labels, sizeof(labels), "tenant=\"quotaco\",quota=\"%s\",action=\"%s\"", quota,
 		 action);
 	return metric(EXCEEDED, labels);
+}
+
+static long long exceeded(const char *action)
+{
+	return exceeded_of("connect_rate", action);
 }
 
 START_TEST(a_connect_over_the_connect_rate_is_refused_with_eperm_and_counted)
@@ -134,14 +141,16 @@ START_TEST(put_takes_the_quota_settings_and_get_gives_them_back)
 	char *body;
 
 	snprintf(request, sizeof(request),
-		 "{\"cgroups\": [\"%s/newco\"], \"connect_rate\": \"30/min\", "
+		 "{\"cgroups\": [\"%s/newco\"], \"egress_rate\": \"250M\", "
+		 "\"quota_loopback\": true, \"connect_rate\": \"30/min\", "
 		 "\"connect_burst\": 4, \"quota_mode\": \"warn\"}",
 		 harness_root());
 	free(harness_request("PUT", "/v1/tenants/quotaco", request, &status));
 	ck_assert_int_eq(status, 201);
 	body = harness_get("/v1/tenants/quotaco", &status);
 	ck_assert_int_eq(status, 200);
-	ck_assert_msg(strstr(body, "\"connect_rate\":\"30/min\",\"connect_burst\":4,"
+	ck_assert_msg(strstr(body, "\"egress_rate\":\"250M\",\"quota_loopback\":true,"
+				   "\"connect_rate\":\"30/min\",\"connect_burst\":4,"
 				   "\"quota_mode\":\"warn\""),
 		      "%s", body);
 	free(body);
@@ -155,6 +164,9 @@ START_TEST(put_refuses_a_bad_quota_setting_naming_it)
 		{ "\"connect_rate\": 5", "'connect_rate' must be a string" },
 		{ "\"connect_burst\": 0", "'connect_burst' must be a number 1..1000000" },
 		{ "\"quota_mode\": \"audit\"", "'quota_mode' must be \\\"warn\\\" or \\\"enforce\\\"" },
+		{ "\"egress_rate\": \"fast\"", "'egress_rate' must be bits a second, 1K..400G" },
+		{ "\"egress_rate\": 1000000", "'egress_rate' must be a string" },
+		{ "\"quota_loopback\": \"yes\"", "'quota_loopback' must be true or false" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -172,6 +184,71 @@ START_TEST(put_refuses_a_bad_quota_setting_naming_it)
 }
 END_TEST
 
+/* 400 datagrams of 1000 bytes to the host, 1,048 bytes each on the wire
+ * over IPv6: 419,200 bytes, at once. */
+#define DATAGRAMS "sendto ::1 9153 1000 400"
+#define DATAGRAM_WIRE_BYTES 1048
+
+static long long egress_exceeded(const char *action)
+{
+	return exceeded_of("egress", action);
+}
+
+/* At 1 Mbit/s a datagram costs 8.4 ms, and UDP is dropped once 128 KiB
+ * (1.05 s) wait: of 400 sent at once, about 125 go, and every one dropped
+ * is counted, bytes and packet. */
+START_TEST(udp_over_the_egress_rate_is_dropped_and_counted)
+{
+	long long throttled;
+
+	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
+	ck_assert_msg(throttled >= 200 * DATAGRAM_WIRE_BYTES, "%lld", throttled);
+	ck_assert_int_eq(throttled % DATAGRAM_WIRE_BYTES, 0);
+	ck_assert_int_eq(egress_exceeded("denied"), throttled / DATAGRAM_WIRE_BYTES);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"),
+			 400 - throttled / DATAGRAM_WIRE_BYTES);
+	ck_assert(tenants_event_seen("quotaco", "quota_egress", 9153));
+}
+END_TEST
+
+START_TEST(under_quota_mode_warn_udp_over_the_egress_rate_goes_and_is_counted)
+{
+	long long throttled;
+
+	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\nQuotaMode=warn\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
+	ck_assert_msg(throttled >= 200 * DATAGRAM_WIRE_BYTES, "%lld", throttled);
+	ck_assert_int_eq(egress_exceeded("warned"), throttled / DATAGRAM_WIRE_BYTES);
+	ck_assert_int_eq(egress_exceeded("denied"), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"), 400);
+}
+END_TEST
+
+START_TEST(loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_says)
+{
+	write_quotaco("EgressRate=1M\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"), 400);
+}
+END_TEST
+
+/* 2 MB at 16 Mbit/s: TCP is told of congestion and slows down; the
+ * transfer completes, every byte counted, none lost for good. */
+START_TEST(tcp_over_the_egress_rate_is_slowed_not_cut)
+{
+	write_quotaco("EgressRate=16M\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9153 2000000"), 0);
+	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 0);
+	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "quotaco"), 2000000);
+}
+END_TEST
+
 void test_setup(void)
 {
 	tenants_setup(false);
@@ -181,6 +258,7 @@ Suite *test_suite(void)
 {
 	Suite *suite = suite_create("quotas");
 	TCase *connect_rate = tcase_create("connect_rate"), *settings = tcase_create("settings");
+	TCase *egress = tcase_create("egress");
 
 	tcase_add_checked_fixture(connect_rate, tenants_reset, NULL);
 	tcase_set_timeout(connect_rate, 60);
@@ -193,6 +271,14 @@ Suite *test_suite(void)
 	tcase_add_test(connect_rate, a_reload_raising_the_connect_rate_takes_effect_at_once);
 	tcase_add_test(connect_rate, a_restart_neither_refills_nor_forgets_the_connect_rate_bucket);
 	suite_add_tcase(suite, connect_rate);
+
+	tcase_add_checked_fixture(egress, tenants_reset, NULL);
+	tcase_set_timeout(egress, 60);
+	tcase_add_test(egress, udp_over_the_egress_rate_is_dropped_and_counted);
+	tcase_add_test(egress, under_quota_mode_warn_udp_over_the_egress_rate_goes_and_is_counted);
+	tcase_add_test(egress, loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_says);
+	tcase_add_test(egress, tcp_over_the_egress_rate_is_slowed_not_cut);
+	suite_add_tcase(suite, egress);
 
 	tcase_add_checked_fixture(settings, tenants_reset, NULL);
 	tcase_set_timeout(settings, 60);

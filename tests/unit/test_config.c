@@ -66,6 +66,8 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->exceptions[1].target.port, 0);
 	ck_assert_uint_eq(acme->exceptions[1].target.protocol, EXCEPTION_PROTOCOL_UNIX);
 
+	ck_assert_uint_eq(acme->egress_rate, 100000000);
+	ck_assert(acme->quota_loopback);
 	ck_assert_uint_eq(acme->connect_rate, 100);
 	ck_assert_uint_eq(acme->connect_rate_period, 1);
 	ck_assert_uint_eq(tenant_connect_burst(acme), 200);
@@ -83,6 +85,8 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_ptr_nonnull(dns);
 	ck_assert_int_eq(dns->kind, TENANT_KIND_SHARED);
 	ck_assert_uint_eq(dns->connect_rate, 0);
+	ck_assert_uint_eq(dns->egress_rate, 0);
+	ck_assert(!dns->quota_loopback);
 	ck_assert_int_eq(tenant_quota_mode(dns), QUOTA_MODE_ENFORCE);
 	config_free(&config);
 }

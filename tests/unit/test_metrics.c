@@ -15,7 +15,7 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		{ .name = "acme", .kind = "tenant", .mode = "enforce",
 		  .counters = { .tx_bytes = 1000, .rx_bytes = 2000, .tx_packets = 10,
 				.rx_packets = 20, .connections = 3, .events_sampled_out = 4 },
-		  .connect_rate = 0.5, .connect_burst = 3 },
+		  .connect_rate = 0.5, .connect_burst = 3, .egress_rate = 100000000 },
 		{ .name = "gone", .kind = NULL, .counters = { .tx_bytes = 5 } },
 	};
 	static const struct metrics_violation violations[] = {
@@ -63,6 +63,10 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# TYPE tenantd_events_sampled_out_total counter\n"
 		"tenantd_events_sampled_out_total{tenant=\"acme\"} 4\n"
 		"tenantd_events_sampled_out_total{tenant=\"gone\"} 0\n"
+		"# HELP tenantd_tenant_egress_throttled_bytes_total Bytes sent over EgressRate=: told of congestion or dropped, or let through under QuotaMode=warn.\n"
+		"# TYPE tenantd_tenant_egress_throttled_bytes_total counter\n"
+		"tenantd_tenant_egress_throttled_bytes_total{tenant=\"acme\"} 0\n"
+		"tenantd_tenant_egress_throttled_bytes_total{tenant=\"gone\"} 0\n"
 		"# HELP tenantd_violations_total Cross-tenant traffic refused (denied) or let through in audit mode (audited).\n"
 		"# TYPE tenantd_violations_total counter\n"
 		"tenantd_violations_total{tenant=\"acme\",peer=\"globex\",reason=\"local_socket\",action=\"denied\"} 7\n"
@@ -71,8 +75,9 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# HELP tenantd_tenant_quota_exceeded_total Connections or bytes over a tenant's quota: refused (denied) or let through under QuotaMode=warn (warned).\n"
 		"# TYPE tenantd_tenant_quota_exceeded_total counter\n"
 		"tenantd_tenant_quota_exceeded_total{tenant=\"acme\",quota=\"connect_rate\",action=\"warned\"} 2\n"
-		"# HELP tenantd_tenant_quota Each tenant's quotas as configured: connect_rate in new TCP connections a second, connect_burst in connections.\n"
+		"# HELP tenantd_tenant_quota Each tenant's quotas as configured: egress_rate in bits a second, connect_rate in new TCP connections a second, connect_burst in connections.\n"
 		"# TYPE tenantd_tenant_quota gauge\n"
+		"tenantd_tenant_quota{tenant=\"acme\",quota=\"egress_rate\"} 100000000\n"
 		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_rate\"} 0.5\n"
 		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_burst\"} 3\n"
 		"# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, a capability that voids isolation, at the last posture scan.\n"
