@@ -198,7 +198,8 @@ $(BUILD)/bench/api_load: bench/api_load.c
 
 # Loopback overhead against no agent, the API with 10,000 tenants,
 # start-up and reload at a fleet node's scale, and the datapath at 1 to
-# 10,000 tenants beside nftables; figures and plots in build/bench/,
+# 10,000 tenants beside nftables, EgressRate= as a receiver sees it;
+# figures and plots in build/bench/,
 # described in docs/benchmarks.md.
 bench: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/loopback $(BUILD)/bench/api_load
@@ -206,6 +207,7 @@ bench: setup
 	@bench/api.sh
 	@bench/scale.sh
 	@bench/datapath.sh
+	@bench/quota.sh
 	@bench/plot.sh
 
 # The units name the paths chosen here.

@@ -298,6 +298,10 @@ static int forget_exceptions(const struct tenant_config *before, __u32 id,
  * is never over. */
 #define EGRESS_MARK_BYTES (128ULL << 10)
 #define EGRESS_DROP_BYTES (512ULL << 10)
+/* A TCP packet dropped costs its flow a retransmission timeout, 200 ms at
+ * least: a drop mark nearer than that would leave the link idle most of
+ * the time at high rates. */
+#define EGRESS_DROP_NS_MIN 250000000U
 
 /* How long BYTES take to leave at BITS_PER_SECOND, in ns, capped to fit. */
 static __u32 backlog_ns(__u64 bytes, __u64 bits_per_second)
@@ -325,6 +329,8 @@ static struct tenant_record record_of(const struct tenant_config *tenant)
 					    tenant->egress_rate;
 		record.egress_mark_ns = backlog_ns(EGRESS_MARK_BYTES, tenant->egress_rate);
 		record.egress_drop_ns = backlog_ns(EGRESS_DROP_BYTES, tenant->egress_rate);
+		if (record.egress_drop_ns < EGRESS_DROP_NS_MIN)
+			record.egress_drop_ns = EGRESS_DROP_NS_MIN;
 	}
 	if (tenant->quota_loopback)
 		record.flags |= TENANT_FLAG_QUOTA_LOOPBACK;

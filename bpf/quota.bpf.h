@@ -98,7 +98,14 @@ static __always_inline int egress_verdict(struct __sk_buff *skb, __u32 me,
 		return EGRESS_DROP | EGRESS_CONGESTION;
 	if (!tcp && backlog > mine->egress_mark_ns)
 		return EGRESS_DROP | EGRESS_CONGESTION;
-	if (tcp && backlog > mine->egress_mark_ns)
+	/* Between the marks, TCP is told with a probability growing from 0 to
+	 * 1, as HBM does: telling every packet would halve the window once a
+	 * round trip for as long as the backlog lasts, and the flow would
+	 * collapse far below the rate. The span is below 2^32 ns, so the
+	 * product fits. */
+	if (tcp && backlog > mine->egress_mark_ns &&
+	    (((__u64)bpf_get_prandom_u32() * (mine->egress_drop_ns - mine->egress_mark_ns)) >> 32) <
+		    backlog - mine->egress_mark_ns)
 		verdict = EGRESS_PASS | EGRESS_CONGESTION;
 	if (due <= now)
 		QUOTA_WRITE(state->egress_due_ns, now + cost);

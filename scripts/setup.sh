@@ -32,6 +32,7 @@ packages=(
 	mmdebstrap "builds the Debian root file system the units are tested in"
 	systemd-container "boots that root file system with systemd-nspawn, to test the units"
 	gnuplot-nox "draws the plots of make bench"
+	iperf3 "measures EgressRate= as a receiver sees it, in make bench"
 )
 
 missing=()
