@@ -41,17 +41,7 @@ datapath_cleanup() {
 }
 trap datapath_cleanup EXIT
 
-ip netns add "$near"
-ip netns add "$far"
-ip link add "td$$a" type veth peer name "td$$b"
-ip link set "td$$a" netns "$near"
-ip link set "td$$b" netns "$far"
-ip -n "$near" link set lo up
-ip -n "$far" link set lo up
-ip -n "$near" addr add 10.250.1.1/24 dev "td$$a"
-ip -n "$far" addr add 10.250.1.2/24 dev "td$$b"
-ip -n "$near" link set "td$$a" up
-ip -n "$far" link set "td$$b" up
+bench_netns_pair "$near" "$far" "td$$" 10.250.1
 
 # Runs COMMAND in cgroup CGROUP (below the scratch root) of namespace NETNS.
 in_cgroup() { # netns cgroup command...

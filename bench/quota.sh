@@ -40,17 +40,7 @@ quota_cleanup() {
 }
 trap quota_cleanup EXIT
 
-ip netns add "$near"
-ip netns add "$far"
-ip link add "tq$$a" type veth peer name "tq$$b"
-ip link set "tq$$a" netns "$near"
-ip link set "tq$$b" netns "$far"
-ip -n "$near" link set lo up
-ip -n "$far" link set lo up
-ip -n "$near" addr add 10.250.2.1/24 dev "tq$$a"
-ip -n "$far" addr add 10.250.2.2/24 dev "tq$$b"
-ip -n "$near" link set "tq$$a" up
-ip -n "$far" link set "tq$$b" up
+bench_netns_pair "$near" "$far" "tq$$" 10.250.2
 mkdir -p "$cgroup2$root/limited" "$cgroup2$root/neighbour"
 
 write_tenants() { # rate

@@ -5,6 +5,9 @@
 #   bench_scratch NAME      sets cgroup2, root, scratch, bpffs and socket
 #   bench_start_agent [CGROUP_ROOT] [COMMAND PREFIX...]
 #                           starts build/tenantd on them and waits for its API
+#   bench_netns_pair NEAR FAR LINK NETWORK
+#                           two network namespaces joined by a veth pair
+#                           (LINKa, LINKb), NETWORK.1 and NETWORK.2 (/24)
 
 bench_scratch() {
 	cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
@@ -39,4 +42,18 @@ bench_start_agent() {
 	echo "the agent did not start:" >&2
 	cat "$scratch/agent.log" >&2
 	return 1
+}
+
+bench_netns_pair() { # near far link network
+	ip netns add "$1"
+	ip netns add "$2"
+	ip link add "${3}a" type veth peer name "${3}b"
+	ip link set "${3}a" netns "$1"
+	ip link set "${3}b" netns "$2"
+	ip -n "$1" link set lo up
+	ip -n "$2" link set lo up
+	ip -n "$1" addr add "$4.1/24" dev "${3}a"
+	ip -n "$2" addr add "$4.2/24" dev "${3}b"
+	ip -n "$1" link set "${3}a" up
+	ip -n "$2" link set "${3}b" up
 }
