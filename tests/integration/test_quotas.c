@@ -237,6 +237,53 @@ START_TEST(loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_say
 }
 END_TEST
 
+START_TEST(a_tenant_without_a_quota_is_not_throttled_beside_one_over_its_rate)
+{
+	long long acme_sent = harness_counter("tenantd_tenant_tx_packets_total", "acme");
+
+	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(probe("acme", NULL, DATAGRAMS), 0);
+	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "acme"), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), acme_sent + 400);
+}
+END_TEST
+
+START_TEST(a_reload_raising_the_egress_rate_takes_effect_at_once)
+{
+	long long throttled;
+
+	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
+	ck_assert_int_gt(throttled, 0);
+	write_quotaco("EgressRate=1G\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 throttled);
+}
+END_TEST
+
+/* At 250 kbit/s UDP is dropped past 4.19 s of backlog, and a datagram
+ * costs 33.5 ms. 100 datagrams leave 3.35 s: none dropped. After a
+ * restart, 100 more are over only if the bucket was kept, however long
+ * the restart took below 2.5 s. */
+START_TEST(a_restart_neither_refills_nor_forgets_the_egress_bucket)
+{
+	write_quotaco("EgressRate=250K\nQuotaLoopback=yes\n");
+	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 100"), 0);
+	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 0);
+	harness_agent_stop();
+	harness_agent_start();
+	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 100"), 0);
+	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
+			 0);
+}
+END_TEST
+
 /* 2 MB at 16 Mbit/s: TCP is told of congestion and slows down; the
  * transfer completes, every byte counted, none lost for good. */
 START_TEST(tcp_over_the_egress_rate_is_slowed_not_cut)
@@ -278,6 +325,9 @@ Suite *test_suite(void)
 	tcase_add_test(egress, under_quota_mode_warn_udp_over_the_egress_rate_goes_and_is_counted);
 	tcase_add_test(egress, loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_says);
 	tcase_add_test(egress, tcp_over_the_egress_rate_is_slowed_not_cut);
+	tcase_add_test(egress, a_tenant_without_a_quota_is_not_throttled_beside_one_over_its_rate);
+	tcase_add_test(egress, a_reload_raising_the_egress_rate_takes_effect_at_once);
+	tcase_add_test(egress, a_restart_neither_refills_nor_forgets_the_egress_bucket);
 	suite_add_tcase(suite, egress);
 
 	tcase_add_checked_fixture(settings, tenants_reset, NULL);
