@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Draws the figures of bench/datapath.sh and bench/scale.sh with gnuplot:
-# the datapath ratios against tenants, tenantd beside nftables, and start-up,
-# reload and restart times against the size of the policy.
+# Draws the figures of bench/datapath.sh, bench/scale.sh and bench/quota.sh with gnuplot:
+# the datapath ratios against tenants, tenantd beside nftables, start-up,
+# reload and restart times against the size of the policy, and what a
+# receiver got against a tenant's EgressRate=.
 #
 #   bench/plot.sh [DIRECTORY]     (default build/bench; writes *.svg there)
 set -euo pipefail
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 directory=${1:-build/bench}
 datapath=$directory/datapath.tsv
 scale=$directory/scale.tsv
+quota=$directory/quota.tsv
 
 if [ -f "$datapath" ]; then
 	# One column per series, a row per scale (10000x1000000 drawn at 10^6).
@@ -64,4 +66,41 @@ plot "$scale" using 2:3 every ::1 with linespoints title "start-up to ready (new
      "" using 2:6 every ::1 with linespoints title "GET /metrics"
 EOF
 	echo "wrote $directory/scale-times.svg"
+fi
+
+if [ -f "$quota" ]; then
+	# Configured and received Mbit/s, one block per series.
+	python3 - "$quota" >"$directory/quota-rates.dat" <<'EOF'
+import sys
+factor = {"K": 1e3, "M": 1e6, "G": 1e9}
+series = {}
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    rate, protocol, streams, received = line.split("\t")[:4]
+    if rate == "neighbour":
+        continue
+    bits = float(rate.rstrip("KMG")) * factor.get(rate[-1], 1)
+    series.setdefault("%s x%s" % (protocol, streams), []).append((bits / 1e6, float(received) / 1e6))
+for name in ("tcp x1", "tcp x4", "udp x1"):
+    print('# %s' % name)
+    for configured, received in series.get(name, []):
+        print(configured, received)
+    print("\n")
+EOF
+	gnuplot <<EOF
+set terminal svg size 800,480 font "sans,12"
+set output "$directory/quota-rates.svg"
+set title "EgressRate=: what the receiver got, over a veth link"
+set xlabel "configured rate (Mbit/s)"
+set ylabel "received (Mbit/s)"
+set xrange [5:10000]
+set logscale xy
+set key top left
+set grid
+plot x title "the rate" with lines dashtype 2, \
+     0.965 * x title "the rate less TCP/IP headers" with lines dashtype 3, \
+     "$directory/quota-rates.dat" index 0 with linespoints title "TCP, 1 stream", \
+     "" index 1 with linespoints title "TCP, 4 streams", \
+     "" index 2 with linespoints title "UDP (sender-bound at 5G)"
+EOF
+	echo "wrote $directory/quota-rates.svg"
 fi

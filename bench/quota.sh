@@ -33,7 +33,8 @@ servers=()
 
 quota_cleanup() {
 	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	# The servers only: the agent, also a child, is stopped after.
+	for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
 	ip netns del "$near" 2>/dev/null || true
 	ip netns del "$far" 2>/dev/null || true
 	bench_cleanup
