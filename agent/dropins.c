@@ -172,7 +172,7 @@ static int render_connect_rate(FILE *out, const char *tenant, const char *field,
 	if (!json_object_is_type(value, json_type_string))
 		return FAIL(error, size, "'%s' must be a string such as \"100/s\"", field);
 	if (connect_rate_parse(text, &count, &period, &reason))
-		return FAIL(error, size, "'connect_rate' %s", reason);
+		return FAIL(error, size, "'%s' %s", field, reason);
 	fprintf(out, "ConnectRate=%s\n", text);
 	return 0;
 }
@@ -186,7 +186,7 @@ static int render_egress_rate(FILE *out, const char *tenant, const char *field,
 	if (!json_object_is_type(value, json_type_string))
 		return FAIL(error, size, "'%s' must be a string such as \"100M\"", field);
 	if (egress_rate_parse(text, &rate, &reason))
-		return FAIL(error, size, "'egress_rate' %s", reason);
+		return FAIL(error, size, "'%s' %s", field, reason);
 	fprintf(out, "EgressRate=%s\n", text);
 	return 0;
 }

@@ -284,19 +284,18 @@ static int load_config_and_programs(struct agent *agent, bool *config_refused)
 		pthread_join(reader, NULL);
 	agent->config = reading.config;
 	if (reading.result == 0 && (agent->config.agent.max_cgroups != sizes.cgroups ||
-				    agent->config.agent.max_networks != sizes.networks)) {
-		snprintf(reading.error, sizeof(reading.error),
-			 "%s/tenantd.conf changed while tenantd started; start it again",
-			 reading.directory);
+				    agent->config.agent.max_networks != sizes.networks))
 		reading.result = -EAGAIN;
+	if (reading.result && agent->programs.skeleton && !agent->programs.maps_reused) {
+		programs_close(&agent->programs);
+		(void)programs_detach(agent->options.bpffs_directory);
 	}
-	if (reading.result) {
-		if (agent->programs.skeleton && !agent->programs.maps_reused) {
-			programs_close(&agent->programs);
-			(void)programs_detach(agent->options.bpffs_directory);
-		}
+	/* Not a refusal: the file is valid, and a new start will read it. */
+	if (reading.result == -EAGAIN)
+		return log_error_errno(EAGAIN, "%s/tenantd.conf changed while tenantd started; "
+				       "start it again", reading.directory);
+	if (reading.result)
 		return refuse_config(config_refused, reading.result, reading.error);
-	}
 	return r;
 }
 

@@ -337,8 +337,9 @@ static struct tenant_record record_of(const struct tenant_config *tenant)
 	return record;
 }
 
-/* A new ConnectRate= or ConnectBurst= takes effect at once: the tenant's
- * bucket starts full under it, rather than owing what the old rate left.
+/* A new EgressRate=, ConnectRate= or ConnectBurst= takes effect at once:
+ * its bucket starts full under it, rather than owing what the old rate
+ * left.
  * Compared with the record in the map, not with the configuration applied
  * before, so that a restart keeps the bucket as it was. */
 static int restart_bucket_if_rate_changed(struct tenantd_bpf *skeleton, __u32 id,
@@ -387,8 +388,8 @@ static int write_tenant(struct tenantd_bpf *skeleton, const struct tenant_config
 	record_changed = !before || memcmp(&record, &record_before, sizeof(record));
 	if (record_changed || networks_changed || exceptions_changed)
 		desired->changes->tenants_written++;
-	if (record_changed && (record.connect_interval_ns || record.egress_ps_per_byte ||
-			       (before && (before->connect_rate || before->egress_rate))))
+	/* A bucket without a rate is not read: only a rate set now matters. */
+	if (record_changed && (record.connect_interval_ns || record.egress_ps_per_byte))
 		r = restart_bucket_if_rate_changed(skeleton, id, &record, tenant->name);
 	if (r == 0 && record_changed)
 		r = upsert(skeleton->maps.tenantd_tenants, &id, &record, tenant->name);

@@ -41,19 +41,25 @@ static __always_inline bool connect_within_rate(__u32 me, const struct tenant_re
 	return true;
 }
 
-/* A connect() over the rate: counted and sampled into events as a
- * violation; refused (EPERM) under QuotaMode=enforce, else let through. */
+/* A quota exceeded: counted and sampled into events as a violation
+ * REASON, denied under QuotaMode=enforce and warned under warn. Returns
+ * whether it is enforced. */
+static __always_inline bool quota_exceeded(__u32 me, const struct tenant_record *mine, int reason,
+					   const struct flow *flow)
+{
+	int action = mine->quota_mode == QUOTA_MODE_WARN ? ACTION_WARNED : ACTION_DENIED;
+
+	count_violation(me, TENANT_ID_HOST, reason, action);
+	emit_event(me, TENANT_ID_HOST, reason, action, flow);
+	return action == ACTION_DENIED;
+}
+
+/* A connect() over the rate: refused (EPERM) under QuotaMode=enforce. */
 static __always_inline bool connect_refused_by_quota(__u32 me, const struct tenant_record *mine,
 						     const struct flow *flow)
 {
-	int action;
-
-	if (connect_within_rate(me, mine))
-		return false;
-	action = mine->quota_mode == QUOTA_MODE_ENFORCE ? ACTION_DENIED : ACTION_WARNED;
-	count_violation(me, TENANT_ID_HOST, REASON_QUOTA_CONNECT_RATE, action);
-	emit_event(me, TENANT_ID_HOST, REASON_QUOTA_CONNECT_RATE, action, flow);
-	return action == ACTION_DENIED;
+	return !connect_within_rate(me, mine) &&
+	       quota_exceeded(me, mine, REASON_QUOTA_CONNECT_RATE, flow);
 }
 
 /* cgroup_skb/egress verdicts: bit 0 lets the packet go, bit 1 reports
@@ -121,13 +127,10 @@ static __always_inline int egress_throttled(__u32 me, const struct tenant_record
 					    __u64 bytes, int verdict, const struct flow *flow)
 {
 	struct tenant_counters *counters = tenant_counters(me);
-	int action = mine->quota_mode == QUOTA_MODE_WARN ? ACTION_WARNED : ACTION_DENIED;
 
 	if (counters)
 		counters->egress_throttled_bytes += bytes;
-	count_violation(me, TENANT_ID_HOST, REASON_QUOTA_EGRESS, action);
-	emit_event(me, TENANT_ID_HOST, REASON_QUOTA_EGRESS, action, flow);
-	return action == ACTION_WARNED ? EGRESS_PASS : verdict;
+	return quota_exceeded(me, mine, REASON_QUOTA_EGRESS, flow) ? verdict : EGRESS_PASS;
 }
 
 #endif /* TENANTD_QUOTA_BPF_H */

@@ -293,7 +293,7 @@ int egress_rate_parse(const char *text, uint64_t *bits_per_second, const char **
 	uint64_t factor = 1;
 	unsigned long value;
 
-	for (size_t i = 0; length && i < ARRAY_SIZE(rate_units); i++)
+	for (size_t i = 0; length && factor == 1 && i < ARRAY_SIZE(rate_units); i++)
 		if (text[length - 1] == rate_units[i].suffix) {
 			factor = rate_units[i].factor;
 			length--;
@@ -318,9 +318,7 @@ int connect_rate_parse(const char *text, unsigned int *count, unsigned int *peri
 	size_t length = slash ? (size_t)(slash - text) : strlen(text);
 	unsigned long value;
 
-	*period = 0;
-	if (!slash)
-		*period = 1;
+	*period = slash ? 0 : 1;
 	for (size_t i = 0; slash && i < ARRAY_SIZE(rate_periods); i++)
 		if (!strcmp(slash + 1, rate_periods[i].name))
 			*period = rate_periods[i].seconds;
@@ -328,16 +326,13 @@ int connect_rate_parse(const char *text, unsigned int *count, unsigned int *peri
 		*reason = "the period after '/' must be s, min or h";
 		return -EINVAL;
 	}
-	if (length >= sizeof(number) || !length) {
-		*reason = "must be a count of connections, 1..1000000, then /s, /min or /h";
+	*reason = "must be a count of connections, 1..1000000, then /s, /min or /h";
+	if (length >= sizeof(number) || !length)
 		return -EINVAL;
-	}
 	memcpy(number, text, length);
 	number[length] = '\0';
-	if (parse_unsigned(number, CONNECT_RATE_MAX, &value) || value == 0) {
-		*reason = "must be a count of connections, 1..1000000, then /s, /min or /h";
+	if (parse_unsigned(number, CONNECT_RATE_MAX, &value) || value == 0)
 		return -EINVAL;
-	}
 	*count = (unsigned int)value;
 	return 0;
 }
