@@ -33,7 +33,9 @@ servers=()
 
 datapath_cleanup() {
 	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	# The servers only: a bare wait would wait for the agent too, which
+	# bench_cleanup stops.
+	[ ${#servers[@]} -eq 0 ] || wait "${servers[@]}" 2>/dev/null || true
 	sysctl -qw kernel.bpf_stats_enabled=0
 	ip netns del "$near" 2>/dev/null || true
 	ip netns del "$far" 2>/dev/null || true

@@ -314,25 +314,32 @@ static __always_inline struct bpf_sock *translated_peer(struct __sk_buff *skb,
  * at its first packet (the socket is in SYN-SENT), a connected UDP socket
  * at each datagram that goes elsewhere than it connected to; both as
  * connect() would have judged them, by the local socket they reach when
- * they stay on this host, else by the network. Other packets pay a load or
- * two. */
-static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_sock *sk, __u32 me,
-					    const struct tenant_record *mine, struct flow *flow,
-					    __s64 *owner)
+ * they stay on this host, else by the network.
+ *
+ * A global function, called only for those packets: the verifier checks
+ * it once, where inlined it multiplied the paths of the egress program
+ * six times over. Its pointers are never NULL, but the verifier takes a
+ * global function's for possibly NULL; the socket is found again from
+ * SKB, as a global function may not be passed one. */
+__noinline int tenantd_judge_translated(struct __sk_buff *skb, __u32 me,
+					const struct tenant_record *mine, struct flow *flow,
+					__s64 *owner)
 {
-	struct bpf_sock *peer;
-	__u32 state = sk->state;
-	__u8 protocol = sk->protocol;
+	struct bpf_sock *sk = skb->sk, *peer;
+	__u8 protocol;
 	int verdict;
 
-	bool unconnected = protocol == IPPROTO_UDP && state != TCP_ESTABLISHED;
-
-	if (!(protocol == IPPROTO_TCP && state == TCP_SYN_SENT) &&
-	    !(protocol == IPPROTO_UDP))
+	if (!sk || !mine || !flow || !owner)
 		return VERDICT_ALLOW;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return VERDICT_ALLOW;
+	protocol = sk->protocol;
 	if (!flow_to_destination(skb, flow) || flow->protocol != protocol)
 		return VERDICT_ALLOW;
-	if (unconnected ? !translated_unconnected(sk, flow) : !translated(sk, flow))
+	if (protocol == IPPROTO_UDP && sk->state != TCP_ESTABLISHED ?
+		    !translated_unconnected(sk, flow) :
+		    !translated(sk, flow))
 		return VERDICT_ALLOW;
 	peer = translated_peer(skb, flow);
 	if (peer) {
@@ -350,6 +357,19 @@ static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_so
 		return VERDICT_ALLOW;
 	return initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,
 				 REASON_REMOTE_NETWORK);
+}
+
+/* Other packets than a TCP connection's first and UDP datagrams pay a
+ * load or two. */
+static __always_inline int judge_translated(struct __sk_buff *skb, struct bpf_sock *sk, __u32 me,
+					    const struct tenant_record *mine, struct flow *flow,
+					    __s64 *owner)
+{
+	__u8 protocol = sk->protocol;
+
+	if (!(protocol == IPPROTO_TCP && sk->state == TCP_SYN_SENT) && protocol != IPPROTO_UDP)
+		return VERDICT_ALLOW;
+	return tenantd_judge_translated(skb, me, mine, flow, owner);
 }
 
 SEC("cgroup_skb/egress")

@@ -206,6 +206,40 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	return SOCK_ALLOW;
 }
 
+/* decide() for connect() and for sendmsg(): global functions, which the
+ * verifier checks once per program where inlined decide() was checked at
+ * each of the IPv6 hooks' two call sites. Two, because only a connect hook
+ * may call bpf_bind(). The pointers are never NULL, but the verifier takes
+ * a global function's for possibly NULL, and a size passed to a helper
+ * must be bounded. */
+__noinline int tenantd_decide_connect(struct bpf_sock_addr *ctx, struct flow *flow,
+				      struct bpf_sock_tuple *tuple, __u32 tuple_size)
+{
+	if (!flow || !tuple || tuple_size > sizeof(*tuple))
+		return SOCK_ALLOW;
+	return decide(ctx, flow, tuple, tuple_size, true);
+}
+
+__noinline int tenantd_decide_sendmsg(struct bpf_sock_addr *ctx, struct flow *flow,
+				      struct bpf_sock_tuple *tuple, __u32 tuple_size)
+{
+	if (!flow || !tuple || tuple_size > sizeof(*tuple))
+		return SOCK_ALLOW;
+	return decide(ctx, flow, tuple, tuple_size, false);
+}
+
+/* A program must return 0 or 1 provably, which a global function's return
+ * value is not. */
+static __always_inline int decide_destination(struct bpf_sock_addr *ctx, struct flow *flow,
+					      struct bpf_sock_tuple *tuple, __u32 tuple_size,
+					      bool is_connect)
+{
+	int verdict = is_connect ? tenantd_decide_connect(ctx, flow, tuple, tuple_size) :
+				   tenantd_decide_sendmsg(ctx, flow, tuple, tuple_size);
+
+	return verdict == SOCK_ALLOW ? SOCK_ALLOW : SOCK_DENY;
+}
+
 /* connect(0.0.0.0) reaches 127.0.0.1, and connect(::) reaches ::1. */
 #define LOOPBACK4 bpf_htonl(0x7f000001)
 
@@ -222,7 +256,7 @@ static __always_inline int decide4(struct bpf_sock_addr *ctx, bool is_connect)
 	v4_mapped(flow.addr, ip4);
 	tuple.ipv4.daddr = ip4;
 	tuple.ipv4.dport = ctx->user_port;
-	return decide(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
+	return decide_destination(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
 }
 
 static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
@@ -241,7 +275,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
 		v4_mapped(flow.addr, w3);
 		tuple.ipv4.daddr = w3;
 		tuple.ipv4.dport = ctx->user_port;
-		return decide(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
+		return decide_destination(ctx, &flow, &tuple, sizeof(tuple.ipv4), is_connect);
 	}
 	if (!w0 && !w1 && !w2 && !w3)
 		w3 = bpf_htonl(1);
@@ -254,7 +288,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
 	__builtin_memcpy(&flow.addr[4], &w1, 4);
 	__builtin_memcpy(&flow.addr[8], &w2, 4);
 	__builtin_memcpy(&flow.addr[12], &w3, 4);
-	return decide(ctx, &flow, &tuple, sizeof(tuple.ipv6), is_connect);
+	return decide_destination(ctx, &flow, &tuple, sizeof(tuple.ipv6), is_connect);
 }
 
 SEC("cgroup/connect4")

@@ -47,11 +47,13 @@ static __always_inline bool connect_within_rate(__u32 me, const struct tenant_re
 static __always_inline bool quota_exceeded(__u32 me, const struct tenant_record *mine, int reason,
 					   const struct flow *flow)
 {
-	int action = mine->quota_mode == QUOTA_MODE_WARN ? ACTION_WARNED : ACTION_DENIED;
+	struct violation_key key = {
+		.tenant_id = me, .peer_id = TENANT_ID_HOST, .reason = reason,
+		.action = mine->quota_mode == QUOTA_MODE_WARN ? ACTION_WARNED : ACTION_DENIED,
+	};
 
-	count_violation(me, TENANT_ID_HOST, reason, action);
-	emit_event(me, TENANT_ID_HOST, reason, action, flow);
-	return action == ACTION_DENIED;
+	tenantd_report_violation(&key, flow);
+	return key.action == ACTION_DENIED;
 }
 
 /* A connect() over the rate: refused (EPERM) under QuotaMode=enforce. */

@@ -53,6 +53,20 @@ static __always_inline bool abstract_name(const void *address, __u32 length,
 	return key->name[0] == 0;
 }
 
+/* violation() for a name written: the name goes into the event. */
+static __always_inline bool unix_violation(__u32 me, const struct tenant_record *mine, __u32 peer,
+					   int reason, const struct flow *flow,
+					   const struct unix_name_key *name)
+{
+	struct violation_key key = {
+		.tenant_id = me, .peer_id = peer, .reason = reason,
+		.action = violation_action(mine, reason),
+	};
+
+	tenantd_report_unix_violation(&key, flow, name);
+	return key.action == ACTION_DENIED;
+}
+
 static __always_inline int decide_unix(struct bpf_sock_addr *ctx)
 {
 	struct bpf_sock_addr_kern *kernel_ctx = bpf_cast_to_kern_ctx(ctx);
@@ -73,9 +87,8 @@ static __always_inline int decide_unix(struct bpf_sock_addr *ctx)
 	if (!abstract_name(kernel_ctx->uaddr, kernel_ctx->uaddrlen, &key))
 		return SOCK_ALLOW;
 	flow.protocol = ctx->type;
-	flow.unix_name = &key;
 	if (mine->flags & TENANT_FLAG_TOMBSTONED)
-		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow) ?
+		return unix_violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow, &key) ?
 			SOCK_REFUSE : SOCK_ALLOW;
 	/* Abstract names are per network namespace; the scans cover the
 	 * agent's, and the others are left alone. */
@@ -102,7 +115,8 @@ static __always_inline int decide_unix(struct bpf_sock_addr *ctx)
 	/* The table may be behind a name that changed hands: the agent
 	 * rescans, and a refused caller that retries is judged afresh. */
 	request_scan(me);
-	return violation(me, mine, owner->tenant_id, verdict, &flow) ? SOCK_REFUSE : SOCK_ALLOW;
+	return unix_violation(me, mine, owner->tenant_id, verdict, &flow, &key) ? SOCK_REFUSE :
+										  SOCK_ALLOW;
 }
 
 /* libbpf 1.1 knows no section for the Unix hooks: the agent sets their

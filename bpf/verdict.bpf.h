@@ -26,7 +26,6 @@ struct flow {
 	__u8 addr[16];
 	__u64 cgroup_id; /* ingress: the receiving socket's; else the task's */
 	bool from_task; /* a syscall, not softirq: pid, comm and cgroup are the caller's */
-	const struct unix_name_key *unix_name; /* AF_UNIX: the name written */
 	/* Translated after connect(): addr and port are the destination the
 	 * process wrote, these where the packet goes. */
 	bool translated;
@@ -139,90 +138,24 @@ static __always_inline bool socket_asked(struct bpf_sock *sk, __u32 tenant)
 	return socket_knows(&tenantd_asked_peers, sk, tenant);
 }
 
-static __always_inline void count_violation(__u32 me, __u32 peer, int reason, int action)
+/* Count the violation and sample it into the event stream
+ * (bpf/violations.bpf.c). Global functions: the verifier checks each once
+ * per program, not again at every call site with each path that leads
+ * there, which had made the egress program a tenth of a second to load.
+ * The AF_UNIX one takes the name written as well: a global function may
+ * neither follow a pointer read out of FLOW nor be passed NULL. */
+extern int tenantd_report_violation(const struct violation_key *violation,
+				    const struct flow *flow);
+extern int tenantd_report_unix_violation(const struct violation_key *violation,
+					 const struct flow *flow,
+					 const struct unix_name_key *unix_name);
+
+/* The action a violation of REASON by MINE gets: audited under Mode=audit,
+ * except that a tombstoned tenant's traffic is always denied. */
+static __always_inline int violation_action(const struct tenant_record *mine, int reason)
 {
-	struct violation_key key = {
-		.tenant_id = me, .peer_id = peer, .reason = reason, .action = action,
-	};
-	__u64 one = 1, *count;
-
-	count = bpf_map_lookup_elem(&tenantd_violations, &key);
-	if (count) {
-		*count += 1; /* per-CPU value: no atomics needed */
-		return;
-	}
-	/* First violation of this kind on this CPU; losing a racing insert on
-	 * another CPU only means this CPU's slot starts at one, not zero. */
-	if (bpf_map_update_elem(&tenantd_violations, &key, &one, BPF_NOEXIST))
-		bpf_map_update_elem(&tenantd_violations, &key, &one, BPF_ANY);
-}
-
-/* Token window of one second per tenant. The window reset races between
- * CPUs, which may let a few extra events through at a window's edge; every
- * event that is not emitted is still counted in events_sampled_out. */
-static __always_inline bool event_allowed(__u32 me)
-{
-	struct agent_settings *cfg = current_settings();
-	struct event_budget *budget;
-	__u64 now;
-
-	budget = bpf_map_lookup_elem(&tenantd_event_budget, &me);
-	if (!budget || !cfg)
-		return false;
-	now = bpf_ktime_get_ns();
-	if (now - budget->window_start_ns >= NSEC_PER_SEC) {
-		budget->window_start_ns = now;
-		budget->used = 0;
-	}
-	return __sync_fetch_and_add(&budget->used, 1) < cfg->event_rate;
-}
-
-static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int action,
-				       const struct flow *flow)
-{
-	struct tenant_counters *counters;
-	struct violation_event *event;
-
-	if (event_allowed(me)) {
-		event = bpf_ringbuf_reserve(&tenantd_events, sizeof(*event), 0);
-		if (event) {
-			event->boot_ns = bpf_ktime_get_boot_ns();
-			event->tenant_id = me;
-			event->peer_id = peer;
-			event->dport = flow->port;
-			event->reason = reason;
-			event->action = action;
-			event->protocol = flow->protocol;
-			event->family = flow->family;
-			__builtin_memcpy(event->addr, flow->addr, sizeof(event->addr));
-			event->translated = flow->translated;
-			event->translated_port = flow->translated_port;
-			__builtin_memcpy(event->translated_addr, flow->translated_addr,
-					 sizeof(event->translated_addr));
-			if (flow->unix_name) {
-				event->unix_name_length = flow->unix_name->length;
-				__builtin_memcpy(event->unix_name, flow->unix_name->name,
-						 sizeof(event->unix_name));
-			} else {
-				event->unix_name_length = 0;
-			}
-			/* Only now, on the rare violation path, is the caller looked at. */
-			if (flow->from_task) {
-				event->pid = bpf_get_current_pid_tgid() >> 32;
-				event->cgroup_id = bpf_get_current_cgroup_id();
-				bpf_get_current_comm(event->comm, sizeof(event->comm));
-			} else {
-				event->pid = 0;
-				event->cgroup_id = flow->cgroup_id;
-				__builtin_memset(event->comm, 0, sizeof(event->comm));
-			}
-			bpf_ringbuf_submit(event, 0);
-			return;
-		}
-	}
-	counters = tenant_counters(me);
-	if (counters)
-		counters->events_sampled_out++;
+	return mine->mode == TENANT_MODE_AUDIT && reason != REASON_TOMBSTONED ? ACTION_AUDITED :
+										ACTION_DENIED;
 }
 
 /* Counts the violation and emits its event; returns true when the traffic
@@ -230,13 +163,13 @@ static __always_inline void emit_event(__u32 me, __u32 peer, int reason, int act
 static __always_inline bool violation(__u32 me, const struct tenant_record *mine,
 				      __u32 peer, int reason, const struct flow *flow)
 {
-	int action = ACTION_DENIED;
+	struct violation_key key = {
+		.tenant_id = me, .peer_id = peer, .reason = reason,
+		.action = violation_action(mine, reason),
+	};
 
-	if (mine->mode == TENANT_MODE_AUDIT && reason != REASON_TOMBSTONED)
-		action = ACTION_AUDITED;
-	count_violation(me, peer, reason, action);
-	emit_event(me, peer, reason, action, flow);
-	return action == ACTION_DENIED;
+	tenantd_report_violation(&key, flow);
+	return key.action == ACTION_DENIED;
 }
 
 #endif /* TENANTD_VERDICT_BPF_H */
