@@ -17,6 +17,9 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DOCDIR ?= $(PREFIX)/share/doc/tenantd
+MANDIR ?= $(PREFIX)/share/man
+# Where bash-completion loads a command's completion on first use.
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # systemd looks for units, sysusers.d and tmpfiles.d under /usr/local/lib as
 # well as /usr/lib, so they follow PREFIX like the binaries.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -64,7 +67,9 @@ INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcar
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
 .PHONY: all setup check test-binaries fuzz demo bench install uninstall clean
-all: $(BUILD)/tenantd $(BUILD)/tenantctl
+MAN_PAGES := $(BUILD)/man/tenantd.8 $(BUILD)/man/tenantctl.8 $(BUILD)/man/tenantd.conf.5
+
+all: $(BUILD)/tenantd $(BUILD)/tenantctl $(MAN_PAGES)
 
 # Installs the Debian packages the build, the tests and the demo need.
 setup:
@@ -90,6 +95,12 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h Makefile
 $(BUILD)/tenantd.bpf.o: $(BPF_OBJS)
 	$(msg) LINK $@
 	$(Q)$(BPFTOOL) gen object $@ $^
+
+# The man pages' sources are scdoc (man/*.scd), rendered to roff here.
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	$(msg) MAN $@
+	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
 	$(msg) SKEL $@
@@ -172,6 +183,11 @@ test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS) $(FUZZ_TAR
 # The units under a real systemd, booted in a container (tests/systemd/).
 SYSTEMD_TESTS := tests/systemd/test_service.sh
 
+# What operators get beside the agent (tests/operator/): the man pages and
+# tenantctl's completion as installed, and the Prometheus rules.
+OPERATOR_TESTS := tests/operator/test_manpages_and_completion.sh \
+	tests/operator/test_prometheus_rules.sh
+
 # Every test twice: as built, and built with the sanitizers (the agent, its
 # client and the tests alike), so a memory error or a leak fails the run.
 SANITIZE_BUILD := $(BUILD)/sanitize
@@ -179,6 +195,7 @@ check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
+		$(OPERATOR_TESTS) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 demo: setup
@@ -231,6 +248,10 @@ install: all
 	install -m 0644 systemd/examples/tenantd.conf systemd/examples/*.slice \
 		$(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 systemd/examples/tenants.d/*.conf $(DESTDIR)$(DOCDIR)/examples/tenants.d/
+	install -D -m 0644 $(BUILD)/man/tenantd.8 $(DESTDIR)$(MANDIR)/man8/tenantd.8
+	install -D -m 0644 $(BUILD)/man/tenantctl.8 $(DESTDIR)$(MANDIR)/man8/tenantctl.8
+	install -D -m 0644 $(BUILD)/man/tenantd.conf.5 $(DESTDIR)$(MANDIR)/man5/tenantd.conf.5
+	install -D -m 0644 contrib/completion/tenantctl.bash $(DESTDIR)$(COMPLETIONDIR)/tenantctl
 ifeq ($(DESTDIR),)
 	@# On this host, the user tenantd runs as and the directories it owns
 	@# must exist before its first start (packages do this in postinst).
@@ -246,6 +267,8 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/tenantd-bpffs.service
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/tenantd.conf $(DESTDIR)$(TMPFILESDIR)/tenantd.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man8/tenantd.8 $(DESTDIR)$(MANDIR)/man8/tenantctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/tenantd.conf.5 $(DESTDIR)$(COMPLETIONDIR)/tenantctl
 
 clean:
 	rm -rf $(BUILD)

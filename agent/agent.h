@@ -58,6 +58,7 @@ struct agent {
 	 * so the next apply writes everything rather than what changed. */
 	bool policy_between;
 	struct timespec started; /* CLOCK_MONOTONIC */
+	struct timespec started_realtime; /* for tenantd_agent_start_time_seconds */
 	bool features[FEATURE_COUNT];
 	unsigned int disabled_programs; /* program_bit, with --allow-partial */
 };

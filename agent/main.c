@@ -434,6 +434,7 @@ int main(int argc, char **argv)
 		return r ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &agent.started);
+	clock_gettime(CLOCK_REALTIME, &agent.started_realtime);
 	/* One malloc arena: the configuration read on a thread at start is
 	 * freed by a reload on the main one, and a thread's arena would keep
 	 * those pages (30 MiB at a million networks) where malloc_trim() does

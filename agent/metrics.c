@@ -107,6 +107,21 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 	      "tenantd_build_info{version=\"", out);
 	write_label_value(out, snapshot->version);
 	fputs("\"} 1\n", out);
+	fprintf(out,
+		"# HELP tenantd_agent_start_time_seconds When the running agent started, in seconds "
+		"since the Unix epoch.\n"
+		"# TYPE tenantd_agent_start_time_seconds gauge\n"
+		"tenantd_agent_start_time_seconds %.3f\n"
+		"# HELP tenantd_programs_attached Programs attached at CgroupRoot.\n"
+		"# TYPE tenantd_programs_attached gauge\n"
+		"tenantd_programs_attached %u\n"
+		"# HELP tenantd_programs_adopted Programs whose pinned links this start adopted: "
+		"all after a restart, none after a first start or after a restart that "
+		"found none pinned.\n"
+		"# TYPE tenantd_programs_adopted gauge\n"
+		"tenantd_programs_adopted %u\n",
+		snapshot->start_time_seconds, snapshot->programs_attached,
+		snapshot->programs_adopted);
 
 	fputs("# HELP tenantd_tenant_info Each configured tenant, its kind and its mode.\n"
 	      "# TYPE tenantd_tenant_info gauge\n", out);

@@ -40,6 +40,9 @@ struct metrics_violation {
 
 struct metrics_snapshot {
 	const char *version;
+	double start_time_seconds; /* the agent's start, since the Unix epoch */
+	unsigned int programs_attached;
+	unsigned int programs_adopted; /* from pins; 0 at a first start */
 	const struct metrics_tenant *tenants;
 	size_t tenant_count;
 	const struct metrics_violation *violations;

@@ -91,7 +91,13 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 	_cleanup_free_ struct violation_total *totals = NULL;
 	_cleanup_free_ struct metrics_privileged *privileged = NULL;
 	struct tenantd_bpf *skeleton = agent->programs.skeleton;
-	struct metrics_snapshot snapshot = { .version = TENANTD_VERSION };
+	struct metrics_snapshot snapshot = {
+		.version = TENANTD_VERSION,
+		.start_time_seconds = agent->started_realtime.tv_sec +
+				      agent->started_realtime.tv_nsec / 1e9,
+		.programs_attached = agent->programs.attached,
+		.programs_adopted = agent->programs.adopted,
+	};
 	size_t total_count = 0;
 	int r;
 

@@ -33,6 +33,9 @@ packages=(
 	systemd-container "boots that root file system with systemd-nspawn, to test the units"
 	gnuplot-nox "draws the plots of make bench"
 	iperf3 "measures EgressRate= as a receiver sees it, in make bench"
+	scdoc "renders the man pages from their sources (man/*.scd)"
+	man-db "the man page test renders each page with warnings on"
+	bash-completion "the completion test loads tenantctl's as an interactive bash does"
 )
 
 missing=()

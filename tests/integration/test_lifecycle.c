@@ -150,6 +150,49 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 }
 END_TEST
 
+static double metric_value(const char *metrics, const char *name)
+{
+	char pattern[128];
+	const char *line;
+
+	snprintf(pattern, sizeof(pattern), "\n%s ", name);
+	line = strstr(metrics, pattern);
+	ck_assert_msg(line != NULL, "no %s in:\n%s", name, metrics);
+	return strtod(line + strlen(pattern), NULL);
+}
+
+/* An operator's alert on an enforcement gap needs to tell a restart that
+ * adopted the pinned programs from one that attached them anew. */
+START_TEST(the_metrics_tell_a_first_start_from_a_restart_that_adopted_the_pins)
+{
+	char command[4300], *before, *after;
+	long http_status = 0;
+	int status;
+
+	/* A first start: nothing pinned before it. */
+	harness_agent_stop();
+	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
+		 harness_binary("tenantd"), harness_bpffs());
+	status = system(command);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	harness_agent_start();
+	before = harness_get("/metrics", &http_status);
+	ck_assert_int_eq(http_status, 200);
+	ck_assert_double_eq(metric_value(before, "tenantd_programs_attached"), 9);
+	ck_assert_double_eq(metric_value(before, "tenantd_programs_adopted"), 0);
+	harness_agent_stop();
+	harness_agent_start();
+	after = harness_get("/metrics", &http_status);
+	ck_assert_int_eq(http_status, 200);
+	ck_assert_double_eq(metric_value(after, "tenantd_programs_attached"), 9);
+	ck_assert_double_eq(metric_value(after, "tenantd_programs_adopted"), 9);
+	ck_assert_double_gt(metric_value(after, "tenantd_agent_start_time_seconds"),
+			    metric_value(before, "tenantd_agent_start_time_seconds"));
+	free(before);
+	free(after);
+}
+END_TEST
+
 /* The pinned maps record which configuration they hold: a restart with
  * the same one rewrites no tenant, one with a changed drop-in rewrites. */
 START_TEST(a_restart_with_the_same_configuration_rewrites_nothing)
@@ -620,6 +663,7 @@ Suite *test_suite(void)
 	tcase_add_test(restart, counters_count_while_the_agent_is_dead_and_continue_after_restart);
 	tcase_add_test(restart, a_transfer_running_across_a_kill_and_restart_is_counted_exactly);
 	tcase_add_test(restart, a_restart_adopts_the_pinned_links_and_keeps_tenant_ids);
+	tcase_add_test(restart, the_metrics_tell_a_first_start_from_a_restart_that_adopted_the_pins);
 	tcase_add_test(restart, a_restart_with_the_same_configuration_rewrites_nothing);
 	tcase_add_test(restart, a_normal_stop_leaves_enforcement_in_place);
 	tcase_add_test(restart, policy_changes_do_not_disturb_established_connections);

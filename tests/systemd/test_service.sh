@@ -15,12 +15,7 @@ cgroup=$cgroup2/tenantd-test-$$-systemd
 netprobe=/usr/local/libexec/tenantd-test/netprobe
 nspawn_pid=
 leader=
-passed=0
-failed=0
-
-log() {
-	printf '%s\n' "$*" >&2
-}
+. tests/support/check.sh
 
 stop_container() {
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
@@ -134,16 +129,8 @@ listen_in_slice() {
 	eventually inside sh -c "ss -Hltn 'sport = :$port' | grep -q ." 
 }
 
-check() {
-	local name=$1
-	if "$name"; then
-		passed=$((passed + 1))
-		log "PASS $name"
-	else
-		failed=$((failed + 1))
-		log "FAIL $name"
-		inside journalctl -b --no-pager -n 40 -u tenantd.service -u tenantd-bpffs.service >&2 2>/dev/null
-	fi
+on_check_failure() {
+	inside journalctl -b --no-pager -n 40 -u tenantd.service -u tenantd-bpffs.service >&2 2>/dev/null
 }
 
 # Runs COMMAND...; says WHAT was expected when it fails. Its output is not
@@ -512,20 +499,16 @@ main() {
 			check "$test"
 		done
 	else
-		failed=$((failed + ${#tests[@]}))
-		log "FAIL: the container with a private bpffs did not boot"
+		checks_not_run ${#tests[@]} "the container with a private bpffs did not boot"
 	fi
 	stop_container
 	if boot missing; then
 		check a_missing_bpffs_is_reported_and_not_retried
 		check pins_outlive_the_service_where_nothing_mounted_bpffs
 	else
-		failed=$((failed + 2))
-		log "FAIL: the container without /sys/fs/bpf did not boot"
+		checks_not_run 2 "the container without /sys/fs/bpf did not boot"
 	fi
-	local total=$((passed + failed))
-	echo "$((total ? 100 * passed / total : 0))%: Checks: $total, Failures: $failed, Errors: 0"
-	[ "$failed" -eq 0 ]
+	summary
 }
 
 # Sourced (to try things by hand), it only defines its functions.

@@ -28,7 +28,9 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		{ "acme", NULL, 1 },
 	};
 	struct metrics_snapshot snapshot = {
-		.version = "1.2.3", .tenants = tenants, .tenant_count = 2,
+		.version = "1.2.3", .start_time_seconds = 1764900000.25,
+		.programs_attached = 9, .programs_adopted = 9,
+		.tenants = tenants, .tenant_count = 2,
 		.violations = violations, .violation_count = 3,
 		.privileged = privileged, .privileged_count = 2,
 	};
@@ -36,6 +38,15 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# HELP tenantd_build_info The running tenantd's version.\n"
 		"# TYPE tenantd_build_info gauge\n"
 		"tenantd_build_info{version=\"1.2.3\"} 1\n"
+		"# HELP tenantd_agent_start_time_seconds When the running agent started, in seconds since the Unix epoch.\n"
+		"# TYPE tenantd_agent_start_time_seconds gauge\n"
+		"tenantd_agent_start_time_seconds 1764900000.250\n"
+		"# HELP tenantd_programs_attached Programs attached at CgroupRoot.\n"
+		"# TYPE tenantd_programs_attached gauge\n"
+		"tenantd_programs_attached 9\n"
+		"# HELP tenantd_programs_adopted Programs whose pinned links this start adopted: all after a restart, none after a first start or after a restart that found none pinned.\n"
+		"# TYPE tenantd_programs_adopted gauge\n"
+		"tenantd_programs_adopted 9\n"
 		"# HELP tenantd_tenant_info Each configured tenant, its kind and its mode.\n"
 		"# TYPE tenantd_tenant_info gauge\n"
 		"tenantd_tenant_info{tenant=\"acme\",kind=\"tenant\",mode=\"enforce\"} 1\n"
