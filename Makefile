@@ -18,6 +18,7 @@ SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DOCDIR ?= $(PREFIX)/share/doc/tenantd
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/tenantd
 # Where bash-completion loads a command's completion on first use.
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # systemd looks for units, sysusers.d and tmpfiles.d under /usr/local/lib as
@@ -188,6 +189,10 @@ SYSTEMD_TESTS := tests/systemd/test_service.sh
 OPERATOR_TESTS := tests/operator/test_manpages_and_completion.sh \
 	tests/operator/test_prometheus_rules.sh
 
+# Three nodes, their agents and a federated Prometheus (tests/fleet/); run
+# against the sanitized agent too.
+FLEET_TESTS := tests/fleet/test_fleet.sh
+
 # Every test twice: as built, and built with the sanitizers (the agent, its
 # client and the tests alike), so a memory error or a leak fails the run.
 SANITIZE_BUILD := $(BUILD)/sanitize
@@ -195,7 +200,7 @@ check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
-		$(OPERATOR_TESTS) \
+		$(OPERATOR_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 demo: setup
@@ -252,6 +257,9 @@ install: all
 	install -D -m 0644 $(BUILD)/man/tenantctl.8 $(DESTDIR)$(MANDIR)/man8/tenantctl.8
 	install -D -m 0644 $(BUILD)/man/tenantd.conf.5 $(DESTDIR)$(MANDIR)/man5/tenantd.conf.5
 	install -D -m 0644 contrib/completion/tenantctl.bash $(DESTDIR)$(COMPLETIONDIR)/tenantctl
+	install -D -m 0644 contrib/prometheus/tenantd-rules.yml \
+		$(DESTDIR)$(DATADIR)/prometheus/tenantd-rules.yml
+	install -D -m 0644 contrib/grafana/tenantd-fleet.json $(DESTDIR)$(DATADIR)/grafana/tenantd-fleet.json
 ifeq ($(DESTDIR),)
 	@# On this host, the user tenantd runs as and the directories it owns
 	@# must exist before its first start (packages do this in postinst).
@@ -269,6 +277,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/tenantd.8 $(DESTDIR)$(MANDIR)/man8/tenantctl.8 \
 		$(DESTDIR)$(MANDIR)/man5/tenantd.conf.5 $(DESTDIR)$(COMPLETIONDIR)/tenantctl
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -9,12 +9,15 @@ failed=0
 failed_binaries=()
 for test in "$@"; do
 	# build/tests/test_x runs against build/, build/sanitize/tests/test_x
-	# against build/sanitize/; a script in the source tree against build/.
+	# against build/sanitize/; a script in the source tree against build/,
+	# or against BUILD when given as SCRIPT@BUILD.
 	case "$test" in
+	*@*) build=${test#*@} test=${test%@*} against=" against $build" ;;
 	*/tests/*) build=${test%/tests/*} ;;
 	*) build=build ;;
 	esac
-	echo "== $test"
+	echo "== $test${against:-}"
+	against=
 	case "${test##*/}" in
 	fuzz_*)
 		# A fuzz target replays its seed corpus once: one check.

@@ -69,12 +69,14 @@ the_tenantd_conf_5_page_names_every_configuration_key() {
 	expect_equal "every key of common/config.c in man/tenantd.conf.5.scd" "" "$missing"
 }
 
-make_install_puts_the_pages_and_the_completion_where_man_and_bash_look() {
+make_install_puts_the_pages_completion_rules_and_dashboard_where_they_are_looked_for() {
 	local root=$scratch/install file missing=""
 	make --no-print-directory -s install BUILD="$build" DESTDIR="$root" PREFIX=/usr \
 		>/dev/null 2>&1 || { log "  expected make install to succeed"; return 1; }
 	for file in /usr/share/man/man8/tenantd.8 /usr/share/man/man8/tenantctl.8 \
-		/usr/share/man/man5/tenantd.conf.5 /usr/share/bash-completion/completions/tenantctl; do
+		/usr/share/man/man5/tenantd.conf.5 /usr/share/bash-completion/completions/tenantctl \
+		/usr/share/tenantd/prometheus/tenantd-rules.yml \
+		/usr/share/tenantd/grafana/tenantd-fleet.json; do
 		[ -s "$root$file" ] || missing="$missing $file"
 	done
 	expect_equal "nothing missing under DESTDIR" "" "$missing"
@@ -151,7 +153,7 @@ main() {
 	check the_tenantctl_8_page_renders_without_warnings
 	check the_tenantd_conf_5_page_renders_without_warnings
 	check the_tenantd_conf_5_page_names_every_configuration_key
-	check make_install_puts_the_pages_and_the_completion_where_man_and_bash_look
+	check make_install_puts_the_pages_completion_rules_and_dashboard_where_they_are_looked_for
 	check the_completion_offers_the_commands
 	check the_completion_offers_the_global_options
 	check the_completion_offers_the_options_of_events
