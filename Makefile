@@ -67,7 +67,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
-.PHONY: all setup check test-binaries fuzz demo bench install uninstall clean
+.PHONY: deb all setup check test-binaries fuzz demo bench install uninstall clean
 MAN_PAGES := $(BUILD)/man/tenantd.8 $(BUILD)/man/tenantctl.8 $(BUILD)/man/tenantd.conf.5
 
 all: $(BUILD)/tenantd $(BUILD)/tenantctl $(MAN_PAGES)
@@ -181,8 +181,9 @@ fuzz: setup
 
 test-binaries: all $(UNIT_TESTS) $(INTEGRATION_TESTS) $(TEST_HELPERS) $(FUZZ_TARGETS)
 
-# The units under a real systemd, booted in a container (tests/systemd/).
-SYSTEMD_TESTS := tests/systemd/test_service.sh
+# The units, and the Debian package's life cycle, under a real systemd booted
+# in a container (tests/systemd/).
+SYSTEMD_TESTS := tests/systemd/test_service.sh tests/systemd/test_package.sh
 
 # What operators get beside the agent (tests/operator/): the man pages and
 # tenantctl's completion as installed, and the Prometheus rules.
@@ -199,9 +200,19 @@ SANITIZE_BUILD := $(BUILD)/sanitize
 check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
+	@echo "  DEB      $(BUILD)/deb/ (log in $(BUILD)/deb.log)"
+	@$(MAKE) --no-print-directory deb >$(BUILD)/deb.log 2>&1 || { tail -40 $(BUILD)/deb.log; exit 1; }
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
 		$(OPERATOR_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
+
+# The Debian package, built with dpkg-buildpackage from a copy of the
+# tracked files (debian/ says how), into $(BUILD)/deb/.
+deb: setup
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/tenantd
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(BUILD)/deb/tenantd
+	cd $(BUILD)/deb/tenantd && dpkg-buildpackage -b -uc -us
+	@ls $(BUILD)/deb/*.deb
 
 demo: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/netprobe
@@ -282,4 +293,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

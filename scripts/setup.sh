@@ -36,6 +36,7 @@ packages=(
 	scdoc "renders the man pages from their sources (man/*.scd)"
 	man-db "the man page test renders each page with warnings on"
 	bash-completion "the completion test loads tenantctl's as an interactive bash does"
+	debhelper "builds the Debian package (make deb) with dpkg-buildpackage"
 	python3 "the fleet test reads Prometheus' answers and the dashboard's queries"
 )
 

@@ -63,20 +63,25 @@ eventually() {
 # default) and the example tenants and slices in place. BPFFS says what is
 # on the container's /sys/fs/bpf: "private", a bpffs of its own; "missing",
 # no /sys/fs/bpf at all (nspawn's /sys has none), as on a kernel without
-# bpffs.
+# bpffs. INSTALL "none" leaves tenantd and its tenants out, for a package
+# to bring (tests/systemd/test_package.sh).
 boot() {
-	local bpffs=$1 rootfs state
+	local bpffs=$1 install=${2:-make} rootfs state
 
 	rootfs=$(tests/systemd/rootfs.sh "$build/tenantd" "$build/tenantctl" \
 		"$build/tests/netprobe") || return 1
 	mkdir -p "$scratch"/{upper,work,merged,bpffs}
 	mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$scratch/upper,workdir=$scratch/work" \
 		"$scratch/merged" || return 1
-	make --no-print-directory -s install BUILD="$build" DESTDIR="$scratch/merged" >/dev/null || return 1
+	if [ "$install" = make ]; then
+		make --no-print-directory -s install BUILD="$build" DESTDIR="$scratch/merged" \
+			>/dev/null || return 1
+		cp systemd/examples/tenants.d/*.conf "$scratch/merged/etc/tenantd/tenants.d/"
+		systemctl --root="$scratch/merged" enable tenantd.service tenantd.socket >/dev/null 2>&1 ||
+			return 1
+	fi
 	install -D -m 0755 "$build/tests/netprobe" "$scratch/merged$netprobe"
-	cp systemd/examples/tenants.d/*.conf "$scratch/merged/etc/tenantd/tenants.d/"
 	cp systemd/examples/*.slice "$scratch/merged/etc/systemd/system/"
-	systemctl --root="$scratch/merged" enable tenantd.service tenantd.socket >/dev/null 2>&1 || return 1
 	local binds=()
 	case "$bpffs" in
 	private)
