@@ -29,16 +29,9 @@ output=${BENCH_OUTPUT:-build/bench/datapath.tsv}
 bench_scratch datapath
 near="tdbench-$$"
 far="tdbench-$$-b"
-servers=()
 
 datapath_cleanup() {
-	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
-	# The servers only: a bare wait would wait for the agent too, which
-	# bench_cleanup stops.
-	[ ${#servers[@]} -eq 0 ] || wait "${servers[@]}" 2>/dev/null || true
 	sysctl -qw kernel.bpf_stats_enabled=0
-	ip netns del "$near" 2>/dev/null || true
-	ip netns del "$far" 2>/dev/null || true
 	bench_cleanup
 }
 trap datapath_cleanup EXIT
@@ -58,7 +51,7 @@ start_server() { # netns cgroup address port
 	# of its own, and $! would be that shell rather than the server.
 	nsenter --net="/run/netns/$1" sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' _ \
 		"$cgroup2$root/$2" build/bench/loopback serve "$3" "$4" >/dev/null &
-	servers+=($!)
+	bench_servers+=($!)
 	for _ in $(seq 100); do
 		nsenter --net="/run/netns/$1" ss -Hltn "sport = :$4" | grep -q . && return 0
 		sleep 0.05
@@ -153,9 +146,7 @@ for scale in "${scales[@]}"; do
 		printf "%-16s %-12s %-6s %14s  ratio %s\n", s, $2, $3, $4, $5 }' "$output"
 	awk -F'\t' -v s="$scale" '$1 == s && $2 == "ns" && $3 !~ /scan/ {
 		printf "%-16s %-28s %8s ns per run\n", s, $3, $4 }' "$output"
-	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait "${servers[@]}" 2>/dev/null || true
-	servers=()
+	bench_stop_servers
 	kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=""
 	build/tenantd --detach --bpffs-dir "$bpffs" >/dev/null 2>&1 || true
 	nsenter --net="/run/netns/$near" nft delete table inet tenantd_bench 2>/dev/null || true

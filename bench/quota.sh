@@ -29,17 +29,6 @@ bench_scratch quota
 
 near="tdquota-$$"
 far="tdquota-$$-b"
-servers=()
-
-quota_cleanup() {
-	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
-	# The servers only: the agent, also a child, is stopped after.
-	for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
-	ip netns del "$near" 2>/dev/null || true
-	ip netns del "$far" 2>/dev/null || true
-	bench_cleanup
-}
-trap quota_cleanup EXIT
 
 bench_netns_pair "$near" "$far" "tq$$" 10.250.2
 mkdir -p "$cgroup2$root/limited" "$cgroup2$root/neighbour"
@@ -54,7 +43,7 @@ write_tenants() { # rate
 # server still closing the last one.
 for port in 5201 5202 5203; do
 	ip netns exec "$far" iperf3 -s -p "$port" >/dev/null 2>&1 &
-	servers+=($!)
+	bench_servers+=($!)
 done
 for port in 5201 5202 5203; do
 	for _ in $(seq 100); do

@@ -8,6 +8,8 @@
 #   bench_netns_pair NEAR FAR LINK NETWORK
 #                           two network namespaces joined by a veth pair
 #                           (LINKa, LINKb), NETWORK.1 and NETWORK.2 (/24)
+#   bench_servers+=(PID)    a server the benchmark started, stopped on exit
+#   bench_stop_servers      stops them now
 
 bench_scratch() {
 	cgroup2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
@@ -16,12 +18,25 @@ bench_scratch() {
 	bpffs="/sys/fs/bpf/tenantd-$1-$$"
 	socket="$scratch/run/tenantd.sock"
 	agent_pid=""
+	bench_servers=()
+	bench_namespaces=()
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 	mkdir -p "$scratch"/{conf/tenants.d,state,run} "$cgroup2$root"
 }
 
+bench_stop_servers() {
+	local pid
+	for pid in "${bench_servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+	# The servers only: a bare wait would wait for the agent too.
+	for pid in "${bench_servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+	bench_servers=()
+}
+
 bench_cleanup() {
+	local namespace
+	bench_stop_servers
+	for namespace in "${bench_namespaces[@]}"; do ip netns del "$namespace" 2>/dev/null || true; done
 	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	build/tenantd --detach --bpffs-dir "$bpffs" >/dev/null 2>&1 || true
 	find "$cgroup2$root" -depth -type d -exec rmdir {} + 2>/dev/null || true
@@ -45,6 +60,7 @@ bench_start_agent() {
 }
 
 bench_netns_pair() { # near far link network
+	bench_namespaces+=("$1" "$2")
 	ip netns add "$1"
 	ip netns add "$2"
 	ip link add "${3}a" type veth peer name "${3}b"

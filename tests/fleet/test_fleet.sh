@@ -58,17 +58,6 @@ on_check_failure() {
 	done
 }
 
-# Polls COMMAND... every 50 ms until it succeeds, for at most SECONDS.
-within() {
-	local seconds=$1 deadline
-	shift
-	deadline=$((SECONDS + seconds))
-	until "$@"; do
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
 in_monitor() { nsenter --net="/run/netns/$monitor" "$@"; }
 
 build_lan() {

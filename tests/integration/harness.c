@@ -419,6 +419,13 @@ void harness_agent_stop(void)
 	harness_agent_signal(SIGTERM);
 }
 
+int harness_agent_detach(void)
+{
+	harness_agent_stop();
+	return run_command("%s --detach --bpffs-dir %s 2>/dev/null", harness_binary("tenantd"),
+			   H.bpffs);
+}
+
 int harness_agent_sanitizer_reports(void)
 {
 	char command[4300];
@@ -694,21 +701,36 @@ int harness_log_lines(const char *needle)
 	return count;
 }
 
-long long metric(const char *name, const char *labels)
+/* The value of NAME{LABELS}, or of NAME alone when LABELS is NULL; 0
+ * when absent, -1 when /metrics does not answer. */
+static double series_value(const char *name, const char *labels)
 {
 	char series[1024];
 	long status;
 	char *body = harness_get("/metrics", &status), *line;
-	long long value = 0;
+	double value = 0;
 
 	if (!body)
 		return -1;
-	snprintf(series, sizeof(series), "\n%s{%s} ", name, labels);
+	if (labels)
+		snprintf(series, sizeof(series), "\n%s{%s} ", name, labels);
+	else
+		snprintf(series, sizeof(series), "\n%s ", name);
 	line = strstr(body, series);
 	if (line)
-		value = atoll(line + strlen(series));
+		value = strtod(line + strlen(series), NULL);
 	free(body);
 	return value;
+}
+
+long long metric(const char *name, const char *labels)
+{
+	return (long long)series_value(name, labels);
+}
+
+double harness_gauge(const char *name)
+{
+	return series_value(name, NULL);
 }
 
 long long harness_counter(const char *name, const char *tenant)

@@ -69,6 +69,9 @@ pid_t harness_agent_pid(void);
 bool harness_agent_running(void);
 /* SIGTERM, and waits until the agent is gone. */
 void harness_agent_stop(void);
+/* Stops the agent and removes its pins (tenantd --detach): the next start
+ * is a first start. Returns --detach's exit status. */
+int harness_agent_detach(void);
 /* Sends SIGNAL; for SIGTERM and SIGKILL, waits until the agent is gone. */
 void harness_agent_signal(int signal_number);
 /* Sends SIGHUP and waits until the agent logged the outcome; returns true
@@ -117,6 +120,8 @@ char *harness_command_output(const char *command, int *exit_status);
 int harness_log_lines(const char *needle);
 /* The value of the series NAME{LABELS} in /metrics, 0 when absent. */
 long long metric(const char *name, const char *labels);
+/* The value of the series NAME, which has no labels, 0 when absent. */
+double harness_gauge(const char *name);
 /* NAME{tenant="TENANT"} in /metrics. */
 long long harness_counter(const char *name, const char *tenant);
 /* tenantd_violations_total for one (tenant, peer, reason, action). */

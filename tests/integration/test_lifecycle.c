@@ -150,46 +150,22 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 }
 END_TEST
 
-static double metric_value(const char *metrics, const char *name)
-{
-	char pattern[128];
-	const char *line;
-
-	snprintf(pattern, sizeof(pattern), "\n%s ", name);
-	line = strstr(metrics, pattern);
-	ck_assert_msg(line != NULL, "no %s in:\n%s", name, metrics);
-	return strtod(line + strlen(pattern), NULL);
-}
-
 /* An operator's alert on an enforcement gap needs to tell a restart that
  * adopted the pinned programs from one that attached them anew. */
 START_TEST(the_metrics_tell_a_first_start_from_a_restart_that_adopted_the_pins)
 {
-	char command[4300], *before, *after;
-	long http_status = 0;
-	int status;
+	double started;
 
-	/* A first start: nothing pinned before it. */
-	harness_agent_stop();
-	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
-		 harness_binary("tenantd"), harness_bpffs());
-	status = system(command);
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(harness_agent_detach(), 0);
 	harness_agent_start();
-	before = harness_get("/metrics", &http_status);
-	ck_assert_int_eq(http_status, 200);
-	ck_assert_double_eq(metric_value(before, "tenantd_programs_attached"), 9);
-	ck_assert_double_eq(metric_value(before, "tenantd_programs_adopted"), 0);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 9);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_adopted"), 0);
+	started = harness_gauge("tenantd_agent_start_time_seconds");
 	harness_agent_stop();
 	harness_agent_start();
-	after = harness_get("/metrics", &http_status);
-	ck_assert_int_eq(http_status, 200);
-	ck_assert_double_eq(metric_value(after, "tenantd_programs_attached"), 9);
-	ck_assert_double_eq(metric_value(after, "tenantd_programs_adopted"), 9);
-	ck_assert_double_gt(metric_value(after, "tenantd_agent_start_time_seconds"),
-			    metric_value(before, "tenantd_agent_start_time_seconds"));
-	free(before);
-	free(after);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 9);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_adopted"), 9);
+	ck_assert_double_gt(harness_gauge("tenantd_agent_start_time_seconds"), started);
 }
 END_TEST
 
@@ -433,13 +409,9 @@ static bool connection_to_globex_established(void)
  * nothing refuses; returns its pid once the connection is established. */
 static pid_t cross_tenant_transfer_before_tenantd(void)
 {
-	char command[4300];
 	pid_t transfer;
 
-	harness_agent_stop();
-	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
-		 harness_binary("tenantd"), harness_bpffs());
-	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	ck_assert_int_eq(harness_agent_detach(), 0);
 	transfer = fork();
 	if (transfer == 0)
 		_exit(probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
@@ -553,12 +525,9 @@ END_TEST
  * behind, so a corrected one may choose other map sizes. */
 START_TEST(a_configuration_refused_at_the_first_start_leaves_nothing_pinned)
 {
-	char command[4300], output[2048] = "";
+	char output[2048] = "";
 
-	harness_agent_stop();
-	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
-		 harness_binary("tenantd"), harness_bpffs());
-	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
+	ck_assert_int_eq(harness_agent_detach(), 0);
 	ck_assert(harness_write_config("tenants.d/broken.conf", "[Tenant]\nNetwork=10.0.0.0/33\n"));
 	ck_assert_int_eq(refused_start("prefix length", output, sizeof(output)), 78);
 	ck_assert_msg(strstr(output, "broken.conf:2: Network: '10.0.0.0/33'"), "%s", output);
@@ -571,15 +540,8 @@ END_TEST
 
 START_TEST(detach_removes_every_program_link_and_map)
 {
-	char command[4300];
-	int status;
-
-	harness_agent_stop();
 	ck_assert_int_eq(access(harness_bpffs(), F_OK), 0);
-	snprintf(command, sizeof(command), "%s --detach --bpffs-dir %s 2>/dev/null",
-		 harness_binary("tenantd"), harness_bpffs());
-	status = system(command);
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(harness_agent_detach(), 0);
 	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
 	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), 0);
 }

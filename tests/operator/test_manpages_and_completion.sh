@@ -112,6 +112,15 @@ the_completion_offers_the_options_of_events() {
 		"$(complete_words tenantctl events -)"
 }
 
+agent_answers() {
+	"$build/tenantctl" --socket "$socket" status >/dev/null 2>&1
+}
+
+# Answering, or gone: either way there is nothing more to wait for.
+agent_settled() {
+	agent_answers || ! kill -0 "$agent_pid" 2>/dev/null
+}
+
 start_agent() {
 	mkdir -p "$scratch"/{conf/tenants.d,state,run} "$cgroup2$cgroup_root"/{acme,globex}
 	printf '[Tenant]\nCgroup=%s/acme\nNetwork=10.61.0.0/16\n' "$cgroup_root" \
@@ -122,11 +131,7 @@ start_agent() {
 		--state-dir "$scratch/state" --bpffs-dir "$bpffs" --cgroup-root "$cgroup_root" \
 		2>"$scratch/agent.log" &
 	agent_pid=$!
-	for _ in $(seq 3000); do
-		"$build/tenantctl" --socket "$socket" status >/dev/null 2>&1 && return 0
-		kill -0 "$agent_pid" 2>/dev/null || break
-		sleep 0.01
-	done
+	within 30 agent_settled && agent_answers && return 0
 	log "  the agent did not start:"
 	cat "$scratch/agent.log" >&2
 	return 1

@@ -31,6 +31,18 @@ checks_not_run() {
 	log "FAIL: $why"
 }
 
+# Polls COMMAND... every 50 ms until it succeeds, for at most SECONDS: a
+# test waits for the event it needs, never a fixed time.
+within() {
+	local seconds=$1 deadline
+	shift
+	deadline=$((SECONDS + seconds))
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
 summary() {
 	local total=$((passed + failed))
 	echo "$((total ? 100 * passed / total : 0))%: Checks: $total, Failures: $failed, Errors: 0"

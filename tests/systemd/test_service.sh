@@ -50,13 +50,9 @@ inside() {
 	nsenter -t "$leader" -a "$@"
 }
 
-# Polls COMMAND... until it succeeds, for up to 10 s.
+# Polls COMMAND... until it succeeds, for up to 10 s, its output unshown.
 eventually() {
-	for _ in $(seq 200); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
+	within 10 "$@" >/dev/null 2>&1
 }
 
 # Boots a fresh container with tenantd installed (PREFIX=/usr/local, the
