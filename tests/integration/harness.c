@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +164,14 @@ static void setup(void)
 	H.owner = getpid();
 	/* Agents started by forked tests are reparented here and reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* The suite, its agent and every process it starts live in a network
+	 * namespace of their own: no port the suite uses can be taken by
+	 * anything else on the machine, and its traffic reaches nothing but
+	 * its own listeners. To the agent, this namespace is the host's. */
+	if (unshare(CLONE_NEWNET))
+		die("cannot make the suite's network namespace: %s", strerror(errno));
+	if (run_command("ip link set lo up"))
+		die("cannot bring lo up in the suite's network namespace");
 	find_cgroup2_mount();
 	snprintf(H.root, sizeof(H.root), "/tenantd-test-%d", H.owner);
 	snprintf(H.scratch, sizeof(H.scratch), "/tmp/tenantd-test-%d", H.owner);
@@ -323,8 +334,9 @@ void harness_agent_start(void)
 	posix_spawnattr_destroy(&attributes);
 	posix_spawn_file_actions_destroy(&actions);
 	agent_pid_write(pid);
-	if (!harness_wait_until(process_gone(pid) || socket_ready(), 10000))
-		die("tenantd did not answer on its control socket within 10 s");
+	if (!harness_wait_until(process_gone(pid) || socket_ready(), HARNESS_PATIENCE_MS))
+		die("tenantd did not answer on its control socket within %d s",
+		    HARNESS_PATIENCE_MS / 1000);
 	if (process_gone(pid)) {
 		run_command("cat %s >&2", log_path);
 		die("tenantd exited during start-up");
@@ -382,8 +394,9 @@ void harness_agent_start_activated(const char *socket_path)
 	}
 	close(fd);
 	agent_pid_write(pid);
-	if (!harness_wait_until(process_gone(pid) || socket_serves(&address), 10000))
-		die("tenantd did not answer on the inherited socket within 10 s");
+	if (!harness_wait_until(process_gone(pid) || socket_serves(&address), HARNESS_PATIENCE_MS))
+		die("tenantd did not answer on the inherited socket within %d s",
+		    HARNESS_PATIENCE_MS / 1000);
 	if (process_gone(pid))
 		die("tenantd exited during start-up");
 }
@@ -409,14 +422,28 @@ void harness_agent_signal(int signal_number)
 	kill(pid, signal_number);
 	if (signal_number != SIGTERM && signal_number != SIGKILL)
 		return;
-	if (!harness_wait_until(process_gone(pid), 10000))
-		fprintf(stderr, "harness: tenantd %d still runs 10 s after signal %d\n", pid,
-			signal_number);
+	if (!harness_wait_until(process_gone(pid), HARNESS_PATIENCE_MS))
+		fprintf(stderr, "harness: tenantd %d still runs %d s after signal %d\n", pid,
+			HARNESS_PATIENCE_MS / 1000, signal_number);
 }
 
 void harness_agent_stop(void)
 {
 	harness_agent_signal(SIGTERM);
+}
+
+int harness_agent_stop_status(void)
+{
+	struct harness_deadline deadline = harness_deadline_in(HARNESS_PATIENCE_MS);
+	pid_t pid = agent_pid_read(), waited;
+	int status = -1;
+
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	while ((waited = waitpid(pid, &status, WNOHANG)) == 0 && harness_deadline_wait(&deadline))
+		;
+	return waited == pid ? status : -1;
 }
 
 int harness_agent_detach(void)
@@ -483,8 +510,9 @@ bool harness_agent_reload(void)
 
 	kill(agent_pid_read(), SIGHUP);
 	if (!harness_wait_until(log_has(offset, "reloaded:") || log_has(offset, "reload refused"),
-				5000))
-		die("tenantd did not log the outcome of a reload within 5 s");
+				HARNESS_PATIENCE_MS))
+		die("tenantd did not log the outcome of a reload within %d s",
+		    HARNESS_PATIENCE_MS / 1000);
 	return log_has(offset, "reloaded:");
 }
 
@@ -560,6 +588,30 @@ pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments)
 	if (H.listener_count < MAX_LISTENERS)
 		H.listeners[H.listener_count++] = pid;
 	return pid;
+}
+
+int harness_connect_control_socket(void)
+{
+	struct sockaddr_un address = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", harness_socket());
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+	return fd;
+}
+
+int harness_connect_loopback(int port)
+{
+	struct sockaddr_in address = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+	return fd;
 }
 
 static size_t collect_body(char *data, size_t size, size_t count, void *user)
@@ -648,7 +700,9 @@ char *harness_request(const char *method, const char *path, const char *body, lo
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	/* Under MHD's 30 s idle timeout: an answer proves that no idle client
+	 * held the agent up. */
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -812,7 +866,8 @@ struct json_object *harness_wait_event(const char *tenant, const char *reason, i
 {
 	struct json_object *event = NULL;
 
-	harness_wait_until((event = logged_event(tenant, reason, dport, NULL, pid)) != NULL, 5000);
+	harness_wait_until((event = logged_event(tenant, reason, dport, NULL, pid)) != NULL,
+		HARNESS_PATIENCE_MS);
 	return event;
 }
 
@@ -822,7 +877,7 @@ struct json_object *harness_wait_event_to(const char *tenant, const char *reason
 	struct json_object *event = NULL;
 
 	harness_wait_until((event = logged_event(tenant, reason, 0, destination, pid)) != NULL,
-			   5000);
+			   HARNESS_PATIENCE_MS);
 	return event;
 }
 
@@ -933,8 +988,12 @@ void harness_cleanup(void)
 
 int main(void)
 {
-	SRunner *runner = srunner_create(test_suite());
+	SRunner *runner;
 	int failed;
+
+	/* As in the unit tests' main(): no 4 s default on a loaded machine. */
+	setenv("CK_DEFAULT_TIMEOUT", "60", 0);
+	runner = srunner_create(test_suite());
 
 	setup();
 	test_setup();

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The integration harness: a scratch cgroup tree under the cgroup2 mount, a
  * scratch directory for config, state and socket, a unique bpffs directory,
- * a running tenantd, and netprobe to make traffic from inside any cgroup or
- * network namespace. Everything it creates is removed when the suite ends,
- * whether the tests passed, failed or crashed. */
+ * a network namespace of the suite's own (so every port is free), a running
+ * tenantd, and netprobe to make traffic from inside any cgroup or network
+ * namespace. Everything it creates is removed when the suite ends, whether
+ * the tests passed, failed or crashed. */
 #ifndef TENANTD_HARNESS_H
 #define TENANTD_HARNESS_H
 
@@ -24,6 +25,11 @@ void test_setup(void);
 
 /* Stops the agent and removes everything; safe to call more than once. */
 void harness_cleanup(void);
+
+/* How long a test waits for an event before it calls it missing: long
+ * enough for a machine loaded by other work, and no cost when the event
+ * comes, since waits end on the event. */
+#define HARNESS_PATIENCE_MS 30000
 
 /* Polls CONDITION until it holds or TIMEOUT_MS pass; true if it held. The
  * one way tests wait: for the thing they need, never for a fixed time. */
@@ -69,6 +75,10 @@ pid_t harness_agent_pid(void);
 bool harness_agent_running(void);
 /* SIGTERM, and waits until the agent is gone. */
 void harness_agent_stop(void);
+/* SIGTERM to an agent this process started, and waits for it to exit; its
+ * wait status (0: exited with 0), or -1 when it is not this process's child
+ * or did not exit within HARNESS_PATIENCE_MS. */
+int harness_agent_stop_status(void);
 /* Stops the agent and removes its pins (tenantd --detach): the next start
  * is a first start. Returns --detach's exit status. */
 int harness_agent_detach(void);
@@ -105,6 +115,10 @@ char *harness_read_file(const char *path);
 bool harness_file_contains(const char *path, const char *needle);
 /* The agent's control socket. */
 const char *harness_socket(void);
+/* A client connection to the agent's control socket. */
+int harness_connect_control_socket(void);
+/* A client connection to 127.0.0.1:PORT. */
+int harness_connect_loopback(int port);
 /* GET PATH on the control socket; the body is malloc'ed, NULL on failure. */
 char *harness_get(const char *path, long *status);
 /* METHOD PATH on the control socket as root, with BODY (NULL: none); the
@@ -129,7 +143,7 @@ long long harness_violations(const char *tenant, const char *peer, const char *r
 			     const char *action);
 /* Whether a violation event of TENANT for REASON and DPORT has been logged. */
 bool harness_event_logged(const char *tenant, const char *reason, int dport);
-/* Waits up to 5 s for an event line in the agent's log whose fields
+/* Waits up to HARNESS_PATIENCE_MS for an event line in the agent's log whose fields
  * tenant, reason and dport match, and pid too unless PID is 0; returns it
  * parsed, or NULL. */
 struct json_object *harness_wait_event(const char *tenant, const char *reason, int dport,

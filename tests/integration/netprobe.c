@@ -113,6 +113,11 @@ static const char *bound_device;
 static bool reuse_port;
 static int local_port; /* --local-port N: connects from this port */
 static const char *send_when; /* --send-when PATH: after connect, waits for PATH */
+static long send_first; /* --send-first N: sends N bytes before that wait */
+/* --pace-us N: at least N microseconds between two datagrams, so that a
+ * send never goes faster than the rate that makes, however fast the
+ * machine; a slower one only sends slower. */
+static long pace_us;
 
 /* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
  * fills in; prints the failure and returns a negative exit status. */
@@ -217,6 +222,19 @@ static int ask(const char *text, int port)
 	return 0;
 }
 
+/* Sends BYTES from BUFFER of SIZE, over and over; -1 with errno on failure. */
+static int send_all(int fd, const char *buffer, size_t size, long bytes)
+{
+	while (bytes > 0) {
+		ssize_t sent = send(fd, buffer, bytes > (long)size ? size : (size_t)bytes, 0);
+
+		if (sent < 0)
+			return -1;
+		bytes -= sent;
+	}
+	return 0;
+}
+
 /* connect PROTO ADDR PORT [BYTES]: connects, sends BYTES, and for TCP waits
  * for the peer to have read them all. */
 static int connect_and_send(const char *protocol, const char *text, int port, long bytes)
@@ -246,19 +264,18 @@ static int connect_and_send(const char *protocol, const char *text, int port, lo
 		return close_and_fail(fd, "connect", errno);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &forever, sizeof(forever));
 	if (send_when) {
+		long first = send_first < bytes ? send_first : bytes;
+
+		if (send_all(fd, buffer, sizeof(buffer), first))
+			return close_and_fail(fd, "send", errno);
+		bytes -= first;
 		printf("connected\n");
 		fflush(stdout);
-		for (int i = 0; i < 1000 && access(send_when, F_OK); i++)
+		for (int i = 0; i < 6000 && access(send_when, F_OK); i++)
 			usleep(10000);
 	}
-	while (bytes > 0) {
-		ssize_t sent = send(fd, buffer, bytes > (long)sizeof(buffer) ? sizeof(buffer) :
-								 (size_t)bytes, 0);
-
-		if (sent < 0)
-			return close_and_fail(fd, "send", errno);
-		bytes -= sent;
-	}
+	if (send_all(fd, buffer, sizeof(buffer), bytes))
+		return close_and_fail(fd, "send", errno);
 	if (socket_type(protocol) == SOCK_STREAM) {
 		shutdown(fd, SHUT_WR);
 		while (recv(fd, buffer, sizeof(buffer), 0) > 0)
@@ -304,9 +321,12 @@ static int send_datagrams(const char *text, int port, long bytes, long count)
 			&address, &length);
 	if (fd < 0)
 		return -fd;
-	for (long i = 0; i < count; i++)
+	for (long i = 0; i < count; i++) {
+		if (i > 0 && pace_us > 0)
+			usleep((useconds_t)pace_us);
 		if (sendto(fd, buffer, (size_t)bytes, 0, (struct sockaddr *)&address, length) < 0)
 			return close_and_fail(fd, "sendto", errno);
+	}
 	close(fd);
 	printf("ok\n");
 	return 0;
@@ -407,7 +427,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: netprobe [--cgroup DIR] [--netns NAME] [--capabilities LIST]\n"
 		"                [--user-namespace yes] [--device DEV] [--reuseport yes]\n"
-		"                [--local-port N] [--send-when PATH] COMMAND\n"
+		"                [--local-port N] [--send-when PATH [--send-first N]]\n"
+		"                [--pace-us N] COMMAND\n"
 		"  listen tcp|udp|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
 		"  echo udp ADDR PORT\n"
 		"  ask ADDR PORT\n"
@@ -443,6 +464,10 @@ int main(int argc, char **argv)
 			local_port = atoi(argv[i + 1]);
 		if (!strcmp(argv[i], "--send-when"))
 			send_when = argv[i + 1];
+		if (!strcmp(argv[i], "--send-first"))
+			send_first = atol(argv[i + 1]);
+		if (!strcmp(argv[i], "--pace-us"))
+			pace_us = atol(argv[i + 1]);
 		if (!strcmp(argv[i], "--capabilities") && keep_capabilities(argv[i + 1]))
 			return fail("capabilities", errno);
 		/* All capabilities in a user namespace of its own, none over the host. */

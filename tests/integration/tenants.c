@@ -20,14 +20,11 @@ static const char *const standard_tenants[] = {
 
 static const char *netns_a, *netns_b;
 
+/* MetricsListen='s default port: nothing else listens in the suite's own
+ * network namespace, so a fixed port is always free. */
 int tenants_metrics_port(void)
 {
-	static int port;
-
-	/* A port per test run, so parallel runs on one machine do not collide. */
-	if (!port)
-		port = 20000 + getpid() % 20000;
-	return port;
+	return 9810;
 }
 
 const char *tenants_netns_a(void)
@@ -206,7 +203,11 @@ pid_t tenants_follow_refusals(const char *command, const char *arguments, const 
 			      const char *needle, bool *seen)
 {
 	char connect[128];
-	pid_t follower = fork();
+	pid_t follower;
+
+	/* What an earlier follower left there must not pass for the news. */
+	unlink(path);
+	follower = fork();
 
 	if (follower == 0) {
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
@@ -216,7 +217,7 @@ pid_t tenants_follow_refusals(const char *command, const char *arguments, const 
 	snprintf(connect, sizeof(connect), "connect %s", arguments);
 	*seen = harness_wait_until(probe("hooli", NULL, connect) == EPERM &&
 					   harness_file_contains(path, needle),
-				   5000);
+				   HARNESS_PATIENCE_MS);
 	return follower;
 }
 

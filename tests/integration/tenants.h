@@ -38,7 +38,7 @@ const char *tenants_netns_b(void);
  * makes hooli connect to globex at ARGUMENTS ("tcp ::1 9101"), refused,
  * until PATH holds NEEDLE: the first refusals may come before the follower
  * is connected. Returns the follower's pid (stop it with SIGTERM), with
- * *SEEN telling whether NEEDLE came within 5 s. */
+ * *SEEN telling whether NEEDLE came within HARNESS_PATIENCE_MS. */
 pid_t tenants_follow_refusals(const char *command, const char *arguments, const char *path,
 			      const char *needle, bool *seen);
 /* How many violation events of TENANT the agent has logged. */

@@ -81,7 +81,7 @@ START_TEST(tcp_traffic_is_counted_identically_by_sender_and_receiver)
 				harness_counter("tenantd_tenant_rx_bytes_total", "dns") - dns_rx &&
 			harness_counter("tenantd_tenant_tx_bytes_total", "dns") - dns_tx ==
 				harness_counter("tenantd_tenant_rx_bytes_total", "acme") - acme_rx,
-		5000));
+		HARNESS_PATIENCE_MS));
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - acme_tx, 4000000);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_connections_total", "acme"), connections + 1);
 }
@@ -162,7 +162,7 @@ START_TEST(a_datagram_received_as_fragments_counts_as_the_fragments_on_the_wire)
 	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto fd00:201:1::77 9702 8000"), 0);
 	harness_wait_until(harness_counter("tenantd_tenant_rx_packets_total", "acme") >=
 				   rx_packets + 2 * FRAGMENTS,
-			   2000);
+			   HARNESS_PATIENCE_MS);
 	ck_assert(extra_addresses(false));
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "acme"),
 			 rx_packets + 2 * FRAGMENTS);
@@ -226,7 +226,7 @@ START_TEST(events_beyond_the_event_rate_are_counted_as_sampled_out)
 		tenants_count_events("hooli") - events +
 				harness_counter("tenantd_events_sampled_out_total", "hooli") - sampled ==
 			10,
-		5000));
+		HARNESS_PATIENCE_MS));
 	ck_assert_int_ge(harness_counter("tenantd_events_sampled_out_total", "hooli") - sampled, 4);
 }
 END_TEST
@@ -309,7 +309,7 @@ START_TEST(a_real_prometheus_scrapes_the_counters_with_their_values)
 	harness_wait_until((value = prometheus_value(port, "tenantd_violations_total{tenant=\"dns\","
 							  "peer=\"acme\",reason=\"local_socket\","
 							  "action=\"denied\"}")) != NULL,
-			   30000);
+			   HARNESS_PATIENCE_MS);
 	kill(prometheus, SIGTERM);
 	waitpid(prometheus, NULL, 0);
 	ck_assert_msg(value != NULL, "Prometheus never had tenantd's series");

@@ -50,17 +50,6 @@ static char *operator_request(const char *method, const char *path, const char *
 	return output;
 }
 
-static int connect_control_socket(void)
-{
-	struct sockaddr_un address = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(address.sun_path, sizeof(address.sun_path), "%s", harness_socket());
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&address, sizeof(address)), 0);
-	return fd;
-}
-
 /* Reads until the peer closes or 5 s pass; the response, malloc'ed. */
 static char *read_response(int fd)
 {
@@ -601,7 +590,7 @@ START_TEST(garbage_bytes_get_a_400_and_the_agent_goes_on)
 	};
 
 	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
-		int fd = connect_control_socket();
+		int fd = harness_connect_control_socket();
 		char *response;
 
 		ck_assert_int_gt(write(fd, garbage[i], strlen(garbage[i]) + (i == 0 ? 12 : 0)), 0);
@@ -623,20 +612,17 @@ START_TEST(idle_and_half_open_connections_do_not_stall_other_clients)
 {
 	static const char partial[] = "GET /v1/status HTTP/1.1\r\nHost: x\r\n";
 	int idle[100];
-	struct timespec start, end;
 
 	for (size_t i = 0; i < 100; i++) {
-		idle[i] = connect_control_socket();
+		idle[i] = harness_connect_control_socket();
 		if (i % 2)
 			ck_assert_int_eq(write(idle[i], partial, sizeof(partial) - 1),
 					 (ssize_t)sizeof(partial) - 1);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* A stalled server would answer only once the idle clients time out
+	 * (30 s), after the harness's request gave up (20 s): any answer
+	 * proves it was not stalled. */
 	ck_assert(agent_answers());
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	/* Not a timing assertion on speed: a stalled server would not answer
-	 * before the idle clients time out (30 s), so any answer proves it. */
-	ck_assert_int_lt(end.tv_sec - start.tv_sec, 25);
 	for (size_t i = 0; i < 100; i++)
 		close(idle[i]);
 	ck_assert(agent_answers());
@@ -650,7 +636,7 @@ START_TEST(two_hundred_concurrent_clients_are_all_answered)
 	size_t answered = 0;
 
 	for (size_t i = 0; i < 200; i++) {
-		clients[i] = connect_control_socket();
+		clients[i] = harness_connect_control_socket();
 		ck_assert_int_eq(write(clients[i], request, sizeof(request) - 1),
 				 (ssize_t)sizeof(request) - 1);
 	}
@@ -678,7 +664,7 @@ static bool has_data(int fd)
 START_TEST(a_stuck_event_follower_stalls_neither_the_events_nor_other_clients)
 {
 	static const char follow[] = "GET /v1/events?follow=1 HTTP/1.1\r\nHost: x\r\n\r\n";
-	int stuck = connect_control_socket();
+	int stuck = harness_connect_control_socket();
 	int before = tenants_count_events("hooli");
 	long status = 0;
 	char *body;
@@ -686,7 +672,7 @@ START_TEST(a_stuck_event_follower_stalls_neither_the_events_nor_other_clients)
 	/* It asks to follow, and once its answer has begun (peeked at, never
 	 * read), it reads no byte more. */
 	ck_assert_int_eq(write(stuck, follow, sizeof(follow) - 1), (ssize_t)sizeof(follow) - 1);
-	ck_assert(harness_wait_until(has_data(stuck), 5000));
+	ck_assert(harness_wait_until(has_data(stuck), HARNESS_PATIENCE_MS));
 	/* Three floods of refused connects under an EventRate that lets them
 	 * all through: some 9000 events, megabytes, far more than the stuck
 	 * client's socket holds. */
@@ -695,7 +681,8 @@ START_TEST(a_stuck_event_follower_stalls_neither_the_events_nor_other_clients)
 	for (int flood = 0; flood < 3; flood++)
 		ck_assert_int_eq(probe("hooli", NULL, "repeat 3000 connect tcp ::1 9101"), EPERM);
 	ck_assert(agent_answers());
-	ck_assert(harness_wait_until(tenants_count_events("hooli") - before >= 2000, 10000));
+	ck_assert(harness_wait_until(tenants_count_events("hooli") - before >= 2000,
+		HARNESS_PATIENCE_MS));
 	body = harness_get("/v1/events?tenant=hooli", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "\"tenant\":\"hooli\""));

@@ -27,7 +27,8 @@ static int refused_once_known(const char *cgroup, const char *netns, const char 
 {
 	int status = 0;
 
-	harness_wait_until((status = probe(cgroup, netns, arguments)) == EPERM, 10000);
+	harness_wait_until((status = probe(cgroup, netns, arguments)) == EPERM,
+		HARNESS_PATIENCE_MS);
 	return status;
 }
 
@@ -67,7 +68,8 @@ START_TEST(an_address_a_container_gains_becomes_its_tenants)
 	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.13 8080"), EPERM);
 	ck_assert(harness_shell("ip -n %s addr del 10.203.0.13/24 dev eth0", blue));
 	ck_assert(harness_wait_until(
-		harness_log_lines("tenant blue: container address 10.203.0.13/32 leaves") > 0, 5000));
+		harness_log_lines("tenant blue: container address 10.203.0.13/32 leaves") > 0,
+			HARNESS_PATIENCE_MS));
 }
 END_TEST
 
@@ -83,7 +85,7 @@ START_TEST(an_address_two_tenants_claim_stays_with_the_first)
 	ck_assert(harness_wait_until(
 		harness_log_lines("tenant blue: container address 10.203.0.2/32 is tenant red's "
 				  "already; not added") > 0,
-		5000));
+		HARNESS_PATIENCE_MS));
 	body = harness_get("/v1/tenants/red", &status);
 	ck_assert_ptr_nonnull(strstr(body, "\"10.203.0.2/32\""));
 	free(body);
@@ -105,7 +107,7 @@ START_TEST(an_address_outside_container_networks_is_not_claimed)
 	ck_assert(harness_wait_until(
 		harness_log_lines("tenant blue: container address 198.51.100.7/32 is outside "
 				  "ContainerNetworks=; not added") > 0,
-		5000));
+		HARNESS_PATIENCE_MS));
 	body = harness_get("/v1/tenants/blue", &status);
 	ck_assert_ptr_null(strstr(body, "198.51.100.7"));
 	free(body);
@@ -127,10 +129,12 @@ START_TEST(a_container_whose_processes_are_gone_leaves_its_tenants_networks)
 				bridge, green, green, green));
 	process = probe_listen("blue", green, "listen tcp :: 8080");
 	ck_assert(harness_wait_until(
-		harness_log_lines("tenant blue: container address 10.203.0.9/32 joins") > 0, 5000));
+		harness_log_lines("tenant blue: container address 10.203.0.9/32 joins") > 0,
+			HARNESS_PATIENCE_MS));
 	kill(process, SIGKILL);
 	ck_assert(harness_wait_until(
-		harness_log_lines("tenant blue: container address 10.203.0.9/32 leaves") > 0, 5000));
+		harness_log_lines("tenant blue: container address 10.203.0.9/32 leaves") > 0,
+			HARNESS_PATIENCE_MS));
 	body = harness_get("/v1/tenants/blue", &status);
 	ck_assert_ptr_null(strstr(body, "10.203.0.9"));
 	free(body);

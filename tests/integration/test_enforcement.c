@@ -415,7 +415,8 @@ START_TEST(datagrams_to_remote_hosts_on_a_wildcard_listeners_port_are_not_refuse
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before);
 	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.1.1 9712 10"), 0);
 	ck_assert(harness_wait_until(
-		harness_violations("acme", "globex", "local_socket", "denied") == before + 1, 3000));
+		harness_violations("acme", "globex", "local_socket", "denied") == before + 1,
+			HARNESS_PATIENCE_MS));
 }
 END_TEST
 
@@ -645,7 +646,7 @@ START_TEST(a_connection_whose_port_changed_hands_before_its_syn_arrived_is_judge
 		"add rule inet tenantd_test in tcp dport 9132 tcp flags & (syn | ack) == syn "
 		"numgen inc mod 1000 0 drop"));
 	client = probe_in_background("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9132 10");
-	ck_assert(harness_wait_until(syn_sent_to(9132), 3000));
+	ck_assert(harness_wait_until(syn_sent_to(9132), HARNESS_PATIENCE_MS));
 	server = probe_listen("globex", tenants_netns_a(), "listen tcp 127.0.0.1 9132");
 	ck_assert_int_eq(background_status(client), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
@@ -698,12 +699,13 @@ static void connected_before_the_peer_binds(const char *sender, const char *rece
 	client = probe_in_background(sender, NULL, arguments);
 	snprintf(arguments, sizeof(arguments), "listen udp %s %d", address, port);
 	/* The connect is judged before anything is bound: nothing to refuse. */
-	ck_assert(harness_wait_until(udp_connected_to(port), 3000));
+	ck_assert(harness_wait_until(udp_connected_to(port), HARNESS_PATIENCE_MS));
 	server = probe_listen(receiver, NULL, arguments);
 	ck_assert(harness_shell("touch %s", go));
 	ck_assert_int_eq(background_status(client), 0);
 	ck_assert(harness_wait_until(
-		harness_violations(sender, receiver, "local_socket", "denied") == denied + 1, 3000));
+		harness_violations(sender, receiver, "local_socket", "denied") == denied + 1,
+			HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", receiver), received);
 	kill(server, SIGTERM);
 }
@@ -724,7 +726,8 @@ START_TEST(a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant)
 	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9137 100"), 0);
 	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9137 100"), 0);
 	ck_assert(harness_wait_until(
-		harness_violations("acme", "globex", "local_socket", "denied") == denied + 2, 3000));
+		harness_violations("acme", "globex", "local_socket", "denied") == denied + 2,
+			HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), received);
 	kill(server, SIGTERM);
 }
@@ -757,7 +760,7 @@ START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 	/* Datagrams arrive after sendto() returns: wait for both to be judged. */
 	harness_wait_until(harness_violations("acme", "globex", "ingress_network", "denied") >=
 				   before + 2,
-			   2000);
+			   HARNESS_PATIENCE_MS);
 	ck_assert_int_eq(harness_violations("acme", "globex", "ingress_network", "denied"), before + 2);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "acme"), received);
 }
@@ -785,7 +788,8 @@ static int unix_probe(const char *cgroup, const char *command, const char *name,
 	int status;
 
 	snprintf(arguments, sizeof(arguments), "%s %s %s", command, name, rest);
-	harness_wait_until((status = probe(cgroup, NULL, arguments)) != ECONNREFUSED, 3000);
+	harness_wait_until((status = probe(cgroup, NULL, arguments)) != ECONNREFUSED,
+		HARNESS_PATIENCE_MS);
 	return status;
 }
 
@@ -899,7 +903,7 @@ START_TEST(audit_mode_lets_an_abstract_unix_connect_through_and_counts_it)
 	ck_assert(harness_wait_until(
 		(status = probe("initech", NULL, arguments)) != 0 ||
 			harness_violations("initech", "globex", "local_socket", "audited") > audited,
-		3000));
+		HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(status, 0);
 	event = harness_wait_event_to("initech", "local_socket", name, 0);
 	ck_assert_ptr_nonnull(event);
@@ -941,10 +945,12 @@ START_TEST(an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner)
 
 	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), EPERM);
 	kill(server, SIGKILL);
-	ck_assert(harness_wait_until(waitpid(server, NULL, WNOHANG) == server, 3000));
+	ck_assert(harness_wait_until(waitpid(server, NULL, WNOHANG) == server,
+		HARNESS_PATIENCE_MS));
 	server = unix_listen("acme", "unix", name);
 	snprintf(arguments, sizeof(arguments), "connect unix %s - 10", name);
-	ck_assert(harness_wait_until((status = probe("acme", NULL, arguments)) == 0, 3000));
+	ck_assert(harness_wait_until((status = probe("acme", NULL, arguments)) == 0,
+		HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(unix_probe("globex", "connect unix", name, "- 10"), EPERM);
 	kill(server, SIGTERM);
 }

@@ -58,21 +58,40 @@ static void reset(void)
 		harness_agent_start();
 }
 
-/* Starts an acme -> dns transfer of BYTES in the background once its first
- * bytes are counted; returns its pid. */
+static const char *transfer_gate(void)
+{
+	static char path[4200];
+
+	snprintf(path, sizeof(path), "%s/transfer-gate", harness_scratch());
+	return path;
+}
+
+/* Starts an acme -> dns transfer of BYTES in the background, which sends
+ * its first megabyte and then holds the rest until transfer_release():
+ * whatever the machine's speed, the transfer is under way across what the
+ * test does meanwhile. Returns its pid once the first bytes are counted. */
 static pid_t transfer_to_dns(long long bytes)
 {
 	long long sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
-	char arguments[64];
+	char arguments[4400];
 	pid_t transfer;
 
-	snprintf(arguments, sizeof(arguments), "connect tcp 127.0.0.1 9802 %lld", bytes);
+	unlink(transfer_gate());
+	snprintf(arguments, sizeof(arguments),
+		 "--send-when %s --send-first 1000000 connect tcp 127.0.0.1 9802 %lld",
+		 transfer_gate(), bytes);
 	transfer = fork();
 	if (transfer == 0)
 		_exit(probe("acme", NULL, arguments));
 	ck_assert(harness_wait_until(harness_counter("tenantd_tenant_tx_bytes_total", "acme") > sent,
-				     5000));
+				     HARNESS_PATIENCE_MS));
 	return transfer;
+}
+
+/* Lets the transfer send the rest of its bytes. */
+static void transfer_release(void)
+{
+	ck_assert(harness_shell("touch %s", transfer_gate()));
 }
 
 /* Whether acme's bytes sent since SENT equal dns's received since RECEIVED,
@@ -122,9 +141,10 @@ START_TEST(a_transfer_running_across_a_kill_and_restart_is_counted_exactly)
 
 	harness_agent_signal(SIGKILL);
 	harness_agent_start();
+	transfer_release();
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	ck_assert(harness_wait_until(transfer_balanced(sent, received), 5000));
+	ck_assert(harness_wait_until(transfer_balanced(sent, received), HARNESS_PATIENCE_MS));
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 400000000);
 }
 END_TEST
@@ -202,7 +222,8 @@ static int probe_until(const char *cgroup, const char *arguments, int expected)
 	int outcome = -1;
 
 	/* The agent reacts to inotify, not instantly: up to 5 s. */
-	harness_wait_until((outcome = probe(cgroup, NULL, arguments)) == expected, 5000);
+	harness_wait_until((outcome = probe(cgroup, NULL, arguments)) == expected,
+		HARNESS_PATIENCE_MS);
 	return outcome;
 }
 
@@ -241,9 +262,10 @@ START_TEST(policy_changes_do_not_disturb_established_connections)
 	harness_remove_config("tenants.d/zz-extra.conf");
 	harness_write_config("tenants.d/acme.conf", "[Tenant]\nCgroup=%s/acme\n", root);
 	ck_assert(harness_agent_reload());
+	transfer_release();
 	ck_assert_int_eq(waitpid(transfer, &status, 0), transfer);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	ck_assert(harness_wait_until(transfer_balanced(sent, received), 5000));
+	ck_assert(harness_wait_until(transfer_balanced(sent, received), HARNESS_PATIENCE_MS));
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 600000000);
 }
 END_TEST
@@ -268,7 +290,8 @@ START_TEST(a_tenant_cgroup_created_after_start_is_tagged_without_a_reload)
 	ck_assert_int_gt(warnings, 0);
 	/* Its parent first: a refresh, which must not repeat the warning. */
 	harness_cgroup("late.slice");
-	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes,
+		HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(harness_log_lines("late.slice/app does not exist yet"), warnings);
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
@@ -294,7 +317,8 @@ START_TEST(cgroups_churning_beside_a_tenant_cgroup_cause_no_refresh)
 	(void)without_late_slice();
 	refreshes = harness_log_lines("cgroups changed");
 	harness_cgroup("late.slice");
-	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes,
+		HARNESS_PATIENCE_MS));
 	refreshes = harness_log_lines("cgroups changed");
 	for (int i = 0; i < 200; i++) {
 		snprintf(path, sizeof(path), "%s/other-%d", harness_cgroup_path("late.slice"), i);
@@ -302,8 +326,9 @@ START_TEST(cgroups_churning_beside_a_tenant_cgroup_cause_no_refresh)
 		ck_assert_int_eq(rmdir(path), 0);
 	}
 	harness_cgroup("late.slice/app");
-	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes, 5000));
-	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), 5000));
+	ck_assert(harness_wait_until(harness_log_lines("cgroups changed") > refreshes,
+		HARNESS_PATIENCE_MS));
+	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(harness_log_lines("cgroups changed"), refreshes + 1);
 }
 END_TEST
@@ -328,7 +353,7 @@ START_TEST(a_burst_of_tenant_cgroup_changes_is_re_resolved_once_per_pause)
 	}
 	harness_cgroup("late.slice/app");
 	elapsed = monotonic_ms() - started;
-	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), 5000));
+	ck_assert(harness_wait_until(cgroup_mapped("late.slice/app"), HARNESS_PATIENCE_MS));
 	allowed = (int)(elapsed / 100) + 3;
 	ck_assert_msg(harness_log_lines("cgroups changed") - refreshes <= allowed,
 		      "%d refreshes for 401 changes in %lld ms (at most %d)",
@@ -346,7 +371,7 @@ START_TEST(a_deleted_tenant_cgroup_leaves_the_map_and_a_recreated_one_is_tagged)
 	snprintf(path, sizeof(path), "%s", harness_cgroup_path("late.slice/app"));
 	ck_assert_int_eq(stat(path, &status), 0);
 	ck_assert_int_eq(rmdir(path), 0);
-	ck_assert(harness_wait_until(!cgroup_id_mapped(status.st_ino), 5000));
+	ck_assert(harness_wait_until(!cgroup_id_mapped(status.st_ino), HARNESS_PATIENCE_MS));
 	harness_cgroup("late.slice/app");
 	ck_assert_int_eq(probe_until("late.slice/app", "connect tcp ::1 9801", EPERM), EPERM);
 }
@@ -415,7 +440,7 @@ static pid_t cross_tenant_transfer_before_tenantd(void)
 	transfer = fork();
 	if (transfer == 0)
 		_exit(probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
-	ck_assert(harness_wait_until(connection_to_globex_established(), 5000));
+	ck_assert(harness_wait_until(connection_to_globex_established(), HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
 	return transfer;
 }
@@ -451,7 +476,8 @@ START_TEST(kill_preexisting_destroys_such_connections)
 	harness_agent_start();
 	ck_assert_int_ge(harness_log_lines("\"tenant\":\"acme\",\"peer\":\"globex\","
 					   "\"reason\":\"preexisting\",\"action\":\"denied\""), 1);
-	ck_assert(harness_wait_until(waitpid(transfer, &status, WNOHANG) == transfer, 5000));
+	ck_assert(harness_wait_until(waitpid(transfer, &status, WNOHANG) == transfer,
+		HARNESS_PATIENCE_MS));
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0,
 		      "the transfer was not cut: status %d", status);
 }

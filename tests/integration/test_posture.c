@@ -61,7 +61,7 @@ static bool two_more_scans(void)
 {
 	long long scans = posture_scans();
 
-	return harness_wait_until(posture_scans() >= scans + 2, 10000);
+	return harness_wait_until(posture_scans() >= scans + 2, HARNESS_PATIENCE_MS);
 }
 
 static const char *string_at(struct json_object *object, const char *key)
@@ -78,7 +78,8 @@ START_TEST(a_tenant_process_holding_capabilities_over_the_host_is_reported_with_
 	pid_t process = probe_listen("acme", NULL, "--capabilities net_raw,sys_ptrace pause");
 	struct json_object *entry = NULL, *event;
 
-	ck_assert(harness_wait_until((entry = posture_entry(process)) != NULL, 10000));
+	ck_assert(harness_wait_until((entry = posture_entry(process)) != NULL,
+		HARNESS_PATIENCE_MS));
 	ck_assert_str_eq(string_at(entry, "tenant"), "acme");
 	ck_assert_str_eq(string_at(entry, "capabilities"), "[ \"net_raw\", \"sys_ptrace\" ]");
 	ck_assert_str_eq(string_at(entry, "packet_socket"), "false");
@@ -139,7 +140,7 @@ START_TEST(a_tenant_process_holding_a_packet_socket_is_reported)
 
 	ck_assert(harness_wait_until((entry = posture_entry(process)) != NULL &&
 					     !strcmp(string_at(entry, "packet_socket"), "true"),
-				     10000));
+				     HARNESS_PATIENCE_MS));
 	json_object_put(entry);
 	ck_assert_int_eq(metric("tenantd_tenant_packet_socket_processes", "tenant=\"globex\""),
 			 before + 1);
@@ -166,7 +167,8 @@ START_TEST(packet_sockets_kill_kills_the_holder_and_says_so)
 			     "[Agent]\nHostPolicy=deny\nPostureScanInterval=1\nPacketSockets=kill\n");
 	ck_assert(harness_agent_reload());
 	process = probe_listen("globex", NULL, "--capabilities net_raw hold-packet-socket");
-	ck_assert(harness_wait_until(waitpid(process, NULL, WNOHANG) == process, 10000));
+	ck_assert(harness_wait_until(waitpid(process, NULL, WNOHANG) == process,
+		HARNESS_PATIENCE_MS));
 	event = harness_wait_event_to("globex", "packet_socket", "", process);
 	ck_assert_ptr_nonnull(event);
 	ck_assert_str_eq(string_at(event, "action"), "killed");
@@ -182,9 +184,9 @@ START_TEST(a_tenant_sees_only_its_own_processes_in_the_posture)
 	long status = 0;
 	char *body, needle[64];
 
-	ck_assert(harness_wait_until((entry = posture_entry(theirs)) != NULL, 10000));
+	ck_assert(harness_wait_until((entry = posture_entry(theirs)) != NULL, HARNESS_PATIENCE_MS));
 	json_object_put(entry);
-	ck_assert(harness_wait_until((entry = posture_entry(mine)) != NULL, 10000));
+	ck_assert(harness_wait_until((entry = posture_entry(mine)) != NULL, HARNESS_PATIENCE_MS));
 	json_object_put(entry);
 	body = harness_request_as_nobody("globex", "GET", "/v1/posture", &status);
 	kill(mine, SIGTERM);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 
@@ -185,43 +186,84 @@ START_TEST(put_refuses_a_bad_quota_setting_naming_it)
 END_TEST
 
 /* 400 datagrams of 1000 bytes to the host, 1,048 bytes each on the wire
- * over IPv6: 419,200 bytes, at once. */
+ * over IPv6: 419,200 bytes, as fast as the machine sends them. */
 #define DATAGRAMS "sendto ::1 9153 1000 400"
 #define DATAGRAM_WIRE_BYTES 1048
+/* The same, paced: 1 ms between two, 8.4 Mbit/s at the most. */
+#define PACED_DATAGRAMS "--pace-us 1000 sendto ::1 9153 1000 400"
+
+/* At EgressRate=250K a datagram costs 33.536 ms, and UDP is dropped past
+ * 128 KiB of backlog (4.194 s): 125 go at once, then one more for each
+ * 33.536 ms the send took. That bound holds whatever the machine's speed;
+ * the tests measure how long the send took instead of assuming it. */
+#define SLOW_RATE "EgressRate=250K\nQuotaLoopback=yes\n"
+#define DATAGRAM_COST_US 33536
+#define BURST_DATAGRAMS 125
+
+static long long monotonic_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+}
+
+/* The most datagrams EgressRate=250K lets go in ELAPSED_US, starting full. */
+static long long slow_rate_allows(long long elapsed_us)
+{
+	return BURST_DATAGRAMS + elapsed_us / DATAGRAM_COST_US + 1;
+}
+
+/* Runs netprobe ARGUMENTS in quotaco's cgroup; returns how long it took. */
+static long long timed_send(const char *arguments)
+{
+	long long started = monotonic_us();
+
+	ck_assert_int_eq(probe("newco", NULL, arguments), 0);
+	return monotonic_us() - started;
+}
+
+static long long throttled_bytes(void)
+{
+	return harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
+}
 
 static long long egress_exceeded(const char *action)
 {
 	return exceeded_of("egress", action);
 }
 
-/* At 1 Mbit/s a datagram costs 8.4 ms, and UDP is dropped once 128 KiB
- * (1.05 s) wait: of 400 sent at once, about 125 go, and every one dropped
- * is counted, bytes and packet. */
 START_TEST(udp_over_the_egress_rate_is_dropped_and_counted)
 {
-	long long throttled;
+	long long elapsed, throttled, dropped;
 
-	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
-	ck_assert_msg(throttled >= 200 * DATAGRAM_WIRE_BYTES, "%lld", throttled);
+	write_quotaco(SLOW_RATE);
+	elapsed = timed_send(DATAGRAMS);
+	throttled = throttled_bytes();
+	dropped = throttled / DATAGRAM_WIRE_BYTES;
 	ck_assert_int_eq(throttled % DATAGRAM_WIRE_BYTES, 0);
-	ck_assert_int_eq(egress_exceeded("denied"), throttled / DATAGRAM_WIRE_BYTES);
+	ck_assert_msg(400 - dropped <= slow_rate_allows(elapsed),
+		      "%lld of 400 went in %lld us, more than the rate allows", 400 - dropped,
+		      elapsed);
+	ck_assert_int_gt(dropped, 0);
+	ck_assert_int_eq(egress_exceeded("denied"), dropped);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"),
-			 400 - throttled / DATAGRAM_WIRE_BYTES);
+			 400 - dropped);
 	ck_assert(tenants_event_seen("quotaco", "quota_egress", 9153));
 }
 END_TEST
 
 START_TEST(under_quota_mode_warn_udp_over_the_egress_rate_goes_and_is_counted)
 {
-	long long throttled;
+	long long elapsed, warned;
 
-	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\nQuotaMode=warn\n");
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
-	ck_assert_msg(throttled >= 200 * DATAGRAM_WIRE_BYTES, "%lld", throttled);
-	ck_assert_int_eq(egress_exceeded("warned"), throttled / DATAGRAM_WIRE_BYTES);
+	write_quotaco(SLOW_RATE "QuotaMode=warn\n");
+	elapsed = timed_send(DATAGRAMS);
+	warned = throttled_bytes() / DATAGRAM_WIRE_BYTES;
+	ck_assert_int_eq(throttled_bytes() % DATAGRAM_WIRE_BYTES, 0);
+	ck_assert_msg(400 - warned <= slow_rate_allows(elapsed), "%lld warned in %lld us", warned,
+		      elapsed);
+	ck_assert_int_eq(egress_exceeded("warned"), warned);
 	ck_assert_int_eq(egress_exceeded("denied"), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"), 400);
 }
@@ -229,10 +271,9 @@ END_TEST
 
 START_TEST(loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_says)
 {
-	write_quotaco("EgressRate=1M\n");
+	write_quotaco("EgressRate=250K\n");
 	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
-			 0);
+	ck_assert_int_eq(throttled_bytes(), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"), 400);
 }
 END_TEST
@@ -241,46 +282,51 @@ START_TEST(a_tenant_without_a_quota_is_not_throttled_beside_one_over_its_rate)
 {
 	long long acme_sent = harness_counter("tenantd_tenant_tx_packets_total", "acme");
 
-	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
+	write_quotaco(SLOW_RATE);
 	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
 	ck_assert_int_eq(probe("acme", NULL, DATAGRAMS), 0);
-	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
-			 0);
+	ck_assert_int_gt(throttled_bytes(), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "acme"), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), acme_sent + 400);
 }
 END_TEST
 
+/* The same paced send, over 250 kbit/s and far below 1 Gbit/s, is
+ * throttled before the reload and not after it. */
 START_TEST(a_reload_raising_the_egress_rate_takes_effect_at_once)
 {
 	long long throttled;
 
-	write_quotaco("EgressRate=1M\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	throttled = harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco");
+	write_quotaco(SLOW_RATE);
+	ck_assert_int_eq(probe("newco", NULL, PACED_DATAGRAMS), 0);
+	throttled = throttled_bytes();
 	ck_assert_int_gt(throttled, 0);
 	write_quotaco("EgressRate=1G\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
-			 throttled);
+	ck_assert_int_eq(probe("newco", NULL, PACED_DATAGRAMS), 0);
+	ck_assert_int_eq(throttled_bytes(), throttled);
 }
 END_TEST
 
-/* At 250 kbit/s UDP is dropped past 4.19 s of backlog, and a datagram
- * costs 33.5 ms. 100 datagrams leave 3.35 s: none dropped. After a
- * restart, 100 more are over only if the bucket was kept, however long
- * the restart took below 2.5 s. */
+/* The bucket filled to its mark before the restart (a datagram was
+ * dropped): after it, only what the time since drained may go. A bucket
+ * refilled or forgotten across the restart would let the 125 of a full one
+ * go at once. */
 START_TEST(a_restart_neither_refills_nor_forgets_the_egress_bucket)
 {
-	write_quotaco("EgressRate=250K\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 100"), 0);
-	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
-			 0);
+	long long filled, sent_before, elapsed, went;
+
+	write_quotaco(SLOW_RATE);
+	filled = monotonic_us();
+	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 130"), 0);
+	ck_assert_int_gt(throttled_bytes(), 0);
+	sent_before = harness_counter("tenantd_tenant_tx_packets_total", "quotaco");
 	harness_agent_stop();
 	harness_agent_start();
-	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 100"), 0);
-	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
-			 0);
+	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 200"), 0);
+	elapsed = monotonic_us() - filled;
+	went = harness_counter("tenantd_tenant_tx_packets_total", "quotaco") - sent_before;
+	ck_assert_msg(went <= elapsed / DATAGRAM_COST_US + 1,
+		      "%lld datagrams went %lld us after the bucket was full", went, elapsed);
 }
 END_TEST
 
