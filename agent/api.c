@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <microhttpd.h>
@@ -36,6 +37,9 @@
 #define BODY_MAX (64 * 1024)
 #define CONNECTION_LIMIT 1024
 #define PEER_GROUPS_MAX 256
+/* How long a stop waits for followers to take the end of their stream: a
+ * client that reads nothing is cut off after it. */
+#define STOP_DRAIN_MS 2000
 
 /* A client of GET /v1/events?follow=1. Its connection is suspended while
  * there is nothing new for it and resumed when events arrive, so a slow or
@@ -63,6 +67,7 @@ struct request_body {
 struct api_server {
 	struct agent *agent;
 	struct follower *followers;
+	bool stopping; /* followers' streams end instead of waiting */
 	struct MHD_Daemon *daemon; /* the control socket */
 	struct MHD_Daemon *metrics_daemon; /* MetricsListen=, or NULL */
 	int epoll_fd;
@@ -256,6 +261,8 @@ static ssize_t follow_reader(void *context, uint64_t position, char *buffer, siz
 					&follower->pending_length))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
+	if (follower->pending_length == 0 && follower->server->stopping)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (follower->pending_length == 0) {
 		follower->suspended = true;
 		MHD_suspend_connection(follower->connection);
@@ -761,10 +768,44 @@ int api_server_open(struct agent *agent, const char *runtime_directory,
 	return 0;
 }
 
+/* libmicrohttpd aborts the process when stopped with a connection still
+ * suspended, and a follower waiting for events is one. Each is resumed to
+ * end its stream with what it has not yet sent, and given STOP_DRAIN_MS to
+ * take it; the daemon then closes whatever is left, idle, half-sent or
+ * slow alike. */
+static void end_follower_streams(struct api_server *server)
+{
+	struct timespec now;
+	long long deadline_ms;
+
+	if (!server->daemon || !server->followers)
+		return;
+	server->stopping = true;
+	wake_followers(server);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000 + STOP_DRAIN_MS;
+	for (;;) {
+		struct epoll_event ready;
+		long long left;
+
+		/* The first run moves the resumed connections out of the
+		 * suspended list, whatever happens after. */
+		(void)MHD_run(server->daemon);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline_ms - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
+		if (!server->followers || left <= 0)
+			break;
+		if (epoll_wait(server->epoll_fd, &ready, 1, (int)(left < 50 ? left : 50)) < 0 &&
+		    errno != EINTR)
+			break;
+	}
+}
+
 void api_server_close(struct api_server *server)
 {
 	if (!server)
 		return;
+	end_follower_streams(server);
 	if (server->metrics_daemon)
 		MHD_stop_daemon(server->metrics_daemon);
 	if (server->daemon) {

@@ -50,9 +50,18 @@ inside() {
 	nsenter -t "$leader" -a "$@"
 }
 
-# Polls COMMAND... until it succeeds, for up to 10 s, its output unshown.
+# Polls COMMAND... until it succeeds, its output unshown: for up to 60 s,
+# which a loaded machine may need, and which costs nothing when it comes.
 eventually() {
-	within 10 "$@" >/dev/null 2>&1
+	within 60 "$@" >/dev/null 2>&1
+}
+
+# Whether the container's systemd runs; sets LEADER to its pid.
+container_leader_found() {
+	leader=$(pgrep -P "$nspawn_pid" | head -1)
+	[ -n "$leader" ] && [ "$(cat "/proc/$leader/comm" 2>/dev/null)" = systemd ] && return 0
+	leader=
+	return 1
 }
 
 # Boots a fresh container with tenantd installed (PREFIX=/usr/local, the
@@ -95,17 +104,12 @@ boot() {
 			"${binds[@]}" >"$scratch/console.log" 2>&1 </dev/null
 	) &
 	nspawn_pid=$!
-	for _ in $(seq 200); do
-		leader=$(pgrep -P "$nspawn_pid" | head -1)
-		[ -n "$leader" ] && [ "$(cat "/proc/$leader/comm" 2>/dev/null)" = systemd ] && break
-		leader=
-		sleep 0.05
-	done
-	[ -n "$leader" ] || { log "the container did not start"; cat "$scratch/console.log" >&2; return 1; }
+	within 60 container_leader_found ||
+		{ log "the container did not start"; cat "$scratch/console.log" >&2; return 1; }
 	# systemctl cannot wait for a manager that does not listen yet.
 	eventually test -S "/proc/$leader/root/run/systemd/private" ||
 		{ log "the container's systemd did not come up"; return 1; }
-	state=$(inside timeout 60 systemctl is-system-running --wait 2>/dev/null)
+	state=$(inside timeout 120 systemctl is-system-running --wait 2>/dev/null)
 	case "$state" in
 	running | degraded) return 0 ;;
 	esac
@@ -442,13 +446,13 @@ last_watchdog_ping() {
 	inside systemctl show -P WatchdogTimestampMonotonic tenantd.service
 }
 
-# With the watchdog at 2 s, a running agent pings it from its loop, and one
+# With the watchdog at 5 s, a running agent pings it from its loop, and one
 # whose loop no longer runs (stopped by SIGSTOP) is killed and started
 # again, while enforcement goes on.
 a_wedged_agent_is_restarted_by_the_watchdog() {
 	local dropin=/etc/systemd/system/tenantd.service.d/watchdog.conf before ping verdict
 	inside mkdir -p "${dropin%/*}"
-	inside sh -c "printf '[Service]\nWatchdogSec=2s\nTimeoutAbortSec=1s\n' > $dropin"
+	inside sh -c "printf '[Service]\nWatchdogSec=5s\nTimeoutAbortSec=1s\n' > $dropin"
 	inside systemctl daemon-reload
 	inside systemctl restart tenantd.service
 	listen_in_slice acme-api tenant-acme.slice tcp 9100 2>/dev/null
@@ -460,17 +464,98 @@ a_wedged_agent_is_restarted_by_the_watchdog() {
 	expect "no restart meanwhile" [ "$(inside systemctl show -P NRestarts tenantd.service)" = "$before" ] &&
 	inside systemctl kill --signal=SIGSTOP tenantd.service &&
 	expect "billing refused while the agent is wedged" billing_refused &&
-	expect "a restart by the watchdog" eval 'for _ in $(seq 300); do
-			[ "$(inside systemctl show -P NRestarts tenantd.service)" -gt "$before" ] &&
-				break
-			sleep 0.05
-		done; [ "$(inside systemctl show -P NRestarts tenantd.service)" -gt "$before" ]' &&
+	expect "a restart by the watchdog" \
+		eventually eval '[ "$(inside systemctl show -P NRestarts tenantd.service)" -gt "$before" ]' &&
 	expect "the watchdog named in the journal" \
 		eval 'inside journalctl -b --no-pager -u tenantd.service | grep "Watchdog timeout"' &&
 	expect "tenantd active again" eventually inside systemctl is-active --quiet tenantd.service
 	verdict=$?
 	inside rm -f "$dropin"
 	inside systemctl daemon-reload
+	return $verdict
+}
+
+# Starts tenantctl events --follow as transient service UNIT, with
+# systemd-run's OPTIONS...; it stays listed once it exits, with its status.
+start_follower() {
+	local unit=$1
+	shift
+	inside systemctl stop "$unit" 2>/dev/null
+	inside systemctl reset-failed "$unit" 2>/dev/null
+	inside systemd-run --quiet --unit="$unit" -p RemainAfterExit=yes "$@" \
+		/usr/local/bin/tenantctl events --follow >/dev/null 2>&1
+}
+
+# Whether follower UNIT has printed billing's refusal of acme's port (to
+# billing itself, the peer is masked as "other").
+follower_saw_billings_refusal() {
+	billing_refused
+	inside journalctl --no-pager -u "$1" | grep -qE "billing -> (acme|other) local_socket denied"
+}
+
+# An operator's follower and billing's own (as user nobody, in its slice),
+# both streaming billing's refusals. A listener keeps each slice, tagged,
+# for the test's length: systemd removes a slice with no unit in it.
+start_followers() {
+	listen_in_slice acme-api tenant-acme.slice tcp 9100 2>/dev/null
+	listen_in_slice billing-probe tenant-billing.slice tcp 9110 2>/dev/null
+	expect "the billing slice tagged" \
+		eventually eval '[ "$(tenant_of_unit billing-probe.service)" = billing ]' &&
+	start_follower events-operator.service &&
+	start_follower events-billing.service --slice=tenant-billing.slice -p User=nobody &&
+	expect "the operator's follower to stream events" \
+		eventually follower_saw_billings_refusal events-operator.service &&
+	expect "billing's own follower to stream its events" \
+		eventually follower_saw_billings_refusal events-billing.service
+}
+
+# A follower whose stream ended cleanly: tenantctl exited 0.
+follower_ended_cleanly() {
+	local unit=$1 state status
+	eventually eval '[ "$(inside systemctl show -P SubState "$unit")" != running ]'
+	state=$(inside systemctl show -P SubState "$unit")
+	status=$(inside systemctl show -P ExecMainStatus "$unit")
+	expect "$unit to end with status 0, not '$state', status $status" \
+		eval '[ "$state" = exited ] && [ "$status" = 0 ]'
+}
+
+# Lines of tenantd.service's journal that tell of a failed stop.
+failed_stops() {
+	inside journalctl -b --no-pager -u tenantd.service |
+		grep -c -e "Failed with result" -e "code=dumped" -e "Fatal error"
+}
+
+a_stop_with_event_followers_open_leaves_the_unit_inactive_not_failed() {
+	local failures result state
+	failures=$(failed_stops)
+	start_followers || return 1
+	inside systemctl stop tenantd.service
+	state=$(inside systemctl is-active tenantd.service)
+	result=$(inside systemctl show -P Result tenantd.service)
+	expect "tenantd inactive, not '$state'" [ "$state" = inactive ] &&
+	expect "the stop's result success, not '$result'" [ "$result" = success ] &&
+	expect "no failure in the journal" [ "$(failed_stops)" = "$failures" ] &&
+	follower_ended_cleanly events-operator.service &&
+	follower_ended_cleanly events-billing.service
+	local verdict=$?
+	inside systemctl start tenantd.service
+	inside systemctl stop billing-probe.service
+	return $verdict
+}
+
+a_restart_with_event_followers_open_succeeds() {
+	local failures before
+	failures=$(failed_stops)
+	before=$(inside systemctl show -P MainPID tenantd.service)
+	start_followers || return 1
+	expect "systemctl restart to succeed" inside systemctl restart tenantd.service &&
+	expect "tenantd active again" inside systemctl is-active --quiet tenantd.service &&
+	expect "a new agent" [ "$(inside systemctl show -P MainPID tenantd.service)" != "$before" ] &&
+	expect "no failure in the journal" [ "$(failed_stops)" = "$failures" ] &&
+	follower_ended_cleanly events-operator.service &&
+	follower_ended_cleanly events-billing.service
+	local verdict=$?
+	inside systemctl stop billing-probe.service
 	return $verdict
 }
 
@@ -492,6 +577,8 @@ main() {
 		the_agent_reaches_only_its_own_pins
 		a_tenant_process_of_another_user_gets_its_own_view
 		the_api_writes_tenant_files_in_the_sandbox
+		a_stop_with_event_followers_open_leaves_the_unit_inactive_not_failed
+		a_restart_with_event_followers_open_succeeds
 		a_wedged_agent_is_restarted_by_the_watchdog
 	)
 	echo "Running suite(s): systemd"
