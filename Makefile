@@ -67,7 +67,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPERS := $(BUILD)/tests/netprobe
 
-.PHONY: deb all setup check test-binaries fuzz demo bench install uninstall clean
+.PHONY: deb all setup check check-soak test-binaries fuzz demo bench install uninstall clean
 MAN_PAGES := $(BUILD)/man/tenantd.8 $(BUILD)/man/tenantctl.8 $(BUILD)/man/tenantd.conf.5
 
 all: $(BUILD)/tenantd $(BUILD)/tenantctl $(MAN_PAGES)
@@ -205,6 +205,11 @@ check: setup
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
 		$(OPERATOR_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
+
+# make check three times, each from a fresh clone of HEAD: idle, beside a
+# CPU hog, and on one CPU (scripts/soak.sh). Too long for make check itself.
+check-soak: setup
+	@scripts/soak.sh
 
 # The Debian package, built with dpkg-buildpackage from a copy of the
 # tracked files (debian/ says how), into $(BUILD)/deb/.

@@ -38,6 +38,7 @@ packages=(
 	bash-completion "the completion test loads tenantctl's as an interactive bash does"
 	debhelper "builds the Debian package (make deb) with dpkg-buildpackage"
 	python3 "the fleet test reads Prometheus' answers and the dashboard's queries"
+	stress-ng "the CPU hog of make check-soak, which runs the tests beside it"
 )
 
 missing=()
