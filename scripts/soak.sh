@@ -28,7 +28,8 @@ mkdir -p "$logs"
 # Runs make check in a fresh clone named NAME, with PREFIX... before it
 # (taskset -c 0, or nothing); prints "NAME: N passed, N failed in S s".
 run() {
-	local name=$1 clone=$work/$name started status summary
+	local name=$1 clone started status summary
+	clone=$work/$name
 	shift
 	rm -rf "$clone" && mkdir -p "$clone" &&
 		git clone -q "$source_tree" "$clone/main" || return 1
