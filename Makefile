@@ -58,7 +58,9 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 # Objects live under $(BUILD)/obj/, mirroring the source tree.
 OBJ = $(BUILD)/obj
 COMMON_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard common/*.c))
-AGENT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c)))
+AGENT_FOLDERS := agent/kernel agent/cgroups agent/scans agent/api
+AGENT_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(filter-out agent/main.c,$(wildcard agent/*.c \
+	$(AGENT_FOLDERS:%=%/*.c))))
 TENANTCTL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(wildcard tenantctl/*.c))
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -107,7 +109,7 @@ $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
 	$(msg) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJ)/agent/%.o: CFLAGS += -Iagent
+$(OBJ)/agent/%.o: CFLAGS += -Iagent $(AGENT_FOLDERS:%=-I%)
 # Generated before the first compile; afterwards the recorded dependencies
 # say which objects include it. (A pattern rule cannot add prerequisites.)
 $(AGENT_OBJS) $(OBJ)/agent/main.o: | $(BUILD)/tenantd.skel.h
@@ -134,15 +136,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJ)/tests/support/check_main.o $(TEST_SUPPOR
 		$(AGENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) -Iagent -Itests/support $(DEPFLAGS) -MF $@.d $^ -o $@ $(LDFLAGS) \
-		$(LDLIBS) $(shell pkg-config --libs check)
+	$(Q)$(CC) $(CFLAGS) -Iagent $(AGENT_FOLDERS:%=-I%) -Itests/support $(DEPFLAGS) -MF $@.d \
+		$(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
 $(BUILD)/tests/%: tests/integration/%.c $(OBJ)/tests/integration/harness.o \
 		$(OBJ)/tests/integration/tenants.o $(TEST_SUPPORT_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) -Itests/integration -Itests/support $(DEPFLAGS) -MF $@.d $^ -o $@ \
-		$(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -Itests/support $(DEPFLAGS) -MF $@.d \
+		$(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
 $(OBJ)/tests/integration/%.o: CFLAGS += -Itests/integration -Itests/support
 
@@ -154,12 +156,13 @@ $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 # libFuzzer targets, built with clang whatever CC is.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent $(shell pkg-config --cflags json-c 2>/dev/null)
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent $(AGENT_FOLDERS:%=-I%) \
+	$(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/validate.c common/log.c
 $(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c common/validate.c
-$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/dropins.c common/config.c common/validate.c \
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/api/dropins.c common/config.c common/validate.c \
 	common/log.c
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)
