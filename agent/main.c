@@ -18,7 +18,7 @@
 #include "api.h"
 #include "cgroup_paths.h"
 #include "cgroup_watch.h"
-#include "cgroups.h"
+#include "cgroup2.h"
 #include "cleanup.h"
 #include "container_networks.h"
 #include "events.h"
@@ -27,7 +27,7 @@
 #include "posture.h"
 #include "preexisting.h"
 #include "privileges.h"
-#include "service.h"
+#include "sd_notify.h"
 #include "unix_names.h"
 
 /* sysexits.h: the configuration is wrong; restarting will not help. */

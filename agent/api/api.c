@@ -30,7 +30,7 @@
 #include "report.h"
 #include "tenant_json.h"
 #include "validate.h"
-#include "who.h"
+#include "tenant_of.h"
 
 #define SOCKET_NAME "tenantd.sock"
 #define CONNECTION_TIMEOUT_SECONDS 30

@@ -25,7 +25,7 @@
 #include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
-#include "who.h"
+#include "tenant_of.h"
 
 /* An event as it came from the kernel, named only when shown, since who
  * may read a peer's name depends on who asks. */

@@ -23,7 +23,7 @@
 #include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
-#include "who.h"
+#include "tenant_of.h"
 
 static bool visible(const struct view *view, uint32_t tenant_id)
 {

@@ -11,7 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cgroups.h"
+#include "cgroup2.h"
 #include "cleanup.h"
 #include "log.h"
 #include "network_tries.h"

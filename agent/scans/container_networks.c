@@ -16,7 +16,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "container_networks.h"
-#include "iterators.h"
+#include "scan.h"
 #include "log.h"
 #include "network_tries.h"
 #include "tenant_ids.h"

@@ -14,7 +14,7 @@
 
 #include "cleanup.h"
 #include "events.h"
-#include "iterators.h"
+#include "scan.h"
 #include "log.h"
 #include "posture.h"
 #include "tenantd.skel.h"

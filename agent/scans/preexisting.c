@@ -31,7 +31,7 @@
 #include "preexisting.h"
 #include "tenantd.skel.h"
 #include "verdict.h"
-#include "who.h"
+#include "tenant_of.h"
 
 struct connection {
 	struct inet_diag_sockid id;

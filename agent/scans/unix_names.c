@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
-#include "iterators.h"
+#include "scan.h"
 #include "log.h"
 #include "tenantd.skel.h"
 #include "tenantd_abi.h"

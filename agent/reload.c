@@ -13,7 +13,7 @@
 #include "log.h"
 #include "policy.h"
 #include "posture.h"
-#include "service.h"
+#include "sd_notify.h"
 #include "unix_names.h"
 
 static int reload(struct agent *agent, char *error, size_t size)

@@ -19,7 +19,7 @@
 #include "cleanup.h"
 #include "counters.h"
 #include "log.h"
-#include "service.h"
+#include "sd_notify.h"
 #include "tenantd.skel.h"
 
 #define STATUS_PERIOD_MS 10000
