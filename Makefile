@@ -109,7 +109,8 @@ $(BUILD)/tenantd.skel.h: $(BUILD)/tenantd.bpf.o
 	$(msg) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name tenantd_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJ)/agent/%.o: CFLAGS += -Iagent $(AGENT_FOLDERS:%=-I%)
+# Agent headers are included by their folder: "kernel/policy.h".
+$(OBJ)/agent/%.o: CFLAGS += -Iagent
 # Generated before the first compile; afterwards the recorded dependencies
 # say which objects include it. (A pattern rule cannot add prerequisites.)
 $(AGENT_OBJS) $(OBJ)/agent/main.o: | $(BUILD)/tenantd.skel.h
@@ -136,7 +137,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJ)/tests/support/check_main.o $(TEST_SUPPOR
 		$(AGENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
-	$(Q)$(CC) $(CFLAGS) -Iagent $(AGENT_FOLDERS:%=-I%) -Itests/support $(DEPFLAGS) -MF $@.d \
+	$(Q)$(CC) $(CFLAGS) -Iagent -Itests/support $(DEPFLAGS) -MF $@.d \
 		$(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
 $(BUILD)/tests/%: tests/integration/%.c $(OBJ)/tests/integration/harness.o \
@@ -156,7 +157,7 @@ $(BUILD)/tests/netprobe: tests/integration/netprobe.c
 # libFuzzer targets, built with clang whatever CC is.
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent $(AGENT_FOLDERS:%=-I%) \
+	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent \
 	$(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_SECONDS ?= 60
 

@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "config.h"
-#include "kernel_features.h"
-#include "programs.h"
-#include "tenant_ids.h"
+#include "kernel/kernel_features.h"
+#include "kernel/programs.h"
+#include "kernel/tenant_ids.h"
 
 struct options {
 	const char *config_directory;

@@ -15,20 +15,20 @@
 #include <sys/stat.h>
 
 #include "agent.h"
-#include "api.h"
-#include "cgroup_paths.h"
-#include "cgroup_watch.h"
-#include "cgroup2.h"
+#include "api/api.h"
+#include "api/events.h"
+#include "cgroups/cgroup2.h"
+#include "cgroups/cgroup_paths.h"
+#include "cgroups/cgroup_watch.h"
 #include "cleanup.h"
-#include "container_networks.h"
-#include "events.h"
+#include "kernel/policy.h"
 #include "log.h"
-#include "policy.h"
-#include "posture.h"
-#include "preexisting.h"
 #include "privileges.h"
+#include "scans/container_networks.h"
+#include "scans/posture.h"
+#include "scans/preexisting.h"
+#include "scans/unix_names.h"
 #include "sd_notify.h"
-#include "unix_names.h"
 
 /* sysexits.h: the configuration is wrong; restarting will not help. */
 #define EXIT_CONFIG 78

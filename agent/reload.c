@@ -8,13 +8,13 @@
 #include <time.h>
 
 #include "agent.h"
-#include "cgroup_watch.h"
-#include "container_networks.h"
+#include "cgroups/cgroup_watch.h"
+#include "kernel/policy.h"
 #include "log.h"
-#include "policy.h"
-#include "posture.h"
+#include "scans/container_networks.h"
+#include "scans/posture.h"
+#include "scans/unix_names.h"
 #include "sd_notify.h"
-#include "unix_names.h"
 
 static int reload(struct agent *agent, char *error, size_t size)
 {

@@ -17,7 +17,7 @@
 
 #include "agent.h"
 #include "cleanup.h"
-#include "counters.h"
+#include "kernel/counters.h"
 #include "log.h"
 #include "sd_notify.h"
 #include "tenantd.skel.h"

@@ -3,8 +3,8 @@
  * ready once enforcing, reloading and ready again around a reload, a status
  * line for `systemctl status`, watchdog pings from the event loop, and
  * stopping. Without a service manager every call does nothing. */
-#ifndef TENANTD_SERVICE_H
-#define TENANTD_SERVICE_H
+#ifndef TENANTD_SD_NOTIFY_H
+#define TENANTD_SD_NOTIFY_H
 
 #include <stdbool.h>
 
@@ -27,4 +27,4 @@ int service_timeout(const struct agent *agent);
 /* Pings the watchdog and refreshes the status line when due. */
 void service_tick(struct agent *agent);
 
-#endif /* TENANTD_SERVICE_H */
+#endif /* TENANTD_SD_NOTIFY_H */

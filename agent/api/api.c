@@ -21,16 +21,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
-#include "api.h"
+#include "api/api.h"
+#include "api/dropins.h"
+#include "api/events.h"
+#include "api/report.h"
+#include "cgroups/tenant_of.h"
 #include "cleanup.h"
-#include "dropins.h"
-#include "events.h"
-#include "policy.h"
+#include "kernel/policy.h"
 #include "log.h"
-#include "report.h"
 #include "tenant_json.h"
 #include "validate.h"
-#include "tenant_of.h"
 
 #define SOCKET_NAME "tenantd.sock"
 #define CONNECTION_TIMEOUT_SECONDS 30

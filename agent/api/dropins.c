@@ -14,9 +14,9 @@
 
 #include <json-c/json.h>
 
+#include "api/dropins.h"
 #include "cleanup.h"
 #include "config.h"
-#include "dropins.h"
 #include "log.h"
 #include "tenant_json.h"
 #include "validate.h"

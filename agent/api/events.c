@@ -16,16 +16,16 @@
 #include <json-c/json.h>
 
 #include "agent.h"
-#include "cgroup_paths.h"
+#include "api/events.h"
+#include "api/metrics.h"
+#include "cgroups/cgroup_paths.h"
+#include "cgroups/tenant_of.h"
 #include "cleanup.h"
-#include "events.h"
 #include "log.h"
-#include "metrics.h"
-#include "posture.h"
+#include "scans/posture.h"
 #include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
-#include "tenant_of.h"
 
 /* An event as it came from the kernel, named only when shown, since who
  * may read a peer's name depends on who asks. */

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/metrics.h"
 #include "cleanup.h"
-#include "metrics.h"
 
 static const char *const reason_names[REASON_COUNT] = {
 	[REASON_LOCAL_SOCKET] = "local_socket",

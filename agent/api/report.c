@@ -12,18 +12,18 @@
 #include <json-c/json.h>
 
 #include "agent.h"
-#include "cgroup_paths.h"
+#include "api/events.h"
+#include "api/metrics.h"
+#include "api/report.h"
+#include "cgroups/cgroup_paths.h"
+#include "cgroups/tenant_of.h"
 #include "cleanup.h"
-#include "container_networks.h"
-#include "counters.h"
-#include "events.h"
-#include "metrics.h"
-#include "posture.h"
-#include "report.h"
+#include "kernel/counters.h"
+#include "scans/container_networks.h"
+#include "scans/posture.h"
 #include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
-#include "tenant_of.h"
 
 static bool visible(const struct view *view, uint32_t tenant_id)
 {

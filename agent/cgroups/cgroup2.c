@@ -11,7 +11,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
-#include "cgroup2.h"
+#include "cgroups/cgroup2.h"
 #include "cleanup.h"
 
 int cgroup2_mount_find(char *out, size_t size)

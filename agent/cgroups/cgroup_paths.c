@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cgroup_paths.h"
+#include "cgroups/cgroup_paths.h"
 
 #define PATHS_MAX 65536
 /* Directory handles nftw may keep open at once. */

@@ -15,7 +15,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "cgroup_watch.h"
+#include "cgroups/cgroup_watch.h"
 #include "cleanup.h"
 #include "config.h"
 #include "log.h"

@@ -9,10 +9,10 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "cgroup2.h"
+#include "cgroups/cgroup2.h"
+#include "cgroups/tenant_of.h"
 #include "cleanup.h"
 #include "tenantd.skel.h"
-#include "tenant_of.h"
 
 uint32_t tenant_of_cgroup_path(const struct agent *agent, const char *path)
 {

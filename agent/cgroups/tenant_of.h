@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which tenant a process belongs to, answered from the same cgroup map the
  * kernel's programs use, so the API and enforcement never disagree. */
-#ifndef TENANTD_WHO_H
-#define TENANTD_WHO_H
+#ifndef TENANTD_TENANT_OF_H
+#define TENANTD_TENANT_OF_H
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,4 +17,4 @@ uint32_t tenant_of_cgroup_path(const struct agent *agent, const char *path);
 int tenant_of_process(const struct agent *agent, pid_t pid, uint32_t *tenant_id,
 		      char *cgroup_path, size_t size);
 
-#endif /* TENANTD_WHO_H */
+#endif /* TENANTD_TENANT_OF_H */

@@ -10,7 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
-#include "counters.h"
+#include "kernel/counters.h"
 
 int counters_read_tenant(int map_fd, uint32_t id, struct tenant_counters *total)
 {

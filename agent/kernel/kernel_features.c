@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "kernel_features.h"
+#include "kernel/kernel_features.h"
 
 struct feature_need {
 	const char *name;

@@ -10,8 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/network_tries.h"
 #include "log.h"
-#include "network_tries.h"
 #include "privileges.h"
 #include "tenantd.skel.h"
 

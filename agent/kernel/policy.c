@@ -11,11 +11,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cgroup2.h"
+#include "cgroups/cgroup2.h"
 #include "cleanup.h"
+#include "kernel/network_tries.h"
+#include "kernel/policy.h"
 #include "log.h"
-#include "network_tries.h"
-#include "policy.h"
 #include "tenantd.skel.h"
 
 /* A desired set of keys for one map, for the stale-entry sweep. COMPARE

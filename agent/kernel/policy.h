@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "tenant_ids.h"
+#include "kernel/tenant_ids.h"
 
 struct tenantd_bpf;
 

@@ -14,11 +14,11 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
-#include "kernel_features.h"
+#include "kernel/kernel_features.h"
+#include "kernel/programs.h"
 #include "log.h"
-#include "programs.h"
-#include "tenantd_abi.h"
 #include "tenantd.skel.h"
+#include "tenantd_abi.h"
 
 #define BPFFS_DEFAULT_MOUNT "/sys/fs/bpf"
 /* BPF_CGROUP_UNIX_CONNECT and BPF_CGROUP_UNIX_SENDMSG (Linux 6.7), newer

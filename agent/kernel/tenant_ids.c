@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "kernel/tenant_ids.h"
 #include "log.h"
-#include "tenant_ids.h"
 #include "tenantd_abi.h"
 
 #define IDS_FILE "tenant-ids"

@@ -9,10 +9,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "network_tries.h"
-#include "tenantd_abi.h"
+#include "kernel/network_tries.h"
+#include "kernel/verdict.h"
 #include "tenantd.skel.h"
-#include "verdict.h"
+#include "tenantd_abi.h"
 
 #define VERDICT_INLINE inline
 

@@ -12,11 +12,11 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
+#include "api/events.h"
 #include "cleanup.h"
-#include "events.h"
-#include "scan.h"
 #include "log.h"
-#include "posture.h"
+#include "scans/posture.h"
+#include "scans/scan.h"
 #include "tenantd.skel.h"
 #include "tenantd_abi.h"
 

@@ -24,14 +24,14 @@
 #include <linux/sock_diag.h>
 
 #include "agent.h"
-#include "cgroup_paths.h"
+#include "api/events.h"
+#include "cgroups/cgroup_paths.h"
+#include "cgroups/tenant_of.h"
 #include "cleanup.h"
-#include "events.h"
+#include "kernel/verdict.h"
 #include "log.h"
-#include "preexisting.h"
+#include "scans/preexisting.h"
 #include "tenantd.skel.h"
-#include "verdict.h"
-#include "tenant_of.h"
 
 struct connection {
 	struct inet_diag_sockid id;

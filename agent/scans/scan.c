@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
-#include "scan.h"
+#include "scans/scan.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71

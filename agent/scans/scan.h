@@ -3,8 +3,8 @@
  * (Unix socket names, the privilege posture, container addresses): when a
  * scan is due, running it, and the host network namespace the scans tell
  * apart from containers'. */
-#ifndef TENANTD_ITERATORS_H
-#define TENANTD_ITERATORS_H
+#ifndef TENANTD_SCAN_H
+#define TENANTD_SCAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,4 +41,4 @@ int scan_timeout(const struct scan_schedule *schedule, uint64_t pause_us, uint64
 /* The cookie of the agent's network namespace, the host's. */
 int host_netns_cookie(__u64 *cookie);
 
-#endif /* TENANTD_ITERATORS_H */
+#endif /* TENANTD_SCAN_H */

@@ -12,11 +12,11 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
-#include "scan.h"
 #include "log.h"
+#include "scans/scan.h"
+#include "scans/unix_names.h"
 #include "tenantd.skel.h"
 #include "tenantd_abi.h"
-#include "unix_names.h"
 
 /* Requests during the pause after a scan share the next one. The pause is
  * a multiple of the last scan's duration, so clients retrying in a loop,

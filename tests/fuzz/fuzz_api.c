@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/dropins.h"
 #include "config.h"
-#include "dropins.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,9 +18,9 @@
 
 #include <check.h>
 
-#include "test_suite.h"
 #include "config.h"
 #include "corpus.h"
+#include "test_suite.h"
 
 #define VALID "tests/corpus/config-valid/full"
 

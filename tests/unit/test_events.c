@@ -8,8 +8,8 @@
 
 #include <check.h>
 
+#include "api/events.h"
 #include "test_suite.h"
-#include "events.h"
 
 START_TEST(an_ipv4_event_formats_to_one_json_line)
 {

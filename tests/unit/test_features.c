@@ -8,8 +8,8 @@
 
 #include <check.h>
 
+#include "kernel/kernel_features.h"
 #include "test_suite.h"
-#include "kernel_features.h"
 
 static void all_found(bool found[FEATURE_COUNT])
 {

@@ -6,8 +6,8 @@
 
 #include <check.h>
 
+#include "api/metrics.h"
 #include "test_suite.h"
-#include "metrics.h"
 
 START_TEST(a_snapshot_renders_to_the_exact_exposition)
 {

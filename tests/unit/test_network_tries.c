@@ -7,7 +7,7 @@
 
 #include <check.h>
 
-#include "network_tries.h"
+#include "kernel/network_tries.h"
 #include "test_suite.h"
 #include "validate.h"
 

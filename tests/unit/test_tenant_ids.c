@@ -9,8 +9,8 @@
 
 #include <check.h>
 
+#include "kernel/tenant_ids.h"
 #include "test_suite.h"
-#include "tenant_ids.h"
 
 static char directory[64];
 
