@@ -32,7 +32,7 @@ struct view {
 
 struct cgroup_paths;
 struct event_stream;
-struct api_server;
+struct http_server;
 struct cgroup_watch;
 struct unix_names;
 struct posture;
@@ -46,7 +46,7 @@ struct agent {
 	struct tenant_ids ids;
 	struct programs programs;
 	struct event_stream *events;
-	struct api_server *api;
+	struct http_server *api;
 	struct cgroup_watch *cgroup_watch;
 	struct cgroup_paths *cgroup_paths;
 	struct unix_names *unix_names; /* NULL without the Unix programs */
@@ -61,17 +61,8 @@ struct agent {
 	struct timespec started_realtime; /* for tenantd_agent_start_time_seconds */
 	bool features[FEATURE_COUNT];
 	unsigned int disabled_programs; /* program_bit, with --allow-partial */
+	int signal_fd; /* the loop's, while it runs */
+	bool stop_requested; /* SIGTERM or SIGINT: the loop ends */
 };
-
-/* Re-reads the configuration and applies it whole, or not at all; on
- * refusal ERROR says why ("file:line: key: reason"). */
-int agent_reload(struct agent *agent, char *error, size_t size);
-/* Tenant cgroups came or went: applies the configuration held again, at
- * once, or at the end of the pause that follows the previous refresh. */
-void agent_cgroups_changed(struct agent *agent);
-/* Milliseconds until a pending refresh is due, or -1 when none is. */
-int agent_cgroups_timeout(const struct agent *agent);
-/* Runs the pending refresh once it is due. */
-void agent_cgroups_tick(struct agent *agent);
 
 #endif /* TENANTD_AGENT_H */

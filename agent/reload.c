@@ -11,6 +11,7 @@
 #include "cgroups/cgroup_watch.h"
 #include "kernel/policy.h"
 #include "log.h"
+#include "reload.h"
 #include "scans/container_networks.h"
 #include "scans/posture.h"
 #include "scans/unix_names.h"

@@ -17,12 +17,11 @@
 
 #include "agent.h"
 #include "api/events.h"
-#include "api/metrics.h"
 #include "cgroups/cgroup_paths.h"
 #include "cgroups/tenant_of.h"
 #include "cleanup.h"
+#include "kernel/abi_names.h"
 #include "log.h"
-#include "scans/posture.h"
 #include "tenant_json.h"
 #include "tenantd.skel.h"
 #include "validate.h"
@@ -147,7 +146,7 @@ char *event_format(const struct violation_event *event, const char *tenant,
 	json_object_object_add(object, "cgroup", json_object_new_string(cgroup));
 	if (event->reason == REASON_PRIVILEGED_PROCESS) {
 		json_object_object_add(object, "capabilities",
-				       posture_capabilities_json(event->capabilities));
+				       capability_names_json(event->capabilities));
 	} else if (event->reason == REASON_PACKET_SOCKET) {
 		/* Nothing more: the process holds one, whatever it is bound to. */
 	} else if (event->family == AF_UNIX) {

@@ -10,49 +10,6 @@
 #include "api/metrics.h"
 #include "cleanup.h"
 
-static const char *const reason_names[REASON_COUNT] = {
-	[REASON_LOCAL_SOCKET] = "local_socket",
-	[REASON_REMOTE_NETWORK] = "remote_network",
-	[REASON_INGRESS_NETWORK] = "ingress_network",
-	[REASON_RAW_SOCKET] = "raw_socket",
-	[REASON_TOMBSTONED] = "tombstoned",
-	[REASON_HOST] = "host",
-	[REASON_PREEXISTING] = "preexisting",
-	[REASON_PRIVILEGED_PROCESS] = "privileged_process",
-	[REASON_PACKET_SOCKET] = "packet_socket",
-	[REASON_QUOTA_CONNECT_RATE] = "quota_connect_rate",
-	[REASON_QUOTA_EGRESS] = "quota_egress",
-};
-
-/* The reasons that are quotas exceeded, and each one's quota label. */
-static const char *const quota_names[REASON_COUNT] = {
-	[REASON_QUOTA_CONNECT_RATE] = "connect_rate",
-	[REASON_QUOTA_EGRESS] = "egress",
-};
-
-static const char *const action_names[ACTION_COUNT] = {
-	[ACTION_DENIED] = "denied",
-	[ACTION_AUDITED] = "audited",
-	[ACTION_REPORTED] = "reported",
-	[ACTION_KILLED] = "killed",
-	[ACTION_WARNED] = "warned",
-};
-
-const char *violation_reason_name(unsigned int reason)
-{
-	return reason < REASON_COUNT ? reason_names[reason] : "unknown";
-}
-
-const char *violation_quota_name(unsigned int reason)
-{
-	return reason < REASON_COUNT ? quota_names[reason] : NULL;
-}
-
-const char *violation_action_name(unsigned int action)
-{
-	return action < ACTION_COUNT ? action_names[action] : "unknown";
-}
-
 /* Tenant names, kinds and reasons never need escaping (they are validated
  * to [a-z0-9-_]); the version is the one label value that could. */
 static void write_label_value(FILE *out, const char *value)

@@ -54,9 +54,4 @@ struct metrics_snapshot {
 /* Renders into a malloc'ed, NUL-terminated buffer. */
 int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length);
 
-const char *violation_reason_name(unsigned int reason);
-const char *violation_action_name(unsigned int action);
-/* The quota label of a quota_* reason ("connect_rate"), else NULL. */
-const char *violation_quota_name(unsigned int reason);
-
 #endif /* TENANTD_METRICS_H */

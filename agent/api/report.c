@@ -18,6 +18,7 @@
 #include "cgroups/cgroup_paths.h"
 #include "cgroups/tenant_of.h"
 #include "cleanup.h"
+#include "kernel/abi_names.h"
 #include "kernel/counters.h"
 #include "scans/container_networks.h"
 #include "scans/posture.h"
@@ -49,7 +50,7 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 
 	found = posture_processes(agent->posture, &found_count);
 	by_tenant = malloc((found_count + 1) * sizeof(*by_tenant));
-	rows = calloc(found_count * (POSTURE_CAPABILITY_COUNT + 1) + 1, sizeof(*rows));
+	rows = calloc(found_count * (REPORTED_CAPABILITY_COUNT + 1) + 1, sizeof(*rows));
 	if (!by_tenant || !rows) {
 		free(rows);
 		return -ENOMEM;
@@ -59,20 +60,20 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 	qsort(by_tenant, found_count, sizeof(*by_tenant), compare_tenant_id);
 	for (size_t start = 0, end; start < found_count; start = end) {
 		uint32_t tenant = by_tenant[start].tenant_id;
-		uint64_t holders[POSTURE_CAPABILITY_COUNT] = { 0 }, packet_sockets = 0;
+		uint64_t holders[REPORTED_CAPABILITY_COUNT] = { 0 }, packet_sockets = 0;
 
 		for (end = start; end < found_count && by_tenant[end].tenant_id == tenant; end++) {
-			for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
-				if (posture_holds(by_tenant[end].capabilities, c))
+			for (size_t c = 0; c < REPORTED_CAPABILITY_COUNT; c++)
+				if (capability_held(by_tenant[end].capabilities, c))
 					holders[c]++;
 			packet_sockets += by_tenant[end].packet_socket;
 		}
 		if (!visible(view, tenant))
 			continue;
-		for (size_t c = 0; c < POSTURE_CAPABILITY_COUNT; c++)
+		for (size_t c = 0; c < REPORTED_CAPABILITY_COUNT; c++)
 			if (holders[c])
 				rows[used++] = (struct metrics_privileged){
-					tenant_label(agent, tenant), posture_capability_name(c), holders[c]
+					tenant_label(agent, tenant), capability_name(c), holders[c]
 				};
 		if (packet_sockets)
 			rows[used++] = (struct metrics_privileged){ tenant_label(agent, tenant), NULL,
@@ -370,6 +371,12 @@ int report_tenants(const struct agent *agent, const struct view *view, const cha
 	return render_json(list, text, length);
 }
 
+int report_all_tenants(const struct agent *agent, const struct view *view, char **text,
+		       size_t *length)
+{
+	return report_tenants(agent, view, NULL, text, length);
+}
+
 int report_posture(const struct agent *agent, const struct view *view, char **text,
 		   size_t *length)
 {
@@ -410,7 +417,7 @@ int report_posture(const struct agent *agent, const struct view *view, char **te
 		json_object_object_add(item, "uid", json_object_new_int64(process->uid));
 		json_object_object_add(item, "cgroup", json_object_new_string(cgroup));
 		json_object_object_add(item, "capabilities",
-				       posture_capabilities_json(process->capabilities));
+				       capability_names_json(process->capabilities));
 		json_object_object_add(item, "packet_socket",
 				       json_object_new_boolean(process->packet_socket));
 		json_object_object_add(item, "killed", json_object_new_boolean(process->killed));

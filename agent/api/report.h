@@ -20,6 +20,8 @@ int report_status(const struct agent *agent, const struct view *view, char **tex
 /* NAME NULL: every visible tenant, as a JSON array. */
 int report_tenants(const struct agent *agent, const struct view *view, const char *name,
 		   char **text, size_t *length);
+int report_all_tenants(const struct agent *agent, const struct view *view, char **text,
+		       size_t *length);
 /* The last posture scan: the caller's view of the privileged tenant
  * processes and packet socket holders. */
 int report_posture(const struct agent *agent, const struct view *view, char **text,

@@ -14,6 +14,7 @@
 
 #include "api/events.h"
 #include "cleanup.h"
+#include "kernel/abi_names.h"
 #include "log.h"
 #include "scans/posture.h"
 #include "scans/scan.h"
@@ -25,43 +26,6 @@
 /* A host where thousands of tenant processes run as root would flood the
  * event stream on the first scan; past this, findings are only counted. */
 #define EVENTS_PER_SCAN 100
-
-/* docs/threat-model.md says why each one voids isolation. */
-static const struct {
-	unsigned int number;
-	const char *name;
-} capabilities[POSTURE_CAPABILITY_COUNT] = {
-	{ CAP_NET_RAW, "net_raw" }, /* packet sockets: sniff and forge frames */
-	{ CAP_NET_ADMIN, "net_admin" }, /* addresses, routes, NAT, cgroup programs */
-	{ CAP_SYS_ADMIN, "sys_admin" }, /* everything, namespaces and BPF included */
-	{ CAP_BPF, "bpf" }, /* programs and maps of its own beside tenantd's */
-	{ CAP_SYS_PTRACE, "sys_ptrace" }, /* another process's sockets (pidfd_getfd) */
-	{ CAP_SYS_MODULE, "sys_module" }, /* kernel code */
-	{ CAP_SYS_RAWIO, "sys_rawio" }, /* kernel memory through devices */
-	{ CAP_DAC_OVERRIDE, "dac_override" }, /* tenantd's pins, others' socket files */
-	{ CAP_DAC_READ_SEARCH, "dac_read_search" }, /* files by handle, past permissions */
-	{ CAP_SETUID, "setuid" }, /* becomes tenantd's user, or another tenant's */
-};
-
-const char *posture_capability_name(size_t index)
-{
-	return index < POSTURE_CAPABILITY_COUNT ? capabilities[index].name : "unknown";
-}
-
-bool posture_holds(uint64_t held, size_t index)
-{
-	return index < POSTURE_CAPABILITY_COUNT && (held & (1ULL << capabilities[index].number));
-}
-
-struct json_object *posture_capabilities_json(uint64_t held)
-{
-	struct json_object *list = json_object_new_array();
-
-	for (size_t i = 0; list && i < POSTURE_CAPABILITY_COUNT; i++)
-		if (posture_holds(held, i))
-			json_object_array_add(list, json_object_new_string(capabilities[i].name));
-	return list;
-}
 
 struct posture {
 	struct tenantd_bpf *skeleton;
@@ -236,8 +200,7 @@ int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 		return -ENOMEM;
 	posture->skeleton = skeleton;
 	posture->events = events;
-	for (size_t i = 0; i < POSTURE_CAPABILITY_COUNT; i++)
-		posture->settings.capabilities |= 1ULL << capabilities[i].number;
+	posture->settings.capabilities = reported_capabilities();
 	posture->settings.kill_packet_sockets = kill_packet_sockets;
 	posture->interval_ms = interval_seconds * 1000;
 	posture->capability_iterator =

@@ -11,21 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct json_object;
 struct tenantd_bpf;
 struct event_stream;
 struct posture;
-
-/* The capabilities reported, in the order they are shown. */
-#define POSTURE_CAPABILITY_COUNT 10
-/* "net_raw" for index I < POSTURE_CAPABILITY_COUNT. */
-const char *posture_capability_name(size_t index);
-/* Whether the capability mask CAPABILITIES (bit N: capability number N)
- * holds the capability of index I. */
-bool posture_holds(uint64_t capabilities, size_t index);
-/* The names of the reported capabilities CAPABILITIES holds, as a JSON
- * array, in the order they are shown. */
-struct json_object *posture_capabilities_json(uint64_t capabilities);
 
 struct posture_process {
 	uint32_t pid;

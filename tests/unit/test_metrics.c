@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "api/metrics.h"
+#include "kernel/abi_names.h"
 #include "test_suite.h"
 
 START_TEST(a_snapshot_renders_to_the_exact_exposition)
