@@ -5,6 +5,7 @@
 #include "fragments.bpf.h"
 #include "quota.bpf.h"
 #include "verdict.bpf.h"
+#include "violation.bpf.h"
 
 #define SOCK_ALLOW 1
 #define SOCK_DENY 0 /* the syscall fails with EPERM */
@@ -118,28 +119,17 @@ static __always_inline void remember(void *list, struct bpf_sock *sk, __u32 tena
 	known->next++;
 }
 
-/* Shared by all four hooks once the destination is known in both forms:
- * the lookup tuple for local sockets and the 128-bit address for networks. */
-static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
-				  struct bpf_sock_tuple *tuple, __u32 tuple_size,
-				  bool is_connect)
+/* Whom the destination belongs to, in *OWNER, and whether ME may reach it:
+ * the local socket a lookup finds, else the network's owner. *FOUND_LOCAL
+ * says which. */
+static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct flow *flow,
+					     struct bpf_sock_tuple *tuple, __u32 tuple_size,
+					     bool is_connect, __u32 me,
+					     const struct tenant_record *mine, __s64 *owner,
+					     bool *found_local)
 {
-	struct tenant_record *mine;
-	struct bpf_sock *peer;
 	int verdict = VERDICT_ALLOW;
-	bool found_local;
-	__s64 owner;
-	__u32 me;
-
-	me = tenant_of_socket(ctx->sk, true);
-	if (me == TENANT_ID_HOST)
-		return SOCK_ALLOW;
-	mine = tenant_record(me);
-	if (!mine)
-		return SOCK_ALLOW;
-	if (mine->flags & TENANT_FLAG_TOMBSTONED)
-		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, flow) ?
-			SOCK_DENY : SOCK_ALLOW;
+	struct bpf_sock *peer;
 
 	peer = local_peer(ctx, tuple, tuple_size);
 	/* A wildcard listener found for a remote destination is not where the
@@ -153,28 +143,32 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 		bpf_sk_release(peer);
 		peer = NULL;
 	}
-	found_local = peer != NULL;
-	if (peer) {
-		owner = tenant_of_socket(peer, false);
-		verdict = initiator_verdict(NULL, me, mine, owner, flow->port, flow->protocol,
-					    REASON_LOCAL_SOCKET);
-		/* A datagram to a socket that asked this tenant is its answer:
-		 * the replies of shared, platform and AllowTo services. */
-		if (verdict != VERDICT_ALLOW && flow->protocol == IPPROTO_UDP &&
-		    socket_asked(peer, me))
-			verdict = VERDICT_ALLOW;
-		bpf_sk_release(peer);
-	} else {
-		owner = network_of(flow->addr);
-		if (owner >= 0)
-			verdict = initiator_verdict(NULL, me, mine, owner, flow->port,
+	*found_local = peer != NULL;
+	if (!peer) {
+		*owner = network_of(flow->addr);
+		if (*owner >= 0)
+			verdict = initiator_verdict(NULL, me, mine, *owner, flow->port,
 						    flow->protocol, REASON_REMOTE_NETWORK);
+		return verdict;
 	}
-	if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
-		return SOCK_DENY;
-	/* What isolation lets through may still be over the tenant's rate. */
-	if (is_connect && flow->protocol == IPPROTO_TCP && connect_refused_by_quota(me, mine, flow))
-		return SOCK_DENY;
+	*owner = tenant_of_socket(peer, false);
+	verdict = initiator_verdict(NULL, me, mine, *owner, flow->port, flow->protocol,
+				    REASON_LOCAL_SOCKET);
+	/* A datagram to a socket that asked this tenant is its answer: the
+	 * replies of shared, platform and AllowTo services. */
+	if (verdict != VERDICT_ALLOW && flow->protocol == IPPROTO_UDP && socket_asked(peer, me))
+		verdict = VERDICT_ALLOW;
+	bpf_sk_release(peer);
+	return verdict;
+}
+
+/* What a flow let through leaves on its socket for the judgements after
+ * it, and the connection it counts. */
+static __always_inline void remember_let_through(struct bpf_sock_addr *ctx,
+						 const struct flow *flow, bool is_connect,
+						 __u32 me, __s64 owner, bool found_local,
+						 int verdict)
+{
 	/* Let through to another tenant's socket: where the kernel delivers
 	 * it, that tenant's socket need not judge it again. */
 	if (found_local && owner != me && owner != TENANT_ID_HOST)
@@ -197,12 +191,42 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
 	    owner != me && owner != TENANT_ID_HOST)
 		remember(&tenantd_asked_peers, ctx->sk, owner);
 	if (is_connect) {
-		struct tenant_counters *counters;
+		struct tenant_counters *counters = tenant_counters(me);
 
-		counters = tenant_counters(me);
 		if (counters)
 			counters->connections++;
 	}
+}
+
+/* Shared by all four hooks once the destination is known in both forms:
+ * the lookup tuple for local sockets and the 128-bit address for networks. */
+static __always_inline int decide(struct bpf_sock_addr *ctx, struct flow *flow,
+				  struct bpf_sock_tuple *tuple, __u32 tuple_size,
+				  bool is_connect)
+{
+	struct tenant_record *mine;
+	bool found_local;
+	__s64 owner;
+	int verdict;
+	__u32 me;
+
+	me = tenant_of_socket(ctx->sk, true);
+	if (me == TENANT_ID_HOST)
+		return SOCK_ALLOW;
+	mine = tenant_record(me);
+	if (!mine)
+		return SOCK_ALLOW;
+	if (mine->flags & TENANT_FLAG_TOMBSTONED)
+		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, flow) ?
+			SOCK_DENY : SOCK_ALLOW;
+	verdict = judge_destination(ctx, flow, tuple, tuple_size, is_connect, me, mine, &owner,
+				    &found_local);
+	if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, flow))
+		return SOCK_DENY;
+	/* What isolation lets through may still be over the tenant's rate. */
+	if (is_connect && flow->protocol == IPPROTO_TCP && connect_refused_by_quota(me, mine, flow))
+		return SOCK_DENY;
+	remember_let_through(ctx, flow, is_connect, me, owner, found_local, verdict);
 	return SOCK_ALLOW;
 }
 

@@ -6,7 +6,8 @@
 #ifndef TENANTD_QUOTA_BPF_H
 #define TENANTD_QUOTA_BPF_H
 
-#include "verdict.bpf.h"
+#include "tenants.bpf.h"
+#include "violation.bpf.h"
 
 /* One load and one store each, which the compiler may neither merge nor
  * split: the timestamp is shared with the other CPUs. */

@@ -6,6 +6,7 @@
  * owners come from a table that an iterator over the kernel's own sockets
  * fills. */
 #include "verdict.bpf.h"
+#include "violation.bpf.h"
 
 #define SOCK_ALLOW 1
 #define SOCK_REFUSE 0

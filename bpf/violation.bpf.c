@@ -2,7 +2,9 @@
 /* A violation's bookkeeping, whichever hook found it: its per-CPU counter
  * and its event, sampled against the tenant's budget. One global function,
  * which every program calls and the verifier checks once per program. */
-#include "verdict.bpf.h"
+#include "tag.bpf.h"
+#include "tenants.bpf.h"
+#include "violation.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

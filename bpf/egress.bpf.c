@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Every packet leaving a tenant's socket: counted as the wire sees it,
+ * judged by the network it goes to when its protocol has no connect() or
+ * sendmsg() hook, judged again when its destination was translated, and
+ * held to the tenant's EgressRate=. */
+#include "packet.bpf.h"
+#include "quota.bpf.h"
+#include "translated.bpf.h"
+#include "verdict.bpf.h"
+#include "violation.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("cgroup_skb/egress")
+int tenantd_count_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *socket;
+	struct tenant_record *mine;
+	struct flow flow = {};
+	__u32 me = tenant_of_skb(skb);
+	__u64 segments, bytes;
+	int verdict = EGRESS_PASS;
+	__s64 owner;
+
+	if (me == TENANT_ID_HOST)
+		return SKB_PASS;
+	mine = tenant_record(me);
+	if (mine && (mine->flags & TENANT_FLAG_TOMBSTONED)) {
+		flow_from_packet(skb, &flow);
+		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
+		return SKB_DROP;
+	}
+	/* Checked as loaded: the helper refuses a fresh load of skb->sk. */
+	socket = skb->sk;
+	if (socket)
+		socket = bpf_sk_fullsock(socket);
+	/* TCP and UDP are judged at connect() and sendmsg(); sockets of any
+	 * other protocol (ICMP echo sockets, UDP-Lite, SCTP...) have no such
+	 * hook, so their packets are judged here, by the network they go to. */
+	if (mine && socket && socket->protocol != IPPROTO_TCP &&
+	    socket->protocol != IPPROTO_UDP && flow_to_destination(skb, &flow)) {
+		int verdict = VERDICT_ALLOW;
+
+		owner = network_of(flow.addr);
+		if (owner >= 0)
+			verdict = initiator_verdict(NULL, me, mine, owner, 0, flow.protocol,
+						    REASON_REMOTE_NETWORK);
+		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
+			return SKB_DROP;
+	}
+	if (mine && socket) {
+		int verdict = judge_translated(skb, socket, me, mine, &flow, &owner);
+
+		if (verdict != VERDICT_ALLOW && violation(me, mine, owner, verdict, &flow))
+			return SKB_DROP;
+	}
+	packet_size(skb, false, &segments, &bytes);
+	if (mine) {
+		verdict = egress_verdict(skb, me, mine, socket && socket->protocol == IPPROTO_TCP,
+					 bytes);
+		if (verdict != EGRESS_PASS) {
+			flow_to_destination(skb, &flow);
+			verdict = egress_throttled(me, mine, bytes, verdict, &flow);
+		}
+	}
+	if (verdict & EGRESS_PASS)
+		count_packet(me, false, segments, bytes);
+	return verdict;
+}
