@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "kernel/kernel_features.h"
+#include "kernel/policy.h"
 #include "kernel/programs.h"
 #include "kernel/tenant_ids.h"
 
@@ -64,5 +65,15 @@ struct agent {
 	int signal_fd; /* the loop's, while it runs */
 	bool stop_requested; /* SIGTERM or SIGINT: the loop ends */
 };
+
+/* Where the agent's policy goes: its maps, with its ids and paths. */
+static inline struct policy_target agent_policy_target(struct agent *agent)
+{
+	return (struct policy_target){
+		.skeleton = agent->programs.skeleton, .ids = &agent->ids,
+		.state_directory = agent->options.state_directory,
+		.cgroup_mount = agent->cgroup_mount,
+	};
+}
 
 #endif /* TENANTD_AGENT_H */

@@ -19,6 +19,7 @@
 
 static int reload(struct agent *agent, char *error, size_t size)
 {
+	struct policy_target target = agent_policy_target(agent);
 	char reason[CONFIG_ERROR_MAX];
 	struct policy_changes changes;
 	struct config fresh;
@@ -51,9 +52,13 @@ static int reload(struct agent *agent, char *error, size_t size)
 	if (strcmp(fresh.agent.metrics_listen, agent->config.agent.metrics_listen))
 		log_warning("MetricsListen changed to '%s'; it takes effect when tenantd restarts",
 			    fresh.agent.metrics_listen);
-	r = policy_apply(agent->programs.skeleton, &fresh,
-			 agent->policy_between ? NULL : &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, true, &changes);
+	r = policy_apply(&target, &fresh,
+			 &(struct policy_basis){
+				 .maps = agent->policy_between ? POLICY_MAPS_UNKNOWN :
+								 POLICY_MAPS_PREVIOUS,
+				 .previous = &agent->config, .warn_missing_cgroups = true,
+			 },
+			 &changes);
 	agent->policy_between = r != 0;
 	if (r) {
 		errno = -r;
@@ -106,6 +111,7 @@ static uint64_t monotonic_ms(void)
 
 static int refresh_cgroups(struct agent *agent)
 {
+	struct policy_target target = agent_policy_target(agent);
 	int r;
 
 	agent->cgroups_refreshed_ms = monotonic_ms();
@@ -113,9 +119,11 @@ static int refresh_cgroups(struct agent *agent)
 	/* Re-arm first, so a cgroup created while the maps are written is
 	 * reported again rather than missed. */
 	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
-	r = policy_apply(agent->programs.skeleton, &agent->config,
-			 agent->policy_between ? NULL : &agent->config, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, false,
+	r = policy_apply(&target, &agent->config,
+			 &(struct policy_basis){
+				 .maps = agent->policy_between ? POLICY_MAPS_UNKNOWN :
+								 POLICY_MAPS_CURRENT,
+			 },
 			 &(struct policy_changes){});
 	agent->policy_between = r != 0;
 	if (r)

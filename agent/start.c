@@ -32,23 +32,23 @@
 static int apply_policy_at_start(struct agent *agent)
 {
 	struct tenantd_bpf *skeleton = agent->programs.skeleton;
-	const struct config nothing = {}, *applied = NULL;
+	struct policy_target target = agent_policy_target(agent);
+	struct policy_basis basis = { .maps = POLICY_MAPS_UNKNOWN, .warn_missing_cgroups = true };
 	struct policy_changes changes;
 	int r;
 
 	if (!agent->programs.maps_reused)
-		applied = &nothing;
+		basis.maps = POLICY_MAPS_EMPTY;
 	else if (policy_applied_digest(skeleton) == config_digest(&agent->config))
-		applied = &agent->config;
-	r = policy_apply(skeleton, &agent->config, applied, &agent->ids,
-			 agent->options.state_directory, agent->cgroup_mount, true, &changes);
+		basis.maps = POLICY_MAPS_CURRENT;
+	r = policy_apply(&target, &agent->config, &basis, &changes);
 	/* The sets of keys written are gone: give their pages back. */
 	malloc_trim(0);
 	if (r == 0)
 		log_info("policy: %zu of %zu tenants written (%zu networks)%s",
 			 changes.tenants_written, agent->config.tenant_count,
 			 changes.networks_written,
-			 applied == &agent->config ? "; the pinned maps held the rest" : "");
+			 basis.maps == POLICY_MAPS_CURRENT ? "; the pinned maps held the rest" : "");
 	return r;
 }
 

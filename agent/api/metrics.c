@@ -51,14 +51,8 @@ static const struct counter_field counter_fields[] = {
 		      "through under QuotaMode=warn."),
 };
 
-int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)
+static void render_agent(FILE *out, const struct metrics_snapshot *snapshot)
 {
-	char *buffer = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&buffer, &size);
-
-	if (!out)
-		return -ENOMEM;
 	fputs("# HELP tenantd_build_info The running tenantd's version.\n"
 	      "# TYPE tenantd_build_info gauge\n"
 	      "tenantd_build_info{version=\"", out);
@@ -79,7 +73,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 		"tenantd_programs_adopted %u\n",
 		snapshot->start_time_seconds, snapshot->programs_attached,
 		snapshot->programs_adopted);
+}
 
+static void render_tenant_info(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	fputs("# HELP tenantd_tenant_info Each configured tenant, its kind and its mode.\n"
 	      "# TYPE tenantd_tenant_info gauge\n", out);
 	for (size_t i = 0; i < snapshot->tenant_count; i++) {
@@ -89,6 +86,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 			fprintf(out, "tenantd_tenant_info{tenant=\"%s\",kind=\"%s\",mode=\"%s\"} 1\n",
 				tenant->name, tenant->kind, tenant->mode);
 	}
+}
+
+static void render_counters(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	for (size_t f = 0; f < ARRAY_SIZE(counter_fields); f++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", counter_fields[f].name,
 			counter_fields[f].help, counter_fields[f].name);
@@ -101,6 +102,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 				tenant->name, *value);
 		}
 	}
+}
+
+static void render_violations(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	fputs("# HELP tenantd_violations_total Cross-tenant traffic refused (denied) or "
 	      "let through in audit mode (audited).\n"
 	      "# TYPE tenantd_violations_total counter\n", out);
@@ -113,6 +118,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 			violation->tenant, violation->peer, violation->reason, violation->action,
 			violation->count);
 	}
+}
+
+static void render_quotas_exceeded(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	fputs("# HELP tenantd_tenant_quota_exceeded_total Connections or bytes over a tenant's "
 	      "quota: refused (denied) or let through under QuotaMode=warn (warned).\n"
 	      "# TYPE tenantd_tenant_quota_exceeded_total counter\n", out);
@@ -126,6 +135,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 				violation->tenant, violation->quota, violation->action,
 				violation->count);
 	}
+}
+
+static void render_quotas(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: egress_rate in "
 	      "bits a second, connect_rate in new TCP connections a second, connect_burst in "
 	      "connections.\n"
@@ -146,6 +159,10 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 			"tenantd_tenant_quota{tenant=\"%s\",quota=\"connect_burst\"} %" PRIu64 "\n",
 			tenant->name, tenant->connect_burst);
 	}
+}
+
+static void render_posture(FILE *out, const struct metrics_snapshot *snapshot)
+{
 	fputs("# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, "
 	      "a capability that voids isolation, at the last posture scan.\n"
 	      "# TYPE tenantd_tenant_privileged_processes gauge\n", out);
@@ -163,6 +180,24 @@ int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t 
 		if (!snapshot->privileged[i].capability)
 			fprintf(out, "tenantd_tenant_packet_socket_processes{tenant=\"%s\"} %" PRIu64 "\n",
 				snapshot->privileged[i].tenant, snapshot->privileged[i].count);
+}
+
+/* The exposition's metric families, in the order they are written. */
+static void (*const families[])(FILE *out, const struct metrics_snapshot *snapshot) = {
+	render_agent, render_tenant_info, render_counters, render_violations,
+	render_quotas_exceeded, render_quotas, render_posture,
+};
+
+int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)
+{
+	char *buffer = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buffer, &size);
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+		families[i](out, snapshot);
 	if (fclose(out)) {
 		free(buffer);
 		return -ENOMEM;

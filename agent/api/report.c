@@ -84,14 +84,104 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 	return 0;
 }
 
+/* Each tenant VIEW may see with counters or a configuration, as metric
+ * rows. */
+static int tenant_rows(const struct agent *agent, const struct view *view,
+		       struct metrics_tenant **out, size_t *count)
+{
+	int counters_fd = bpf_map__fd(agent->programs.skeleton->maps.tenantd_tenant_counters);
+	struct metrics_tenant *rows = calloc(agent->ids.count + 1, sizeof(*rows));
+	size_t used = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < agent->ids.count; i++) {
+		const struct tenant_id_entry *entry = &agent->ids.entries[i];
+		const struct tenant_config *tenant = config_find_tenant(&agent->config, entry->name);
+		struct metrics_tenant *row = &rows[used];
+
+		if (!visible(view, entry->id))
+			continue;
+		row->name = entry->name;
+		if (tenant) {
+			row->kind = tenant_kind_name(tenant->kind);
+			row->mode = tenant_mode_name(tenant->mode);
+			if (tenant->connect_rate) {
+				row->connect_rate = (double)tenant->connect_rate /
+						    tenant->connect_rate_period;
+				row->connect_burst = tenant_connect_burst(tenant);
+			}
+			row->egress_rate = tenant->egress_rate;
+		}
+		if (counters_read_tenant(counters_fd, entry->id, &row->counters) == 0 || tenant)
+			used++;
+	}
+	*out = rows;
+	*count = used;
+	return 0;
+}
+
+static int compare_violation_rows(const void *a, const void *b)
+{
+	const struct metrics_violation *left = a, *right = b;
+	int order = strcmp(left->tenant, right->tenant);
+
+	if (!order)
+		order = strcmp(left->peer, right->peer);
+	if (!order)
+		order = strcmp(left->reason, right->reason);
+	return order ? order : strcmp(left->action, right->action);
+}
+
+/* Every violation series VIEW may see. Peers it may not name read "other"
+ * (and ids no tenant holds any more "unknown"): such series fold into one,
+ * which sorting by the labels brings together. */
+static int violation_rows(const struct agent *agent, const struct view *view,
+			  struct metrics_violation **out, size_t *count)
+{
+	int violations_fd = bpf_map__fd(agent->programs.skeleton->maps.tenantd_violations);
+	_cleanup_free_ struct violation_total *totals = NULL;
+	struct metrics_violation *rows;
+	size_t total_count = 0, used = 0;
+	int r = counters_read_violations(violations_fd, &totals, &total_count);
+
+	if (r)
+		return r;
+	rows = calloc(total_count + 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < total_count; i++) {
+		const struct violation_key *key = &totals[i].key;
+
+		if (!visible(view, key->tenant_id))
+			continue;
+		rows[used++] = (struct metrics_violation){
+			.tenant = tenant_label(agent, key->tenant_id),
+			.peer = peer_label_for(agent, view, key->peer_id),
+			.reason = violation_reason_name(key->reason),
+			.action = violation_action_name(key->action),
+			.quota = violation_quota_name(key->reason),
+			.count = totals[i].count,
+		};
+	}
+	qsort(rows, used, sizeof(*rows), compare_violation_rows);
+	*count = 0;
+	for (size_t i = 0; i < used; i++) {
+		if (*count && !compare_violation_rows(&rows[*count - 1], &rows[i]))
+			rows[*count - 1].count += rows[i].count;
+		else
+			rows[(*count)++] = rows[i];
+	}
+	*out = rows;
+	return 0;
+}
+
 int report_metrics(const struct agent *agent, const struct view *view, char **text,
 		   size_t *length)
 {
 	_cleanup_free_ struct metrics_tenant *tenants = NULL;
 	_cleanup_free_ struct metrics_violation *violations = NULL;
-	_cleanup_free_ struct violation_total *totals = NULL;
 	_cleanup_free_ struct metrics_privileged *privileged = NULL;
-	struct tenantd_bpf *skeleton = agent->programs.skeleton;
 	struct metrics_snapshot snapshot = {
 		.version = TENANTD_VERSION,
 		.start_time_seconds = agent->started_realtime.tv_sec +
@@ -99,73 +189,17 @@ int report_metrics(const struct agent *agent, const struct view *view, char **te
 		.programs_attached = agent->programs.attached,
 		.programs_adopted = agent->programs.adopted,
 	};
-	size_t total_count = 0;
 	int r;
 
-	tenants = calloc(agent->ids.count + 1, sizeof(*tenants));
-	if (!tenants)
-		return -ENOMEM;
-	for (size_t i = 0; i < agent->ids.count; i++) {
-		const struct tenant_id_entry *entry = &agent->ids.entries[i];
-		const struct tenant_config *tenant = config_find_tenant(&agent->config, entry->name);
-		struct metrics_tenant *out = &tenants[snapshot.tenant_count];
-
-		if (!visible(view, entry->id))
-			continue;
-		out->name = entry->name;
-		if (tenant) {
-			out->kind = tenant_kind_name(tenant->kind);
-			out->mode = tenant_mode_name(tenant->mode);
-			if (tenant->connect_rate) {
-				out->connect_rate = (double)tenant->connect_rate /
-						    tenant->connect_rate_period;
-				out->connect_burst = tenant_connect_burst(tenant);
-			}
-			out->egress_rate = tenant->egress_rate;
-		}
-		if (counters_read_tenant(bpf_map__fd(skeleton->maps.tenantd_tenant_counters), entry->id,
-					 &out->counters) == 0 || tenant)
-			snapshot.tenant_count++;
-	}
+	r = tenant_rows(agent, view, &tenants, &snapshot.tenant_count);
+	if (r == 0)
+		r = violation_rows(agent, view, &violations, &snapshot.violation_count);
+	if (r == 0)
+		r = posture_rows(agent, view, &privileged, &snapshot.privileged_count);
+	if (r)
+		return r;
 	snapshot.tenants = tenants;
-
-	r = counters_read_violations(bpf_map__fd(skeleton->maps.tenantd_violations), &totals,
-				     &total_count);
-	if (r)
-		return r;
-	violations = calloc(total_count + 1, sizeof(*violations));
-	if (!violations)
-		return -ENOMEM;
-	for (size_t i = 0; i < total_count; i++) {
-		struct metrics_violation row = {
-			.tenant = tenant_label(agent, totals[i].key.tenant_id),
-			.peer = peer_label_for(agent, view, totals[i].key.peer_id),
-			.reason = violation_reason_name(totals[i].key.reason),
-			.action = violation_action_name(totals[i].key.action),
-			.quota = violation_quota_name(totals[i].key.reason),
-			.count = totals[i].count,
-		};
-		size_t j;
-
-		if (!visible(view, totals[i].key.tenant_id))
-			continue;
-		/* Masked peers fold into one series per (reason, action). */
-		for (j = 0; j < snapshot.violation_count; j++) {
-			if (!strcmp(violations[j].peer, row.peer) &&
-			    !strcmp(violations[j].reason, row.reason) &&
-			    !strcmp(violations[j].action, row.action) &&
-			    !strcmp(violations[j].tenant, row.tenant))
-				break;
-		}
-		if (j < snapshot.violation_count)
-			violations[j].count += row.count;
-		else
-			violations[snapshot.violation_count++] = row;
-	}
 	snapshot.violations = violations;
-	r = posture_rows(agent, view, &privileged, &snapshot.privileged_count);
-	if (r)
-		return r;
 	snapshot.privileged = privileged;
 	return metrics_render(&snapshot, text, length);
 }

@@ -557,12 +557,9 @@ static int assign_ids(const struct config *config, struct tenant_ids *ids,
 	return changed ? tenant_ids_save(state_directory, ids) : 0;
 }
 
-int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
-		 const struct config *applied, struct tenant_ids *ids,
-		 const char *state_directory, const char *cgroup_mount, bool warn_missing,
-		 struct policy_changes *changes)
+static void desired_init(struct desired *desired, struct policy_changes *changes)
 {
-	_cleanup_(desired_free) struct desired desired = {
+	*desired = (struct desired){
 		.cgroups = { .key_size = sizeof(uint64_t), .compare = compare_cgroup_id },
 		.networks = { .key_size = sizeof(struct network_key), .compare = compare_network_key },
 		.exceptions = { .key_size = sizeof(struct exception_key),
@@ -574,71 +571,134 @@ int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
 				      .compare = compare_exception_key },
 		.changes = changes,
 	};
-	struct bpf_map *network_tries[NETWORK_TRIES] = {
-		network_trie_map(skeleton, NETWORK_TRIE_IPV4),
-		network_trie_map(skeleton, NETWORK_TRIE_IPV6),
-	};
-	int r;
+}
 
-	*changes = (struct policy_changes){};
-	desired.resolve_all_cgroups = !applied || applied == config;
-	r = assign_ids(config, ids, state_directory);
+/* The configuration the maps hold when the apply begins, as far as it is
+ * known: NULL when it is not. */
+static const struct config *held_configuration(const struct config *config,
+					       const struct policy_basis *basis)
+{
+	static const struct config nothing;
+
+	switch (basis->maps) {
+	case POLICY_MAPS_EMPTY:
+		return &nothing;
+	case POLICY_MAPS_PREVIOUS:
+		return basis->previous;
+	case POLICY_MAPS_CURRENT:
+		return config;
+	case POLICY_MAPS_UNKNOWN:
+		break;
+	}
+	return NULL;
+}
+
+/* Tenants with an id but no drop-in are off-boarded: their sockets are
+ * refused everything, their counters stay until purged. Those already so
+ * in HELD are not written again. */
+static int tombstone_removed(const struct policy_target *target, const struct config *config,
+			     const struct config *held)
+{
+	const struct tenant_ids *ids = target->ids;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ids->count; i++) {
+		struct tenant_record record = { .flags = TENANT_FLAG_TOMBSTONED };
+
+		if (config_find_tenant(config, ids->entries[i].name) ||
+		    (held && !config_find_tenant(held, ids->entries[i].name)))
+			continue;
+		r = upsert(target->skeleton->maps.tenantd_tenants, &ids->entries[i].id, &record,
+			   ids->entries[i].name);
+	}
+	return r;
+}
+
+/* Every wanted entry written, and the desired sets gathered. */
+static int write_wanted(const struct policy_target *target, const struct config *config,
+			const struct config *held, bool warn_missing, struct desired *desired)
+{
+	struct tenantd_bpf *skeleton = target->skeleton;
+	int r = assign_ids(config, target->ids, target->state_directory);
+
 	if (r == 0)
 		r = forget_digest(skeleton);
 	if (r == 0)
 		r = write_host_ports(skeleton, &config->agent);
 	for (size_t i = 0; r == 0 && i < config->tenant_count; i++) {
 		const struct tenant_config *tenant = &config->tenants[i];
-		const struct tenant_config *before =
-			applied ? config_find_tenant(applied, tenant->name) : NULL;
 
-		/* A tenant new since the last apply has nothing to compare with:
-		 * written whole; its keys may be another's stale ones. */
-		r = write_tenant(skeleton, tenant, before, warn_missing, ids, cgroup_mount,
-				 &desired);
+		/* A tenant new since HELD has nothing to compare with: written
+		 * whole; its keys may be another's stale ones. */
+		r = write_tenant(skeleton, tenant, held ? config_find_tenant(held, tenant->name) : NULL,
+				 warn_missing, target->ids, target->cgroup_mount, desired);
 	}
 	if (r == 0)
-		r = network_writes_flush(skeleton, &desired.network_writes);
-	for (size_t i = 0; r == 0 && applied && i < applied->tenant_count; i++)
-		if (!config_find_tenant(config, applied->tenants[i].name))
-			r = forget_tenant(&applied->tenants[i], ids, &desired);
-	/* Tenants with an id but no drop-in are off-boarded: their sockets are
-	 * refused everything, their counters stay until purged. */
-	for (size_t i = 0; r == 0 && i < ids->count; i++) {
-		struct tenant_record record = { .flags = TENANT_FLAG_TOMBSTONED };
+		r = network_writes_flush(skeleton, &desired->network_writes);
+	for (size_t i = 0; r == 0 && held && i < held->tenant_count; i++)
+		if (!config_find_tenant(config, held->tenants[i].name))
+			r = forget_tenant(&held->tenants[i], target->ids, desired);
+	if (r == 0)
+		r = tombstone_removed(target, config, held);
+	return r;
+}
 
-		if (config_find_tenant(config, ids->entries[i].name) ||
-		    (applied && !config_find_tenant(applied, ids->entries[i].name)))
-			continue;
-		r = upsert(skeleton->maps.tenantd_tenants, &ids->entries[i].id, &record,
-			   ids->entries[i].name);
-	}
-	if (r == 0 && desired.resolve_all_cgroups)
-		r = keep_tombstoned_cgroups(skeleton, config, ids, &desired.cgroups);
-	if (r == 0 && desired.resolve_all_cgroups)
-		r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired.cgroups);
-	else if (r == 0)
-		r = delete_unwanted(&skeleton->maps.tenantd_cgroup_tenant, 1,
-				    &desired.stale_cgroups, &desired.cgroups, &(size_t){ 0 });
-	if (applied) {
-		/* Incremental: no walk of the network and exception maps. */
+/* Every entry no longer wanted deleted: found by walking the maps when
+ * what they held is unknown, or from the differences with HELD. */
+static int delete_unwanted_entries(const struct policy_target *target,
+				   const struct config *config, const struct config *held,
+				   struct desired *desired)
+{
+	struct tenantd_bpf *skeleton = target->skeleton;
+	struct policy_changes *changes = desired->changes;
+	struct bpf_map *network_tries[NETWORK_TRIES] = {
+		network_trie_map(skeleton, NETWORK_TRIE_IPV4),
+		network_trie_map(skeleton, NETWORK_TRIE_IPV6),
+	};
+	int r = 0;
+
+	if (desired->resolve_all_cgroups) {
+		r = keep_tombstoned_cgroups(skeleton, config, target->ids, &desired->cgroups);
 		if (r == 0)
-			r = delete_unwanted(network_tries, NETWORK_TRIES, &desired.stale_networks,
-					    &desired.networks, &changes->networks_deleted);
+			r = sweep_stale(skeleton->maps.tenantd_cgroup_tenant, &desired->cgroups);
+	} else {
+		r = delete_unwanted(&skeleton->maps.tenantd_cgroup_tenant, 1,
+				    &desired->stale_cgroups, &desired->cgroups, &(size_t){ 0 });
+	}
+	if (r == 0 && held) {
+		/* Incremental: no walk of the network and exception maps. */
+		r = delete_unwanted(network_tries, NETWORK_TRIES, &desired->stale_networks,
+				    &desired->networks, &changes->networks_deleted);
 		if (r == 0)
 			r = delete_unwanted(&skeleton->maps.tenantd_exceptions, 1,
-					    &desired.stale_exceptions, &desired.exceptions,
+					    &desired->stale_exceptions, &desired->exceptions,
 					    &changes->exceptions_deleted);
-	} else {
-		if (r == 0)
-			r = keep_container_addresses(skeleton, config, ids, &desired.networks);
-		for (size_t i = 0; r == 0 && i < NETWORK_TRIES; i++)
-			r = sweep_stale(network_tries[i], &desired.networks);
-		if (r == 0)
-			r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired.exceptions);
+		return r;
 	}
 	if (r == 0)
-		r = write_settings(skeleton, &config->agent, config_digest(config));
+		r = keep_container_addresses(skeleton, config, target->ids, &desired->networks);
+	for (size_t i = 0; r == 0 && i < NETWORK_TRIES; i++)
+		r = sweep_stale(network_tries[i], &desired->networks);
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.tenantd_exceptions, &desired->exceptions);
+	return r;
+}
+
+int policy_apply(const struct policy_target *target, const struct config *config,
+		 const struct policy_basis *basis, struct policy_changes *changes)
+{
+	_cleanup_(desired_free) struct desired desired = {};
+	const struct config *held = held_configuration(config, basis);
+	int r;
+
+	*changes = (struct policy_changes){};
+	desired_init(&desired, changes);
+	desired.resolve_all_cgroups = !held || held == config;
+	r = write_wanted(target, config, held, basis->warn_missing_cgroups, &desired);
+	if (r == 0)
+		r = delete_unwanted_entries(target, config, held, &desired);
+	if (r == 0)
+		r = write_settings(target->skeleton, &config->agent, config_digest(config));
 	return r;
 }
 

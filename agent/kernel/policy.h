@@ -14,31 +14,50 @@
 
 struct tenantd_bpf;
 
-/* Assigns ids to new tenants (persisting them in STATE_DIRECTORY first),
- * then writes the policy maps. Tenants that have an id but no config are
- * tombstoned. CGROUP_MOUNT is the cgroup2 mount point. WARN_MISSING logs
- * each configured cgroup that does not exist yet (start and reload do; the
- * refresh after a cgroup change would only repeat it).
- *
- * APPLIED is the configuration the maps hold, when the agent knows it (the
- * last apply succeeded); then only the tenants that changed are written,
- * and the networks and exceptions they dropped deleted, without walking
- * those maps. With APPLIED == CONFIG (a refresh after cgroups came or
- * went) every tenant's cgroups are resolved again and the cgroup map is
- * swept; otherwise only changed tenants' cgroups are. NULL writes every
- * entry and sweeps every map: at start, and after a failed apply left the
- * maps between two policies. */
+/* Where a policy is written, and the ids it is written with. */
+struct policy_target {
+	struct tenantd_bpf *skeleton;
+	struct tenant_ids *ids;
+	const char *state_directory; /* where new ids are persisted */
+	const char *cgroup_mount; /* the cgroup2 mount point */
+};
+
+/* What the maps hold when an apply begins, which decides how much of them
+ * it writes and how it finds what to delete. */
+enum policy_maps {
+	/* Made anew by this start: every entry written, nothing to sweep. */
+	POLICY_MAPS_EMPTY,
+	/* Not known (pins of another configuration, or an apply that failed
+	 * part-way): every entry written, every map swept. */
+	POLICY_MAPS_UNKNOWN,
+	/* The configuration PREVIOUS: only the tenants that changed are
+	 * written, and what they dropped deleted, without walking the maps. */
+	POLICY_MAPS_PREVIOUS,
+	/* This very configuration (a restart, or tenant cgroups that came or
+	 * went): every tenant's cgroups resolved again, the cgroup map swept. */
+	POLICY_MAPS_CURRENT,
+};
+
+struct policy_basis {
+	enum policy_maps maps;
+	const struct config *previous; /* with POLICY_MAPS_PREVIOUS */
+	/* Logs each configured cgroup that does not exist yet: start and
+	 * reload do; the refresh after a cgroup change would only repeat it. */
+	bool warn_missing_cgroups;
+};
+
 struct policy_changes {
-	size_t tenants_written; /* new, or changed since APPLIED */
+	size_t tenants_written; /* new, or changed since what the maps held */
 	size_t networks_written;
-	size_t networks_deleted; /* counted only when comparing with APPLIED */
+	size_t networks_deleted; /* counted only with POLICY_MAPS_PREVIOUS */
 	size_t exceptions_deleted;
 };
 
-int policy_apply(struct tenantd_bpf *skeleton, const struct config *config,
-		 const struct config *applied, struct tenant_ids *ids,
-		 const char *state_directory, const char *cgroup_mount, bool warn_missing,
-		 struct policy_changes *changes);
+/* Assigns ids to new tenants (persisting them first), then writes CONFIG
+ * into the policy maps, from what BASIS says they hold. Tenants that have
+ * an id but no configuration are tombstoned. */
+int policy_apply(const struct policy_target *target, const struct config *config,
+		 const struct policy_basis *basis, struct policy_changes *changes);
 
 /* The digest (config_digest()) of the configuration the maps hold, or 0
  * when they hold none completely. */
