@@ -387,21 +387,13 @@ int report_tenants(const struct agent *agent, const struct view *view, const cha
 				   length);
 	}
 	list = json_object_new_array();
-	for (size_t i = 0; i < agent->ids.count; i++) {
+	for (size_t i = 0; list && i < agent->ids.count; i++) {
 		const struct tenant_id_entry *entry = &agent->ids.entries[i];
 
-		if (!visible(view, entry->id))
-			continue;
-		if (!name) {
+		if (visible(view, entry->id))
 			json_object_array_add(list, tenant_json(agent, view, entry, totals,
 								total_count));
-		} else if (!strcmp(entry->name, name)) {
-			return render_json(tenant_json(agent, view, entry, totals, total_count),
-					   text, length);
-		}
 	}
-	if (name)
-		return -ENOENT;
 	return render_json(list, text, length);
 }
 
@@ -411,54 +403,57 @@ int report_all_tenants(const struct agent *agent, const struct view *view, char 
 	return report_tenants(agent, view, NULL, text, length);
 }
 
+/* One process the last posture scan found, as VIEW's report shows it. */
+static struct json_object *posture_process_json(const struct agent *agent,
+						const struct posture_process *process)
+{
+	struct json_object *item = json_object_new_object();
+	char cgroup[PATH_MAX];
+
+	if (!item)
+		return NULL;
+	if (cgroup_paths_find(agent->cgroup_paths, process->cgroup_id, NULL, cgroup,
+			      sizeof(cgroup)))
+		snprintf(cgroup, sizeof(cgroup), "cgroup-id:%llu",
+			 (unsigned long long)process->cgroup_id);
+	json_object_object_add(item, "tenant",
+			       json_object_new_string(tenant_label(agent, process->tenant_id)));
+	json_object_object_add(item, "pid", json_object_new_int64(process->pid));
+	json_object_object_add(item, "comm", json_object_new_string(process->comm));
+	json_object_object_add(item, "uid", json_object_new_int64(process->uid));
+	json_object_object_add(item, "cgroup", json_object_new_string(cgroup));
+	json_object_object_add(item, "capabilities", capability_names_json(process->capabilities));
+	json_object_object_add(item, "packet_socket",
+			       json_object_new_boolean(process->packet_socket));
+	json_object_object_add(item, "killed", json_object_new_boolean(process->killed));
+	return item;
+}
+
 int report_posture(const struct agent *agent, const struct view *view, char **text,
 		   size_t *length)
 {
-	struct json_object *document = json_object_new_object(), *list = json_object_new_array();
+	_cleanup_json_ struct json_object *document = json_object_new_object();
+	_cleanup_json_ struct json_object *list = json_object_new_array();
 	const struct posture_process *found;
 	uint64_t scans, duration_us;
 	size_t count;
 
-	if (!document || !list) {
-		json_object_put(document);
-		json_object_put(list);
+	if (!document || !list)
 		return -ENOMEM;
-	}
 	found = posture_processes(agent->posture, &count);
 	posture_scans(agent->posture, &scans, &duration_us);
 	/* 0 scans: this kernel cannot tell (tenantd --allow-partial). */
 	json_object_object_add(document, "scans", json_object_new_int64((int64_t)scans));
-	json_object_object_add(document, "scan_microseconds", json_object_new_int64((int64_t)duration_us));
+	json_object_object_add(document, "scan_microseconds",
+			       json_object_new_int64((int64_t)duration_us));
 	json_object_object_add(document, "packet_sockets",
 			       json_object_new_string(agent->config.agent.kill_packet_sockets ?
 							      "kill" : "report"));
-	for (size_t i = 0; i < count; i++) {
-		const struct posture_process *process = &found[i];
-		struct json_object *item;
-		char cgroup[PATH_MAX];
-
-		if (!visible(view, process->tenant_id))
-			continue;
-		if (cgroup_paths_find(agent->cgroup_paths, process->cgroup_id, NULL, cgroup,
-				      sizeof(cgroup)))
-			snprintf(cgroup, sizeof(cgroup), "cgroup-id:%llu",
-				 (unsigned long long)process->cgroup_id);
-		item = json_object_new_object();
-		json_object_object_add(item, "tenant",
-				       json_object_new_string(tenant_label(agent, process->tenant_id)));
-		json_object_object_add(item, "pid", json_object_new_int64(process->pid));
-		json_object_object_add(item, "comm", json_object_new_string(process->comm));
-		json_object_object_add(item, "uid", json_object_new_int64(process->uid));
-		json_object_object_add(item, "cgroup", json_object_new_string(cgroup));
-		json_object_object_add(item, "capabilities",
-				       capability_names_json(process->capabilities));
-		json_object_object_add(item, "packet_socket",
-				       json_object_new_boolean(process->packet_socket));
-		json_object_object_add(item, "killed", json_object_new_boolean(process->killed));
-		json_object_array_add(list, item);
-	}
-	json_object_object_add(document, "processes", list);
-	return render_json(document, text, length);
+	for (size_t i = 0; i < count; i++)
+		if (visible(view, found[i].tenant_id))
+			json_object_array_add(list, posture_process_json(agent, &found[i]));
+	json_object_object_add(document, "processes", TAKE_PTR(list));
+	return render_json(TAKE_PTR(document), text, length);
 }
 
 int report_who(const struct agent *agent, const struct view *view, pid_t pid, char **text,

@@ -6,6 +6,7 @@
  * difference to the network map, new owners before removals. The pinned
  * tenantd_container_addresses map records what it wrote. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,37 +334,29 @@ int container_networks_scan(struct container_networks *networks, const struct co
 
 int container_networks_open(struct tenantd_bpf *skeleton, struct container_networks **out)
 {
-	struct container_scan_state pinned = {};
-	struct container_networks *networks;
+	/* Carried on, so the namespaces the last agent walked are walked again. */
+	const struct scan_start start = {
+		.program = skeleton->progs.tenantd_scan_container_addresses,
+		.what = "the container address iterator",
+		.state = skeleton->maps.tenantd_container_scan,
+		.scan_offset = offsetof(struct container_scan_state, scan),
+	};
+	_cleanup_(container_networks_closep) struct container_networks *networks = NULL;
 	int r;
 
 	*out = NULL;
-	if (bpf_program__fd(skeleton->progs.tenantd_scan_container_addresses) < 0)
+	if (bpf_program__fd(start.program) < 0)
 		return 0;
 	networks = calloc(1, sizeof(*networks));
 	if (!networks)
 		return -ENOMEM;
 	networks->skeleton = skeleton;
-	r = host_netns_cookie(&networks->state.host_netns_cookie);
-	if (r) {
-		log_error_errno(r, "cannot read the network namespace's cookie: %m");
-		goto fail;
-	}
-	/* Carried on, so the namespaces the last agent walked are walked again. */
-	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_container_scan), &(__u32){ 0 },
-				&pinned) == 0)
-		networks->state.scan = pinned.scan;
-	networks->iterator =
-		bpf_program__attach_iter(skeleton->progs.tenantd_scan_container_addresses, NULL);
-	if (!networks->iterator) {
-		r = log_error_errno(-errno, "cannot create the container address iterator: %m");
-		goto fail;
-	}
-	*out = networks;
+	r = scan_iterator_open(&start, &networks->iterator, &networks->state.host_netns_cookie,
+			       &networks->state.scan);
+	if (r)
+		return r;
+	*out = TAKE_PTR(networks);
 	return 0;
-fail:
-	container_networks_close(networks);
-	return r;
 }
 
 void container_networks_close(struct container_networks *networks)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
+
 struct tenantd_bpf;
 struct config;
 struct tenant_ids;
@@ -18,6 +20,7 @@ struct container_networks;
 /* *OUT stays NULL, and 0 is returned, when the program was left out. */
 int container_networks_open(struct tenantd_bpf *skeleton, struct container_networks **out);
 void container_networks_close(struct container_networks *networks);
+DEFINE_POINTER_CLEANUP(struct container_networks *, container_networks_close);
 /* Scans now, against the configuration held: only tenants with
  * Network=auto get their containers' addresses. */
 int container_networks_scan(struct container_networks *networks, const struct config *config,

@@ -189,11 +189,19 @@ static int scan(struct posture *posture)
 int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out)
 {
-	struct posture *posture;
+	const struct scan_start capabilities = {
+		.program = skeleton->progs.tenantd_scan_capabilities,
+		.what = "the capability iterator",
+	};
+	const struct scan_start packet_sockets = {
+		.program = skeleton->progs.tenantd_scan_packet_sockets,
+		.what = "the packet socket iterator",
+	};
+	_cleanup_(posture_closep) struct posture *posture = NULL;
 	int r;
 
 	*out = NULL;
-	if (bpf_program__fd(skeleton->progs.tenantd_scan_capabilities) < 0)
+	if (bpf_program__fd(capabilities.program) < 0)
 		return 0;
 	posture = calloc(1, sizeof(*posture));
 	if (!posture)
@@ -203,22 +211,16 @@ int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 	posture->settings.capabilities = reported_capabilities();
 	posture->settings.kill_packet_sockets = kill_packet_sockets;
 	posture->interval_ms = interval_seconds * 1000;
-	posture->capability_iterator =
-		bpf_program__attach_iter(skeleton->progs.tenantd_scan_capabilities, NULL);
-	posture->packet_socket_iterator =
-		bpf_program__attach_iter(skeleton->progs.tenantd_scan_packet_sockets, NULL);
-	if (!posture->capability_iterator || !posture->packet_socket_iterator) {
-		r = log_error_errno(-errno, "cannot create the posture iterators: %m");
-		goto fail;
-	}
-	r = scan(posture);
+	r = scan_iterator_open(&capabilities, &posture->capability_iterator, NULL, NULL);
+	if (r == 0)
+		r = scan_iterator_open(&packet_sockets, &posture->packet_socket_iterator, NULL,
+				       NULL);
+	if (r == 0)
+		r = scan(posture);
 	if (r)
-		goto fail;
-	*out = posture;
+		return r;
+	*out = TAKE_PTR(posture);
 	return 0;
-fail:
-	posture_close(posture);
-	return r;
 }
 
 void posture_close(struct posture *posture)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
+
 struct tenantd_bpf;
 struct event_stream;
 struct posture;
@@ -31,6 +33,7 @@ struct posture_process {
 int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out);
 void posture_close(struct posture *posture);
+DEFINE_POINTER_CLEANUP(struct posture *, posture_close);
 /* PacketSockets= and PostureScanInterval=, after a reload. */
 void posture_configure(struct posture *posture, bool kill_packet_sockets,
 		       unsigned int interval_seconds);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Running the BPF iterators: a new iterator file per run, read to its end
- * (the programs write fixed-size records, or nothing and fill maps), and
- * the schedule the scans share. */
+/* What the scans share: their iterators opened and run (a new iterator
+ * file per run, read to its end: the programs write fixed-size records, or
+ * nothing and fill maps), the schedule, and the host's namespace. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "scans/scan.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -80,12 +82,49 @@ int scan_timeout(const struct scan_schedule *schedule, uint64_t pause_us, uint64
 	return due <= now ? 0 : (int)((due - now + 999) / 1000);
 }
 
-int host_netns_cookie(__u64 *cookie)
+/* The cookie of the agent's network namespace, the host's. */
+static int host_netns_cookie_of_agent(__u64 *cookie)
 {
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	socklen_t length = sizeof(*cookie);
 
 	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &length))
 		return -errno;
+	return 0;
+}
+
+/* The entry is read whole, for the scan number at its offset. */
+#define SCAN_STATE_MAX 64
+
+static int pinned_scan_number(struct bpf_map *state, size_t offset, __u32 *scan)
+{
+	unsigned char value[SCAN_STATE_MAX] = {};
+	size_t size = bpf_map__value_size(state);
+
+	if (size > sizeof(value) || offset + sizeof(*scan) > size)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(state), &(__u32){ 0 }, value) == 0)
+		memcpy(scan, value + offset, sizeof(*scan));
+	return 0;
+}
+
+int scan_iterator_open(const struct scan_start *start, struct bpf_link **link,
+		       __u64 *host_netns_cookie, __u32 *scan)
+{
+	int r;
+
+	if (host_netns_cookie) {
+		r = host_netns_cookie_of_agent(host_netns_cookie);
+		if (r)
+			return log_error_errno(r, "cannot read the network namespace's cookie: %m");
+	}
+	if (start->state) {
+		r = pinned_scan_number(start->state, start->scan_offset, scan);
+		if (r)
+			return log_error_errno(r, "%s: its scan state does not fit: %m", start->what);
+	}
+	*link = bpf_program__attach_iter(start->program, NULL);
+	if (!*link)
+		return log_error_errno(-errno, "cannot create %s: %m", start->what);
 	return 0;
 }

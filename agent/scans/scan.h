@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Running the BPF iterators the agent reads what the kernel knows through
- * (Unix socket names, the privilege posture, container addresses): when a
- * scan is due, running it, and the host network namespace the scans tell
- * apart from containers'. */
+/* What the scans share (Unix socket names, the privilege posture,
+ * container addresses): opening and running their BPF iterators, when a
+ * scan is due, and the host network namespace they tell apart from
+ * containers'. */
 #ifndef TENANTD_SCAN_H
 #define TENANTD_SCAN_H
 
@@ -38,7 +38,24 @@ void scan_finished(struct scan_schedule *schedule);
  * when requested, else INTERVAL_US after it. */
 int scan_timeout(const struct scan_schedule *schedule, uint64_t pause_us, uint64_t interval_us);
 
-/* The cookie of the agent's network namespace, the host's. */
-int host_netns_cookie(__u64 *cookie);
+struct bpf_map;
+struct bpf_program;
+
+/* Where a scanner starts from. */
+struct scan_start {
+	struct bpf_program *program; /* the iterator's */
+	const char *what; /* "the Unix socket iterator", for its errors */
+	/* The pinned state map, NULL for none: the scan number of its entry 0,
+	 * at SCAN_OFFSET, is carried on, so that what the previous agent's
+	 * scans recorded stays distinguishable from this one's. */
+	struct bpf_map *state;
+	size_t scan_offset;
+};
+
+/* Attaches START's iterator into *LINK, and when asked for reads the host
+ * network namespace's cookie into *HOST_NETNS_COOKIE and the pinned scan
+ * number into *SCAN. Logs what failed. */
+int scan_iterator_open(const struct scan_start *start, struct bpf_link **link,
+		       __u64 *host_netns_cookie, __u32 *scan);
 
 #endif /* TENANTD_SCAN_H */

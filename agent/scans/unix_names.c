@@ -5,6 +5,7 @@
  * when the table may be behind, and retires what it no longer finds. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -67,48 +68,37 @@ static int on_request(void *context, void *data, size_t size)
 
 int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out)
 {
-	struct unix_scan_state pinned = {};
-	struct unix_names *names;
+	/* The scans cover the agent's network namespace, the host's; the
+	 * programs judge only names in it. */
+	const struct scan_start start = {
+		.program = skeleton->progs.tenantd_unix_scan_names,
+		.what = "the Unix socket iterator",
+		.state = skeleton->maps.tenantd_unix_scan,
+		.scan_offset = offsetof(struct unix_scan_state, scan),
+	};
+	_cleanup_(unix_names_closep) struct unix_names *names = NULL;
 	int r;
 
 	*out = NULL;
-	if (bpf_program__fd(skeleton->progs.tenantd_unix_scan_names) < 0)
+	if (bpf_program__fd(start.program) < 0)
 		return 0;
 	names = calloc(1, sizeof(*names));
 	if (!names)
 		return -ENOMEM;
 	names->skeleton = skeleton;
-	/* The scans cover the agent's network namespace, the host's; the
-	 * programs judge only names in it. */
-	r = host_netns_cookie(&names->state.netns_cookie);
-	if (r) {
-		log_error_errno(r, "cannot read the network namespace's cookie: %m");
-		goto fail;
-	}
-	/* Carried on from the pinned state, so entries of the previous agent's
-	 * scans stay distinguishable from this one's. */
-	if (bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_unix_scan), &(__u32){ 0 },
-				&pinned) == 0)
-		names->state.scan = pinned.scan;
-	names->iterator = bpf_program__attach_iter(skeleton->progs.tenantd_unix_scan_names, NULL);
-	if (!names->iterator) {
-		r = log_error_errno(-errno, "cannot create the Unix socket iterator: %m");
-		goto fail;
-	}
+	r = scan_iterator_open(&start, &names->iterator, &names->state.netns_cookie,
+			       &names->state.scan);
+	if (r)
+		return r;
 	names->requests = ring_buffer__new(
 		bpf_map__fd(skeleton->maps.tenantd_unix_scan_requests), on_request, names, NULL);
-	if (!names->requests) {
-		r = log_error_errno(-errno, "cannot read the Unix scan requests: %m");
-		goto fail;
-	}
+	if (!names->requests)
+		return log_error_errno(-errno, "cannot read the Unix scan requests: %m");
 	r = scan(names);
 	if (r)
-		goto fail;
-	*out = names;
+		return r;
+	*out = TAKE_PTR(names);
 	return 0;
-fail:
-	unix_names_close(names);
-	return r;
 }
 
 void unix_names_close(struct unix_names *names)

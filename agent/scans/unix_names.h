@@ -6,6 +6,8 @@
 #ifndef TENANTD_UNIX_NAMES_H
 #define TENANTD_UNIX_NAMES_H
 
+#include "cleanup.h"
+
 struct tenantd_bpf;
 struct unix_names;
 
@@ -13,6 +15,7 @@ struct unix_names;
  * when the Unix programs were left out (--allow-partial). */
 int unix_names_open(struct tenantd_bpf *skeleton, struct unix_names **out);
 void unix_names_close(struct unix_names *names);
+DEFINE_POINTER_CLEANUP(struct unix_names *, unix_names_close);
 /* Readable when programs ask for a scan; -1 without a table. */
 int unix_names_fd(const struct unix_names *names);
 /* Takes the programs' requests; the scan runs from unix_names_tick. */
