@@ -160,10 +160,11 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-std=gnu11 -D_GNU_SOURCE -Iinclude -Icommon -Iagent \
 	$(shell pkg-config --cflags json-c 2>/dev/null)
 FUZZ_SECONDS ?= 60
+CONFIG_SOURCES := $(wildcard common/config_*.c)
 
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/validate.c common/log.c
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CONFIG_SOURCES) common/validate.c common/log.c
 $(BUILD)/fuzz/fuzz_address: tests/fuzz/fuzz_address.c common/validate.c
-$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/api/dropins.c common/config.c common/validate.c \
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c agent/api/dropins.c $(CONFIG_SOURCES) common/validate.c \
 	common/log.c
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)

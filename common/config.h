@@ -122,10 +122,11 @@ struct config {
 /* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.
  * `cgroup_root_override`, when not NULL, replaces CgroupRoot=. On error
  * returns a negative errno with `error` set to "file:line: key: reason":
- * -EEXIST when the files are each valid but contradict each other (a name
- * defined twice, a cgroup or network two tenants claim, an AllowTo naming
- * no tenant), -E2BIG for a policy larger than the kernel's maps, -EINVAL
- * for a value wrong in itself, or the errno of a file that cannot be read. */
+ * -EEXIST when the files are each valid but claim the same thing (a name
+ * defined twice, a cgroup or network two tenants claim), -ENOENT when an
+ * AllowTo names a tenant no file defines, -E2BIG for a policy larger than
+ * the kernel's maps, -EINVAL for a value wrong in itself, or the errno of a
+ * file that cannot be read. */
 int config_load(const char *directory, const char *cgroup_root_override,
 		struct config *out, char error[CONFIG_ERROR_MAX]);
 /* config_load(), taking from PREVIOUS (a configuration loaded from the same

@@ -50,12 +50,13 @@ enum MHD_Result handle_who(const struct request *request)
 	return respond_built(request->connection, r, body, length, CONTENT_JSON, "no such process");
 }
 
-/* A refused configuration: one that contradicts another tenant's (its
- * network, cgroup or name, an exception naming it) is a conflict; anything
- * else wrong with it is a bad request. */
+/* A refused configuration: one that contradicts another tenant's (claims
+ * its network, cgroup or name, or leaves an exception naming a tenant that
+ * no longer exists) is a conflict; anything else wrong with it is a bad
+ * request. */
 static unsigned int refusal_status(int r)
 {
-	return r == -EEXIST ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
+	return r == -EEXIST || r == -ENOENT ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
 }
 
 enum MHD_Result handle_reload(const struct request *request)
