@@ -119,6 +119,10 @@ struct config {
 	size_t network_order_count;
 };
 
+/* The keys [Tenant] (TENANT) or [Agent] takes, in the parser's table:
+ * INDEX from 0 until NULL. */
+const char *config_key_name(bool tenant, size_t index);
+
 /* Reads DIR/tenantd.conf (optional) and every DIR/tenants.d/NAME.conf, sorted.
  * `cgroup_root_override`, when not NULL, replaces CgroupRoot=. On error
  * returns a negative errno with `error` set to "file:line: key: reason":

@@ -723,6 +723,13 @@ static const struct config_key tenant_keys[] = {
 	{ "QuotaMode", parse_quota_mode },
 };
 
+const char *config_key_name(bool tenant, size_t index)
+{
+	if (tenant)
+		return index < ARRAY_SIZE(tenant_keys) ? tenant_keys[index].name : NULL;
+	return index < ARRAY_SIZE(agent_keys) ? agent_keys[index].name : NULL;
+}
+
 static int parse_key(struct parse_state *state, const char *key, char *value)
 {
 	const struct config_key *keys = state->tenant ? tenant_keys : agent_keys;

@@ -236,6 +236,11 @@ static const struct body_field body_fields[] = {
 	{ "quota_mode", render_quota_mode },
 };
 
+const char *dropin_field_name(size_t index)
+{
+	return index < ARRAY_SIZE(body_fields) ? body_fields[index].name : NULL;
+}
+
 static int render_fields(FILE *out, const char *name, struct json_object *body, char *error,
 			 size_t size)
 {

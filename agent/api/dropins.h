@@ -13,6 +13,8 @@ struct json_object;
  * -EINVAL with ERROR naming the field and what is wrong. */
 int dropin_render(const char *name, const char *body, size_t length, char **text, char *error,
 		  size_t error_size);
+/* The fields a PUT body takes: INDEX from 0 until NULL. */
+const char *dropin_field_name(size_t index);
 /* Replaces PATH with TEXT (temporary file, fsync, rename). *PREVIOUS gets
  * the old content, or NULL when there was none, for dropin_restore. */
 int dropin_replace(const char *path, const char *text, char **previous);

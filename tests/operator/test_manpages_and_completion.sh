@@ -63,10 +63,10 @@ the_tenantd_conf_5_page_renders_without_warnings() {
 # taken from the configuration's own tables.
 the_tenantd_conf_5_page_names_every_configuration_key() {
 	local key missing=""
-	for key in $(grep -ohE '\{ *"[A-Z][A-Za-z]+", *parse_' common/config.c | cut -d'"' -f2); do
+	for key in $(grep -ohE '\{ *"[A-Z][A-Za-z]+", *parse_' common/config_parse.c | cut -d'"' -f2); do
 		grep -q "^\*$key=\*" man/tenantd.conf.5.scd || missing="$missing $key"
 	done
-	expect_equal "every key of common/config.c in man/tenantd.conf.5.scd" "" "$missing"
+	expect_equal "every key of common/config_parse.c in man/tenantd.conf.5.scd" "" "$missing"
 }
 
 make_install_puts_the_pages_completion_rules_and_dashboard_where_they_are_looked_for() {
