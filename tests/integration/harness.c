@@ -553,7 +553,7 @@ static pid_t spawn_probe(const char *cgroup, const char *netns, const char *argu
 	return pid;
 }
 
-int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid)
+int harness_probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid)
 {
 	int status;
 
@@ -563,14 +563,14 @@ int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_
 	return WEXITSTATUS(status);
 }
 
-int probe(const char *cgroup, const char *netns, const char *arguments)
+int harness_probe(const char *cgroup, const char *netns, const char *arguments)
 {
 	pid_t pid;
 
-	return probe_pid(cgroup, netns, arguments, &pid);
+	return harness_probe_pid(cgroup, netns, arguments, &pid);
 }
 
-pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments)
+pid_t harness_probe_listen(const char *cgroup, const char *netns, const char *arguments)
 {
 	char line[256] = "";
 	int pipe_fds[2];
@@ -777,7 +777,7 @@ static double series_value(const char *name, const char *labels)
 	return value;
 }
 
-long long metric(const char *name, const char *labels)
+long long harness_metric(const char *name, const char *labels)
 {
 	return (long long)series_value(name, labels);
 }
@@ -792,7 +792,7 @@ long long harness_counter(const char *name, const char *tenant)
 	char labels[128];
 
 	snprintf(labels, sizeof(labels), "tenant=\"%s\"", tenant);
-	return metric(name, labels);
+	return harness_metric(name, labels);
 }
 
 long long harness_violations(const char *tenant, const char *peer, const char *reason,
@@ -802,7 +802,7 @@ long long harness_violations(const char *tenant, const char *peer, const char *r
 
 	snprintf(labels, sizeof(labels), "tenant=\"%s\",peer=\"%s\",reason=\"%s\",action=\"%s\"",
 		 tenant, peer, reason, action);
-	return metric("tenantd_violations_total", labels);
+	return harness_metric("tenantd_violations_total", labels);
 }
 
 /* The first logged event matching, or NULL. */

@@ -94,11 +94,11 @@ int harness_agent_sanitizer_reports(void);
 /* Runs netprobe inside cgroup NAME ("" for the harness's own cgroup), and
  * network namespace NETNS (NULL for the current one); waits for it and
  * returns its exit status (0, or the errno it failed with). */
-int probe(const char *cgroup, const char *netns, const char *arguments);
+int harness_probe(const char *cgroup, const char *netns, const char *arguments);
 /* Same, but returns the probe's pid through PID (for event checks). */
-int probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid);
+int harness_probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid);
 /* Starts a netprobe listener and returns once it is ready. */
-pid_t probe_listen(const char *cgroup, const char *netns, const char *arguments);
+pid_t harness_probe_listen(const char *cgroup, const char *netns, const char *arguments);
 
 /* NAME ("tenantd", "tenantctl", "tests/netprobe") in the build under test:
  * $TENANTD_BUILD, or build/. */
@@ -133,7 +133,7 @@ char *harness_command_output(const char *command, int *exit_status);
 /* How many lines of the agent's log contain NEEDLE. */
 int harness_log_lines(const char *needle);
 /* The value of the series NAME{LABELS} in /metrics, 0 when absent. */
-long long metric(const char *name, const char *labels);
+long long harness_metric(const char *name, const char *labels);
 /* The value of the series NAME, which has no labels, 0 when absent. */
 double harness_gauge(const char *name);
 /* NAME{tenant="TENANT"} in /metrics. */

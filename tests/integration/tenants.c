@@ -82,30 +82,30 @@ void tenants_setup(bool networks)
 		harness_cgroup(cgroups[i]);
 	tenants_write_config("deny");
 	/* Listening before tenantd starts: its sockets must be judged too. */
-	probe_listen("globex", NULL, "listen tcp :: 9107");
-	probe_listen("globex", NULL, "listen udp :: 9108");
+	harness_probe_listen("globex", NULL, "listen tcp :: 9107");
+	harness_probe_listen("globex", NULL, "listen udp :: 9108");
 	harness_agent_start();
 
-	probe_listen("globex", NULL, "listen tcp :: 9101");
-	probe_listen("globex", NULL, "listen tcp :: 9102");
+	harness_probe_listen("globex", NULL, "listen tcp :: 9101");
+	harness_probe_listen("globex", NULL, "listen tcp :: 9102");
 	/* Answers what it receives: AllowTo=globex:9103/udp is a service. */
-	probe_listen("globex", NULL, "echo udp :: 9103");
-	probe_listen("globex", NULL, "listen tcp 127.0.0.1 9104");
-	probe_listen("globex", NULL, "listen udp :: 9105");
-	probe_listen("globex", NULL, "listen udp 127.0.0.1 9106");
-	probe_listen("dns", NULL, "listen tcp :: 9201");
-	probe_listen("dns", NULL, "listen udp :: 9201");
-	probe_listen("acme", NULL, "listen tcp :: 9301");
-	probe_listen("ops", NULL, "listen tcp :: 9601");
-	probe_listen("host", NULL, "listen tcp :: 9401");
-	probe_listen("host", NULL, "listen tcp :: 9153");
-	probe_listen("umbrella", NULL, "listen tcp :: 9501");
+	harness_probe_listen("globex", NULL, "echo udp :: 9103");
+	harness_probe_listen("globex", NULL, "listen tcp 127.0.0.1 9104");
+	harness_probe_listen("globex", NULL, "listen udp :: 9105");
+	harness_probe_listen("globex", NULL, "listen udp 127.0.0.1 9106");
+	harness_probe_listen("dns", NULL, "listen tcp :: 9201");
+	harness_probe_listen("dns", NULL, "listen udp :: 9201");
+	harness_probe_listen("acme", NULL, "listen tcp :: 9301");
+	harness_probe_listen("ops", NULL, "listen tcp :: 9601");
+	harness_probe_listen("host", NULL, "listen tcp :: 9401");
+	harness_probe_listen("host", NULL, "listen tcp :: 9153");
+	harness_probe_listen("umbrella", NULL, "listen tcp :: 9501");
 	if (!networks)
 		return;
 	harness_netns_pair("10.201.1.1/16", "10.201.2.1/16", "fd00:201:1::1/32",
 			   "fd00:201:2::1/32", &netns_a, &netns_b);
-	probe_listen("", netns_b, "listen tcp :: 9701");
-	probe_listen("acme", netns_a, "listen udp :: 9702");
+	harness_probe_listen("", netns_b, "listen tcp :: 9701");
+	harness_probe_listen("acme", netns_a, "listen udp :: 9702");
 	/* A remote host of no tenant's (netns b's second addresses, never its
 	 * source: secondary, and deprecated), and a globex listener on the
 	 * same port bound to any address in netns a. */
@@ -118,9 +118,9 @@ void tenants_setup(bool networks)
 		 netns_b, netns_b, netns_b, netns_a);
 	if (system(command) != 0)
 		ck_abort_msg("cannot add netns b's second addresses");
-	probe_listen("", netns_b, "listen tcp :: 9711");
-	probe_listen("globex", netns_a, "listen tcp :: 9711");
-	probe_listen("globex", netns_a, "listen udp :: 9712");
+	harness_probe_listen("", netns_b, "listen tcp :: 9711");
+	harness_probe_listen("globex", netns_a, "listen tcp :: 9711");
+	harness_probe_listen("globex", netns_a, "listen udp :: 9712");
 }
 
 static bool is_standard(const char *name)
@@ -215,7 +215,7 @@ pid_t tenants_follow_refusals(const char *command, const char *arguments, const 
 	}
 	ck_assert_int_gt(follower, 0);
 	snprintf(connect, sizeof(connect), "connect %s", arguments);
-	*seen = harness_wait_until(probe("hooli", NULL, connect) == EPERM &&
+	*seen = harness_wait_until(harness_probe("hooli", NULL, connect) == EPERM &&
 					   harness_file_contains(path, needle),
 				   HARNESS_PATIENCE_MS);
 	return follower;

@@ -54,8 +54,8 @@ START_TEST(udp_bytes_and_packets_are_counted_exactly_for_sender_and_receiver)
 	long long rx_packets = harness_counter("tenantd_tenant_rx_packets_total", "dns");
 
 	/* 10 datagrams of 100 bytes: IPv4 adds 20 + 8, IPv6 40 + 8 bytes. */
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9201 100 10"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9201 100 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9201 100 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto ::1 9201 100 10"), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), tx_packets + 20);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"),
 			 tx_bytes + 10 * 128 + 10 * 148);
@@ -73,7 +73,7 @@ START_TEST(tcp_traffic_is_counted_identically_by_sender_and_receiver)
 	long long dns_rx = harness_counter("tenantd_tenant_rx_bytes_total", "dns");
 	long long connections = harness_counter("tenantd_tenant_connections_total", "acme");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9201 4000000"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9201 4000000"), 0);
 	/* The last FIN/ACK exchange may still be under way when the probe
 	 * returns: wait until both directions balance. */
 	ck_assert(harness_wait_until(
@@ -104,8 +104,10 @@ static void expect_sent_as(long long packets, long long bytes)
 	long long tx_bytes = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
 	long long tx_packets = harness_counter("tenantd_tenant_tx_packets_total", "acme");
 
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9799 8000"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9799 8000"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9799 8000"),
+			 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9799 8000"),
+			 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"),
 			 tx_packets + packets);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"), tx_bytes + bytes);
@@ -158,8 +160,9 @@ START_TEST(a_datagram_received_as_fragments_counts_as_the_fragments_on_the_wire)
 
 	ck_assert(extra_addresses(true));
 	/* acme listens on [::]:9702/udp in netns a. */
-	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto 10.201.1.77 9702 8000"), 0);
-	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto fd00:201:1::77 9702 8000"), 0);
+	ck_assert_int_eq(harness_probe("", tenants_netns_b(), "sendto 10.201.1.77 9702 8000"), 0);
+	ck_assert_int_eq(harness_probe("", tenants_netns_b(), "sendto fd00:201:1::77 9702 8000"),
+			 0);
 	harness_wait_until(harness_counter("tenantd_tenant_rx_packets_total", "acme") >=
 				   rx_packets + 2 * FRAGMENTS,
 			   HARNESS_PATIENCE_MS);
@@ -177,7 +180,7 @@ START_TEST(a_denied_connect_emits_an_event_with_every_field)
 	char cgroup[512];
 	pid_t pid;
 
-	ck_assert_int_eq(probe_pid("acme", NULL, "connect tcp ::1 9101", &pid), EPERM);
+	ck_assert_int_eq(harness_probe_pid("acme", NULL, "connect tcp ::1 9101", &pid), EPERM);
 	event = harness_wait_event("acme", "local_socket", 9101, pid);
 	ck_assert_ptr_nonnull(event);
 	snprintf(cgroup, sizeof(cgroup), "%s/acme", harness_root());
@@ -217,7 +220,7 @@ START_TEST(events_beyond_the_event_rate_are_counted_as_sampled_out)
 	tenants_write_agent_config("deny", 2);
 	ck_assert(harness_agent_reload());
 	for (int i = 0; i < 10; i++)
-		ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
+		ck_assert_int_eq(harness_probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
 	ck_assert_int_eq(harness_violations("hooli", "globex", "local_socket", "denied"), denied + 10);
 	/* Every violation is either an event or counted as sampled out (the
 	 * last events may still be on their way through the ring buffer); at
@@ -238,7 +241,7 @@ START_TEST(the_metrics_exposition_passes_promtool_check)
 	FILE *promtool;
 
 	/* Violations too, whose labels are the ones most worth checking. */
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	body = harness_get("/metrics", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "tenantd_violations_total{tenant=\"acme\""));
@@ -284,7 +287,7 @@ START_TEST(a_real_prometheus_scrapes_the_counters_with_their_values)
 
 	/* A series that nothing else in this suite changes: a shared tenant's
 	 * refused initiation to a tenant. */
-	ck_assert_int_eq(probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
+	ck_assert_int_eq(harness_probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
 	expected = harness_violations("dns", "acme", "local_socket", "denied");
 	ck_assert_int_gt(expected, 0);
 	snprintf(configuration, sizeof(configuration), "%s/prometheus.yml", harness_scratch());

@@ -172,7 +172,7 @@ START_TEST(a_tenant_sees_only_its_own_metric_series_with_peers_masked)
 	char *body;
 
 	/* acme has local_socket violations against globex by now. */
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	body = harness_request_as_nobody("acme", "GET", "/metrics", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_ptr_nonnull(strstr(body, "tenantd_tenant_tx_bytes_total{tenant=\"acme\"}"));
@@ -222,8 +222,8 @@ START_TEST(who_names_a_process_tenant_for_operators_and_its_own_for_tenants)
 {
 	char path[64], *body;
 	long status = 0;
-	pid_t globex = probe_listen("globex", NULL, "listen tcp :: 9109");
-	pid_t acme = probe_listen("acme", NULL, "listen tcp :: 9110");
+	pid_t globex = harness_probe_listen("globex", NULL, "listen tcp :: 9109");
+	pid_t acme = harness_probe_listen("acme", NULL, "listen tcp :: 9110");
 
 	snprintf(path, sizeof(path), "/v1/who?pid=%d", globex);
 	body = harness_get(path, &status);
@@ -258,8 +258,8 @@ START_TEST(events_lists_recent_violations_as_json_lines_and_filters_by_tenant)
 	char *body, *line, *save = NULL;
 	int lines = 0;
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("initech", NULL, "connect tcp ::1 9101"), 0);
 	ck_assert(tenants_event_seen("acme", "local_socket", 9101));
 	ck_assert(tenants_event_seen("initech", "local_socket", 9101));
 	body = harness_get("/v1/events", &status);
@@ -283,7 +283,7 @@ START_TEST(a_tenant_reads_only_its_own_events_with_peers_masked)
 	long status = 0, other_status = 0, missing_status = 0;
 	char *body, *line, *save = NULL, *other, *missing;
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	ck_assert(tenants_event_seen("acme", "local_socket", 9101));
 	body = harness_request_as_nobody("acme", "GET", "/v1/events", &status);
 	ck_assert_int_eq(status, 200);
@@ -322,7 +322,7 @@ START_TEST(following_events_streams_each_new_one_as_it_happens)
 	kill(follower, SIGTERM);
 	waitpid(follower, NULL, 0);
 	/* The agent goes on serving after the client went away. */
-	ck_assert_int_eq(probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("hooli", NULL, "connect tcp ::1 9101"), EPERM);
 	text = harness_get("/v1/status", &(long){ 0 });
 	ck_assert_ptr_nonnull(text);
 	free(text);
@@ -350,7 +350,7 @@ START_TEST(reload_over_the_api_is_for_operators_and_reports_errors)
 				   "shared or platform\"} 400") != NULL, "%s", body);
 	free(body);
 	harness_remove_config("tenants.d/zz-broken.conf");
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 }
 END_TEST
 
@@ -371,7 +371,7 @@ START_TEST(put_creates_a_tenant_writes_its_drop_in_and_enforces_it)
 	char body[512], path[4200], *answer, *written;
 	long status = 0;
 
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), 0);
 	snprintf(body, sizeof(body),
 		 "{\"kind\":\"tenant\",\"mode\":\"enforce\",\"cgroups\":[\"%s/newco\"],"
 		 "\"networks\":[\"10.201.9.0/24\"],\"allow_to\":[{\"tenant\":\"globex\","
@@ -386,8 +386,8 @@ START_TEST(put_creates_a_tenant_writes_its_drop_in_and_enforces_it)
 	ck_assert_ptr_nonnull(strstr(written, "[Tenant]\nName=newco\nKind=tenant\nMode=enforce\n"));
 	ck_assert_ptr_nonnull(strstr(written, "\nAllowTo=globex:9102/tcp\n"));
 	free(written);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9102"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9102"), 0);
 }
 END_TEST
 
@@ -403,12 +403,12 @@ START_TEST(put_replaces_an_existing_tenant)
 	ck_assert_msg(status == 200, "%ld %s", status, answer);
 	ck_assert_ptr_nonnull(strstr(answer, "\"mode\":\"audit\""));
 	free(answer);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), 0);
 	snprintf(body, sizeof(body), "{\"cgroups\":[\"%s/newco\"]}", harness_root());
 	answer = operator_request("PUT", "/v1/tenants/newco", body, &status);
 	ck_assert_int_eq(status, 200);
 	free(answer);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
 }
 END_TEST
 
@@ -457,7 +457,7 @@ START_TEST(put_of_a_network_another_tenant_owns_is_a_conflict_and_changes_nothin
 	ck_assert_str_eq(after, before);
 	free(before);
 	free(after);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
 }
 END_TEST
 
@@ -504,7 +504,7 @@ START_TEST(bad_put_requests_are_refused_with_a_clear_error)
 		ck_assert_msg(strstr(answer, cases[i].error) != NULL, "case %zu: %s", i, answer);
 		free(answer);
 	}
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
 }
 END_TEST
 
@@ -552,15 +552,15 @@ START_TEST(delete_tombstones_and_purge_frees_the_counters_and_the_id)
 	ck_assert_int_eq(status, 409);
 	ck_assert_ptr_nonnull(strstr(answer, "AllowTo: tenant 'globex' does not exist"));
 	free(answer);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9102"), 0);
 
 	create_newco();
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9201"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9201"), 0);
 	answer = operator_request("DELETE", "/v1/tenants/newco", NULL, &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_str_eq(answer, "{\"tenant\":\"newco\",\"state\":\"tombstoned\"}");
 	free(answer);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9201"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9201"), EPERM);
 	ck_assert_int_gt(harness_counter("tenantd_tenant_tx_packets_total", "newco"), 0);
 
 	answer = operator_request("DELETE", "/v1/tenants/newco?purge=1", NULL, &status);
@@ -575,7 +575,7 @@ START_TEST(delete_tombstones_and_purge_frees_the_counters_and_the_id)
 	ck_assert_ptr_null(strstr(ids, "newco"));
 	free(ids);
 	/* Purged, its cgroup is nobody's: the host's. */
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), 0);
 }
 END_TEST
 
@@ -679,7 +679,8 @@ START_TEST(a_stuck_event_follower_stalls_neither_the_events_nor_other_clients)
 	tenants_write_agent_config("deny", 100000);
 	ck_assert(harness_agent_reload());
 	for (int flood = 0; flood < 3; flood++)
-		ck_assert_int_eq(probe("hooli", NULL, "repeat 3000 connect tcp ::1 9101"), EPERM);
+		ck_assert_int_eq(harness_probe("hooli", NULL, "repeat 3000 connect tcp ::1 9101"),
+				 EPERM);
 	ck_assert(agent_answers());
 	ck_assert(harness_wait_until(tenants_count_events("hooli") - before >= 2000,
 		HARNESS_PATIENCE_MS));

@@ -57,9 +57,10 @@ START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
 	harness_write_config("tenants.d/zz-broken.conf", "[Tenant]\nNetwork=10.201.2.0/25\n");
 	ck_assert(!harness_agent_reload());
 	harness_remove_config("tenants.d/zz-broken.conf");
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9102"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"),
+			 EPERM);
 }
 END_TEST
 
@@ -76,7 +77,7 @@ START_TEST(a_reload_changing_a_map_size_is_refused_and_the_policy_holds)
 		 "grep 'reload refused' %s | tail -1 | grep -q 'MaxCgroups=/MaxNetworks= changed "
 		 "from 65536/1048576 to 65536/4096; a map keeps its size'", harness_log());
 	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	tenants_write_config("deny");
 	ck_assert(harness_agent_reload());
 }
@@ -101,15 +102,15 @@ START_TEST(each_broken_config_is_refused_on_reload_and_the_policy_holds)
 	status = system(command);
 	snprintf(refusal, sizeof(refusal), "case %s: refusal does not name file:line", name);
 	ck_assert_msg(WEXITSTATUS(status) == 0, "%s", refusal);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9201"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9201"), 0);
 
 	snprintf(command, sizeof(command), "cd %s/%s && for f in $(find . -name '*.conf'); do "
 		 "rm -f %s/conf/$f; done", CONFIG_CORPUS, name, harness_scratch());
 	ck_assert_int_eq(WEXITSTATUS(system(command)), 0);
 	tenants_write_config("deny");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 }
 END_TEST
 
@@ -135,7 +136,8 @@ START_TEST(a_reload_changing_one_tenant_writes_only_that_tenant)
 	append_to_tenant("acme", "Network=10.201.77.0/24");
 	ck_assert(harness_agent_reload());
 	ck_assert_int_eq(harness_log_lines(added), added_before + 1);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"),
+			 EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"),
 			 refused + 1);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), globex_rx);
@@ -152,10 +154,12 @@ START_TEST(a_network_dropped_on_reload_is_owned_no_more)
 	/* 10.201.9.1 is a host of no tenant's in netns b, listening on 9711. */
 	append_to_tenant("globex", "Network=10.201.9.0/24");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"),
+			 EPERM);
 	tenants_write_config("deny");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"),
+			 0);
 }
 END_TEST
 
@@ -169,19 +173,19 @@ START_TEST(a_cgroup_handed_to_another_tenant_on_reload_is_its_new_owners)
 	snprintf(line, sizeof(line), "Cgroup=%s/newco", harness_root());
 	append_to_tenant("acme", line);
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), 0);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), EPERM);
 
 	tenants_write_config("deny");
 	append_to_tenant("globex", line);
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9301"), EPERM);
 
 	tenants_write_config("deny");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9301"), 0);
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9101"), 0);
 }
 END_TEST
 

@@ -27,7 +27,7 @@ static int refused_once_known(const char *cgroup, const char *netns, const char 
 {
 	int status = 0;
 
-	harness_wait_until((status = probe(cgroup, netns, arguments)) == EPERM,
+	harness_wait_until((status = harness_probe(cgroup, netns, arguments)) == EPERM,
 		HARNESS_PATIENCE_MS);
 	return status;
 }
@@ -49,7 +49,7 @@ START_TEST(packets_from_another_tenants_container_are_dropped_at_ingress)
 	long long before = harness_violations("blue", "red", "ingress_network", "denied");
 
 	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
-	ck_assert_int_eq(probe("", red, "connect tcp 10.203.0.3 8080"), EINPROGRESS);
+	ck_assert_int_eq(harness_probe("", red, "connect tcp 10.203.0.3 8080"), EINPROGRESS);
 	ck_assert_int_gt(harness_violations("blue", "red", "ingress_network", "denied"), before);
 }
 END_TEST
@@ -57,8 +57,8 @@ END_TEST
 START_TEST(containers_of_one_tenant_reach_each_other)
 {
 	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
-	ck_assert_int_eq(probe("red", red_second, "connect tcp 10.203.0.2 8080 1000"), 0);
-	ck_assert_int_eq(probe("red", red_second, "connect tcp fd00:203::2 8080 1000"), 0);
+	ck_assert_int_eq(harness_probe("red", red_second, "connect tcp 10.203.0.2 8080 1000"), 0);
+	ck_assert_int_eq(harness_probe("red", red_second, "connect tcp fd00:203::2 8080 1000"), 0);
 }
 END_TEST
 
@@ -111,7 +111,7 @@ START_TEST(an_address_outside_container_networks_is_not_claimed)
 	body = harness_get("/v1/tenants/blue", &status);
 	ck_assert_ptr_null(strstr(body, "198.51.100.7"));
 	free(body);
-	ck_assert_int_eq(probe("red", red, "connect tcp 198.51.100.7 8080"), ENETUNREACH);
+	ck_assert_int_eq(harness_probe("red", red, "connect tcp 198.51.100.7 8080"), ENETUNREACH);
 	ck_assert(harness_shell("ip -n %s addr del 198.51.100.7/24 dev eth0", blue));
 }
 END_TEST
@@ -127,7 +127,7 @@ START_TEST(a_container_whose_processes_are_gone_leaves_its_tenants_networks)
 				"ip -n %s link set eth0 up && "
 				"ip -n %s addr add 10.203.0.9/24 dev eth0",
 				bridge, green, green, green));
-	process = probe_listen("blue", green, "listen tcp :: 8080");
+	process = harness_probe_listen("blue", green, "listen tcp :: 8080");
 	ck_assert(harness_wait_until(
 		harness_log_lines("tenant blue: container address 10.203.0.9/32 joins") > 0,
 			HARNESS_PATIENCE_MS));
@@ -193,7 +193,7 @@ void test_setup(void)
 	container_on_bridge(red, "10.203.0.2/24", "fd00:203::2/64");
 	container_on_bridge(red_second, "10.203.0.5/24", "fd00:203::5/64");
 	container_on_bridge(blue, "10.203.0.3/24", "fd00:203::3/64");
-	probe_listen("red", red, "listen tcp :: 8080");
-	probe_listen("red", red_second, "listen tcp :: 8080");
-	probe_listen("blue", blue, "listen tcp :: 8080");
+	harness_probe_listen("red", red, "listen tcp :: 8080");
+	harness_probe_listen("red", red_second, "listen tcp :: 8080");
+	harness_probe_listen("blue", blue, "listen tcp :: 8080");
 }

@@ -29,7 +29,7 @@ START_TEST(tcp_connect_to_another_tenant_over_ipv4_is_refused_with_eperm)
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 }
 END_TEST
@@ -38,31 +38,31 @@ START_TEST(tcp_connect_to_another_tenant_over_ipv6_is_refused_with_eperm)
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 }
 END_TEST
 
 START_TEST(tcp_connect_by_ipv4_mapped_ipv6_address_is_refused)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9104"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::ffff:127.0.0.1 9104"), EPERM);
 }
 END_TEST
 
 START_TEST(tcp_connect_by_any_loopback_address_is_refused)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.2 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.1.2.3 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.2 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.1.2.3 9101"), EPERM);
 }
 END_TEST
 
 START_TEST(tcp_connect_by_unspecified_address_is_refused)
 {
 	/* connect(0.0.0.0) and connect(::) reach the loopback listeners. */
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 0.0.0.0 9104"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp :: 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::ffff:0.0.0.0 9104"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 0.0.0.0 9104"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp :: 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::ffff:0.0.0.0 9104"), EPERM);
 }
 END_TEST
 
@@ -87,12 +87,13 @@ START_TEST(tcp_connect_by_a_host_interface_address_is_refused)
 			continue;
 		inet_ntop(entry->ifa_addr->sa_family, raw, address, sizeof(address));
 		snprintf(arguments, sizeof(arguments), "connect tcp %s 9101", address);
-		ck_assert_msg(probe("acme", NULL, arguments) == EPERM, "%s was not refused", address);
+		ck_assert_msg(harness_probe("acme", NULL, arguments) == EPERM, "%s was not refused",
+			      address);
 		tried++;
 	}
 	freeifaddrs(interfaces);
 	if (!tried)
-		ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
+		ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9101"), EPERM);
 }
 END_TEST
 
@@ -100,8 +101,8 @@ START_TEST(connected_udp_to_another_tenant_is_refused_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9105"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect udp ::1 9105"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect udp 127.0.0.1 9105"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect udp ::1 9105"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
 }
 END_TEST
@@ -110,9 +111,9 @@ START_TEST(unconnected_udp_sendmsg_to_another_tenant_is_refused_in_both_families
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9105 10"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "sendto ::ffff:127.0.0.1 9105 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto ::1 9105 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto ::ffff:127.0.0.1 9105 10"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 3);
 }
 END_TEST
@@ -122,14 +123,14 @@ START_TEST(udp_to_an_ipv4_only_socket_of_another_tenant_is_refused)
 	char arguments[4200];
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9106 10"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect udp 127.0.0.1 9106"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9106 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect udp 127.0.0.1 9106"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
-	ck_assert_int_eq(probe("globex", NULL, "sendto 127.0.0.1 9106 10"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "sendto 127.0.0.1 9106 10"), 0);
 	/* An IPv4 UDP socket created in acme stays acme's in globex's cgroup. */
 	snprintf(arguments, sizeof(arguments), "connect-after-move %s udp 127.0.0.1 9106",
 		 harness_cgroup("globex"));
-	ck_assert_int_eq(probe("acme", NULL, arguments), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, arguments), EPERM);
 }
 END_TEST
 
@@ -137,25 +138,25 @@ START_TEST(sockets_created_before_tenantd_started_belong_to_their_tenant)
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9107"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9108 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9107"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9108 10"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9107"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp ::1 9107"), 0);
 }
 END_TEST
 
 START_TEST(connections_within_a_tenant_are_allowed)
 {
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp 127.0.0.1 9101"), 0);
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9101"), 0);
-	ck_assert_int_eq(probe("globex", NULL, "sendto ::1 9105 10"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp 127.0.0.1 9101"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "sendto ::1 9105 10"), 0);
 }
 END_TEST
 
 START_TEST(processes_in_nested_cgroups_belong_to_the_tenant)
 {
-	ck_assert_int_eq(probe("acme/web/worker", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("acme/web/worker", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(harness_probe("acme/web/worker", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme/web/worker", NULL, "connect tcp ::1 9301"), 0);
 }
 END_TEST
 
@@ -173,12 +174,12 @@ START_TEST(a_process_40_levels_below_its_tenant_cgroup_belongs_to_the_tenant)
 	for (int level = 0; level < 40; level++)
 		strcat(deep, "/d");
 	harness_cgroup(deep);
-	listener = probe_listen(deep, NULL, "listen tcp :: 9311");
+	listener = harness_probe_listen(deep, NULL, "listen tcp :: 9311");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9311"), EPERM);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp ::1 9311"), EPERM);
 	ck_assert_int_eq(harness_violations("globex", "acme", "local_socket", "denied"), before + 1);
 	sent = harness_counter("tenantd_tenant_tx_bytes_total", "acme");
-	ck_assert_int_eq(probe(deep, NULL, "connect tcp ::1 9201 100000"), 0);
+	ck_assert_int_eq(harness_probe(deep, NULL, "connect tcp ::1 9201 100000"), 0);
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "acme") - sent, 100000);
 	kill(listener, SIGTERM);
 }
@@ -190,12 +191,12 @@ END_TEST
 START_TEST(a_udp4_socket_made_before_its_cgroup_was_a_tenants_belongs_to_the_tenant)
 {
 	long long before = harness_violations("acme", "newco", "local_socket", "denied");
-	pid_t listener = probe_listen("newco", NULL, "listen udp 127.0.0.1 9321");
+	pid_t listener = harness_probe_listen("newco", NULL, "listen udp 127.0.0.1 9321");
 
 	harness_write_config("tenants.d/newco.conf", "[Tenant]\nCgroup=%s/newco\n",
 			     harness_root());
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9321 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9321 10"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "newco", "local_socket", "denied"), before + 1);
 	kill(listener, SIGTERM);
 }
@@ -203,8 +204,8 @@ END_TEST
 
 START_TEST(untagged_processes_are_not_restricted)
 {
-	ck_assert_int_eq(probe("host", NULL, "connect tcp ::1 9101"), 0);
-	ck_assert_int_eq(probe("", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("host", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("", NULL, "connect tcp ::1 9101"), 0);
 }
 END_TEST
 
@@ -212,10 +213,10 @@ START_TEST(raw_sockets_are_refused_in_both_families)
 {
 	long long before = harness_violations("acme", "host", "raw_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "raw"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "raw6"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "raw"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "raw6"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "host", "raw_socket", "denied"), before + 2);
-	ck_assert_int_eq(probe("host", NULL, "raw"), 0);
+	ck_assert_int_eq(harness_probe("host", NULL, "raw"), 0);
 }
 END_TEST
 
@@ -226,15 +227,15 @@ START_TEST(a_socket_keeps_its_tag_when_its_process_changes_cgroup)
 	/* Created in acme, then moved to globex: still acme's socket. */
 	snprintf(arguments, sizeof(arguments), "connect-after-move %s tcp ::1 9101",
 		 harness_cgroup("globex"));
-	ck_assert_int_eq(probe("acme", NULL, arguments), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, arguments), EPERM);
 }
 END_TEST
 
 START_TEST(shared_tenants_are_reachable_by_every_tenant)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9201"), 0);
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp 127.0.0.1 9201"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9201 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9201"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp 127.0.0.1 9201"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9201 10"), 0);
 }
 END_TEST
 
@@ -242,7 +243,7 @@ START_TEST(shared_tenants_do_not_initiate_to_tenants)
 {
 	long long before = harness_violations("dns", "acme", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
+	ck_assert_int_eq(harness_probe("dns", NULL, "connect tcp ::1 9301"), EPERM);
 	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before + 1);
 }
 END_TEST
@@ -252,10 +253,10 @@ END_TEST
 START_TEST(a_shared_tenants_udp_service_answers_a_tenants_query_in_both_families)
 {
 	long long before = harness_violations("dns", "acme", "local_socket", "denied");
-	pid_t service = probe_listen("dns", NULL, "echo udp :: 9202");
+	pid_t service = harness_probe_listen("dns", NULL, "echo udp :: 9202");
 
-	ck_assert_int_eq(probe("acme", NULL, "ask ::1 9202"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "ask 127.0.0.1 9202"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "ask ::1 9202"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "ask 127.0.0.1 9202"), 0);
 	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before);
 	kill(service, SIGTERM);
 }
@@ -263,9 +264,9 @@ END_TEST
 
 START_TEST(a_tenants_udp_service_answers_a_platform_tenants_query)
 {
-	pid_t service = probe_listen("acme", NULL, "echo udp :: 9302");
+	pid_t service = harness_probe_listen("acme", NULL, "echo udp :: 9302");
 
-	ck_assert_int_eq(probe("ops", NULL, "ask ::1 9302"), 0);
+	ck_assert_int_eq(harness_probe("ops", NULL, "ask ::1 9302"), 0);
 	kill(service, SIGTERM);
 }
 END_TEST
@@ -275,8 +276,8 @@ START_TEST(an_allow_to_udp_service_answers_the_tenant_it_is_open_to)
 	long long before = harness_violations("globex", "acme", "local_socket", "denied");
 
 	/* globex echoes on 9103/udp, which acme's AllowTo opens. */
-	ck_assert_int_eq(probe("acme", NULL, "ask ::1 9103"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "ask 127.0.0.1 9103"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "ask ::1 9103"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "ask 127.0.0.1 9103"), 0);
 	ck_assert_int_eq(harness_violations("globex", "acme", "local_socket", "denied"), before);
 }
 END_TEST
@@ -286,10 +287,10 @@ END_TEST
 START_TEST(a_shared_tenant_may_not_send_unasked_datagrams_to_a_tenant)
 {
 	long long before = harness_violations("dns", "acme", "local_socket", "denied");
-	pid_t service = probe_listen("acme", NULL, "echo udp :: 9303");
+	pid_t service = harness_probe_listen("acme", NULL, "echo udp :: 9303");
 
-	ck_assert_int_eq(probe("dns", NULL, "sendto ::1 9303 10"), EPERM);
-	ck_assert_int_eq(probe("dns", NULL, "ask 127.0.0.1 9303"), EPERM);
+	ck_assert_int_eq(harness_probe("dns", NULL, "sendto ::1 9303 10"), EPERM);
+	ck_assert_int_eq(harness_probe("dns", NULL, "ask 127.0.0.1 9303"), EPERM);
 	ck_assert_int_eq(harness_violations("dns", "acme", "local_socket", "denied"), before + 2);
 	kill(service, SIGTERM);
 }
@@ -297,14 +298,14 @@ END_TEST
 
 START_TEST(platform_tenants_reach_every_tenant)
 {
-	ck_assert_int_eq(probe("ops", NULL, "connect tcp ::1 9301"), 0);
-	ck_assert_int_eq(probe("ops", NULL, "connect tcp 127.0.0.1 9101"), 0);
+	ck_assert_int_eq(harness_probe("ops", NULL, "connect tcp ::1 9301"), 0);
+	ck_assert_int_eq(harness_probe("ops", NULL, "connect tcp 127.0.0.1 9101"), 0);
 }
 END_TEST
 
 START_TEST(tenants_do_not_initiate_to_platform_tenants)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9601"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9601"), EPERM);
 }
 END_TEST
 
@@ -314,7 +315,7 @@ START_TEST(audit_mode_allows_the_traffic_and_counts_it_as_audited)
 	struct json_object *event;
 	long long denied = harness_violations("initech", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9101"), 0);
+	ck_assert_int_eq(harness_probe("initech", NULL, "connect tcp ::1 9101"), 0);
 	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"), audited + 1);
 	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "denied"), denied);
 	event = harness_wait_event("initech", "local_socket", 9101, 0);
@@ -325,16 +326,16 @@ END_TEST
 
 START_TEST(allow_to_opens_exactly_the_named_port_and_protocol)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9102 1000"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9103 10"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9102 1000"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9103 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9105 10"), EPERM);
 }
 END_TEST
 
 START_TEST(allow_to_is_one_way)
 {
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9301"), EPERM);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp ::1 9301"), EPERM);
 }
 END_TEST
 
@@ -342,16 +343,16 @@ START_TEST(host_policy_deny_refuses_untagged_host_sockets)
 {
 	long long before = harness_violations("acme", "host", "host", "denied");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9401"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9401"), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "host", "host", "denied"), before + 2);
 }
 END_TEST
 
 START_TEST(host_allow_ports_punch_holes_through_host_policy_deny)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9153"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9153"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9153"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9153"), 0);
 }
 END_TEST
 
@@ -359,10 +360,10 @@ START_TEST(host_policy_allow_lets_tenants_reach_host_sockets)
 {
 	tenants_write_config("allow");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9401"), 0);
 	tenants_write_config("deny");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9401"), EPERM);
 }
 END_TEST
 
@@ -370,11 +371,15 @@ START_TEST(connect_to_another_tenants_network_is_refused_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "remote_network", "denied");
 
-	ck_assert_int_eq(probe("", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:2::1 9701"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp ::ffff:10.201.2.1 9701"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.2.1 9701 10"), EPERM);
+	ck_assert_int_eq(harness_probe("", tenants_netns_a(), "connect tcp 10.201.2.1 9701"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.2.1 9701"),
+			 EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp fd00:201:2::1 9701"),
+			 EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(),
+				       "connect tcp ::ffff:10.201.2.1 9701"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto 10.201.2.1 9701 10"),
+			 EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"), before + 4);
 }
 END_TEST
@@ -386,15 +391,22 @@ START_TEST(a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_p
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
 
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9711"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp ::ffff:10.201.9.1 9711"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9711"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9711"),
+			 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9711"),
+			 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(),
+				       "connect tcp ::ffff:10.201.9.1 9711"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect udp 10.201.9.1 9711"),
+			 0);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before);
 	/* To netns a's own addresses it is still globex's socket. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.1.1 9711"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:1::1 9711"), EPERM);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9711"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.1.1 9711"),
+			 EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp fd00:201:1::1 9711"),
+			 EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9711"),
+			 EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before + 3);
 }
 END_TEST
@@ -410,10 +422,11 @@ START_TEST(datagrams_to_remote_hosts_on_a_wildcard_listeners_port_are_not_refuse
 
 	/* globex listens on [::]:9712/udp in netns a; 10.201.9.1 and
 	 * fd00:201:9::1 are hosts of no tenant's, beyond the link. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9712 10"), 0);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9712 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto 10.201.9.1 9712 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto fd00:201:9::1 9712 10"),
+			 0);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), before);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "sendto 10.201.1.1 9712 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "sendto 10.201.1.1 9712 10"), 0);
 	ck_assert(harness_wait_until(
 		harness_violations("acme", "globex", "local_socket", "denied") == before + 1,
 			HARNESS_PATIENCE_MS));
@@ -425,17 +438,17 @@ START_TEST(ping_to_another_tenants_network_is_refused_in_both_families)
 	long long before = harness_violations("acme", "globex", "remote_network", "denied");
 	long long sent;
 
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping 10.201.2.1"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "ping 10.201.2.1"), EPERM);
 	/* The kernel does not pass an ICMPv6 echo socket's output error on to
 	 * sendto(): the request is dropped and counted, not sent. */
 	sent = harness_counter("tenantd_tenant_tx_packets_total", "acme");
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping fd00:201:2::1"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "ping fd00:201:2::1"), 0);
 	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"),
 			 before + 2);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), sent);
 	/* A host of no tenant's, and the host itself, may be pinged. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "ping 10.201.9.1"), 0);
-	ck_assert_int_eq(probe("", tenants_netns_a(), "ping 10.201.2.1"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "ping 10.201.9.1"), 0);
+	ck_assert_int_eq(harness_probe("", tenants_netns_a(), "ping 10.201.2.1"), 0);
 }
 END_TEST
 
@@ -465,8 +478,9 @@ START_TEST(connections_translated_to_another_tenant_are_refused_in_both_families
 		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9723 dnat ip to 10.201.9.1:9711; "
 		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9724 dnat ip to 10.201.1.1:9711"));
 	/* To globex's network, in another netns. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9722"), EINPROGRESS);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9722"),
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9722"),
+			 EINPROGRESS);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp fd00:201:9::1 9722"),
 			 EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
 	/* The event shows the destination written, and where it went. */
@@ -478,10 +492,12 @@ START_TEST(connections_translated_to_another_tenant_are_refused_in_both_families
 	ck_assert_int_eq(json_object_get_int(field), 9701);
 	json_object_put(event);
 	/* To globex's socket on this host. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9724"), EINPROGRESS);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9724"),
+			 EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
 	/* To a host of no tenant's: as without the rule. */
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9723"), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), "connect tcp 10.201.9.1 9723"),
+			 0);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
 }
 END_TEST
@@ -509,19 +525,19 @@ static void expect_translated_datagrams_refused(const char *send, int port)
 	ck_assert(nft_in_netns_a(rules));
 	/* To globex's network, in another netns. */
 	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), arguments), EPERM);
 	snprintf(arguments, sizeof(arguments), "%s fd00:201:9::1 %d 10", send, port);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), arguments), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "remote_network", "denied"), network + 2);
 	/* To globex's socket on this host. */
 	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 1);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), EPERM);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), arguments), EPERM);
 	ck_assert_int_eq(harness_violations("acme", "globex", "local_socket", "denied"), local + 1);
 	/* To acme's own socket: as without the rule; and untranslated. */
 	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 2);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), arguments), 0);
 	snprintf(arguments, sizeof(arguments), "%s 10.201.9.1 %d 10", send, port + 3);
-	ck_assert_int_eq(probe("acme", tenants_netns_a(), arguments), 0);
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(), arguments), 0);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
 }
 
@@ -539,14 +555,14 @@ START_TEST(unconnected_datagrams_translated_to_another_tenant_are_refused_in_bot
 }
 END_TEST
 
-/* Runs netprobe like probe(), in a child, without waiting for it. */
+/* Runs netprobe like harness_probe(), in a child, without waiting for it. */
 static pid_t probe_in_background(const char *cgroup, const char *netns, const char *arguments)
 {
 	pid_t child = fork();
 
 	ck_assert_int_ge(child, 0);
 	if (child == 0)
-		_exit(probe(cgroup, netns, arguments));
+		_exit(harness_probe(cgroup, netns, arguments));
 	return child;
 }
 
@@ -576,9 +592,9 @@ START_TEST(audit_mode_lets_a_delivered_connection_through_and_counts_it_once)
 {
 	long long audited = harness_violations("initech", "globex", "local_socket", "audited");
 	long long denied = harness_violations("initech", "globex", "local_socket", "denied");
-	pid_t server = probe_listen("globex", NULL, "--device lo listen tcp :: 9138");
+	pid_t server = harness_probe_listen("globex", NULL, "--device lo listen tcp :: 9138");
 
-	ck_assert_int_eq(probe("initech", NULL, "connect tcp ::1 9138 10"), 0);
+	ck_assert_int_eq(harness_probe("initech", NULL, "connect tcp ::1 9138 10"), 0);
 	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"),
 			 audited + 1);
 	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "denied"), denied);
@@ -600,12 +616,12 @@ static bool udp_connected_to(int port)
 START_TEST(a_listener_bound_to_a_device_is_reached_by_no_other_tenant_in_both_families)
 {
 	long long before = harness_violations("acme", "globex", "local_socket", "denied");
-	pid_t server = probe_listen("globex", NULL, "--device lo listen tcp :: 9130");
+	pid_t server = harness_probe_listen("globex", NULL, "--device lo listen tcp :: 9130");
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9130 10"), EINPROGRESS);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9130 10"), EINPROGRESS);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9130 10"), EINPROGRESS);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9130 10"), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 2);
-	ck_assert_int_eq(probe("globex", NULL, "connect tcp ::1 9130 10"), 0);
+	ck_assert_int_eq(harness_probe("globex", NULL, "connect tcp ::1 9130 10"), 0);
 	kill(server, SIGTERM);
 }
 END_TEST
@@ -618,11 +634,13 @@ END_TEST
 START_TEST(a_reuseport_group_across_tenants_delivers_nothing_across)
 {
 	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
-	pid_t mine = probe_listen("acme", NULL, "--reuseport yes listen tcp 127.0.0.1 9131");
-	pid_t theirs = probe_listen("globex", NULL, "--reuseport yes listen tcp 127.0.0.1 9131");
+	pid_t mine = harness_probe_listen("acme", NULL,
+					  "--reuseport yes listen tcp 127.0.0.1 9131");
+	pid_t theirs = harness_probe_listen("globex", NULL,
+					    "--reuseport yes listen tcp 127.0.0.1 9131");
 
 	for (int i = 0; i < 6; i++) {
-		int status = probe("acme", NULL, "connect tcp 127.0.0.1 9131 1000");
+		int status = harness_probe("acme", NULL, "connect tcp 127.0.0.1 9131 1000");
 
 		ck_assert_msg(status == 0 || status == EINPROGRESS || status == EPERM, "connect: %d",
 			      status);
@@ -647,7 +665,7 @@ START_TEST(a_connection_whose_port_changed_hands_before_its_syn_arrived_is_judge
 		"numgen inc mod 1000 0 drop"));
 	client = probe_in_background("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9132 10");
 	ck_assert(harness_wait_until(syn_sent_to(9132), HARNESS_PATIENCE_MS));
-	server = probe_listen("globex", tenants_netns_a(), "listen tcp 127.0.0.1 9132");
+	server = harness_probe_listen("globex", tenants_netns_a(), "listen tcp 127.0.0.1 9132");
 	ck_assert_int_eq(background_status(client), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 	kill(server, SIGTERM);
@@ -700,7 +718,7 @@ static void connected_before_the_peer_binds(const char *sender, const char *rece
 	snprintf(arguments, sizeof(arguments), "listen udp %s %d", address, port);
 	/* The connect is judged before anything is bound: nothing to refuse. */
 	ck_assert(harness_wait_until(udp_connected_to(port), HARNESS_PATIENCE_MS));
-	server = probe_listen(receiver, NULL, arguments);
+	server = harness_probe_listen(receiver, NULL, arguments);
 	ck_assert(harness_shell("touch %s", go));
 	ck_assert_int_eq(background_status(client), 0);
 	ck_assert(harness_wait_until(
@@ -721,10 +739,10 @@ START_TEST(a_udp_socket_bound_to_a_device_receives_nothing_from_another_tenant)
 {
 	long long denied = harness_violations("acme", "globex", "local_socket", "denied");
 	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
-	pid_t server = probe_listen("globex", NULL, "--device lo listen udp :: 9137");
+	pid_t server = harness_probe_listen("globex", NULL, "--device lo listen udp :: 9137");
 
-	ck_assert_int_eq(probe("acme", NULL, "sendto ::1 9137 100"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9137 100"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto ::1 9137 100"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9137 100"), 0);
 	ck_assert(harness_wait_until(
 		harness_violations("acme", "globex", "local_socket", "denied") == denied + 2,
 			HARNESS_PATIENCE_MS));
@@ -743,7 +761,8 @@ START_TEST(audit_mode_lets_a_translated_connection_through_and_counts_it_once)
 		"add table inet tenantd_test; "
 		"add chain inet tenantd_test out { type nat hook output priority -100; }; "
 		"add rule inet tenantd_test out ip daddr 10.201.9.1 tcp dport 9728 dnat ip to 10.201.1.1:9711"));
-	ck_assert_int_eq(probe("initech", tenants_netns_a(), "connect tcp 10.201.9.1 9728 10"), 0);
+	ck_assert_int_eq(harness_probe("initech", tenants_netns_a(),
+				       "connect tcp 10.201.9.1 9728 10"), 0);
 	ck_assert_int_eq(harness_violations("initech", "globex", "local_socket", "audited"),
 			 audited + 1);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
@@ -755,8 +774,8 @@ START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
 	long long received = harness_counter("tenantd_tenant_rx_packets_total", "acme");
 
-	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto 10.201.1.1 9702 10"), 0);
-	ck_assert_int_eq(probe("", tenants_netns_b(), "sendto fd00:201:1::1 9702 10"), 0);
+	ck_assert_int_eq(harness_probe("", tenants_netns_b(), "sendto 10.201.1.1 9702 10"), 0);
+	ck_assert_int_eq(harness_probe("", tenants_netns_b(), "sendto fd00:201:1::1 9702 10"), 0);
 	/* Datagrams arrive after sendto() returns: wait for both to be judged. */
 	harness_wait_until(harness_violations("acme", "globex", "ingress_network", "denied") >=
 				   before + 2,
@@ -788,7 +807,7 @@ static int unix_probe(const char *cgroup, const char *command, const char *name,
 	int status;
 
 	snprintf(arguments, sizeof(arguments), "%s %s %s", command, name, rest);
-	harness_wait_until((status = probe(cgroup, NULL, arguments)) != ECONNREFUSED,
+	harness_wait_until((status = harness_probe(cgroup, NULL, arguments)) != ECONNREFUSED,
 		HARNESS_PATIENCE_MS);
 	return status;
 }
@@ -798,7 +817,7 @@ static pid_t unix_listen(const char *cgroup, const char *type, const char *name)
 	char arguments[512];
 
 	snprintf(arguments, sizeof(arguments), "listen %s %s -", type, name);
-	return probe_listen(cgroup, NULL, arguments);
+	return harness_probe_listen(cgroup, NULL, arguments);
 }
 
 START_TEST(a_connect_to_another_tenants_abstract_unix_socket_is_refused_and_counted)
@@ -882,7 +901,7 @@ START_TEST(allow_to_unix_opens_the_peers_abstract_unix_sockets_and_nothing_else)
 	/* umbrella has AllowTo=globex:unix; hooli has nothing. */
 	ck_assert_int_eq(unix_probe("umbrella", "connect unix", name, "- 10"), 0);
 	ck_assert_int_eq(unix_probe("hooli", "connect unix", name, "- 10"), EPERM);
-	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "connect tcp ::1 9101"), EPERM);
 	kill(server, SIGTERM);
 }
 END_TEST
@@ -901,7 +920,7 @@ START_TEST(audit_mode_lets_an_abstract_unix_connect_through_and_counts_it)
 	 * counted. */
 	snprintf(arguments, sizeof(arguments), "connect unix %s - 10", name);
 	ck_assert(harness_wait_until(
-		(status = probe("initech", NULL, arguments)) != 0 ||
+		(status = harness_probe("initech", NULL, arguments)) != 0 ||
 			harness_violations("initech", "globex", "local_socket", "audited") > audited,
 		HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(status, 0);
@@ -949,7 +968,7 @@ START_TEST(an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner)
 		HARNESS_PATIENCE_MS));
 	server = unix_listen("acme", "unix", name);
 	snprintf(arguments, sizeof(arguments), "connect unix %s - 10", name);
-	ck_assert(harness_wait_until((status = probe("acme", NULL, arguments)) == 0,
+	ck_assert(harness_wait_until((status = harness_probe("acme", NULL, arguments)) == 0,
 		HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(unix_probe("globex", "connect unix", name, "- 10"), EPERM);
 	kill(server, SIGTERM);
@@ -960,13 +979,13 @@ START_TEST(an_off_boarded_tenant_loses_all_network_access)
 {
 	long long before = harness_violations("umbrella", "host", "tombstoned", "denied");
 
-	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), 0);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "connect tcp ::1 9501"), 0);
 	harness_remove_config("tenants.d/umbrella.conf");
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9501"), EPERM);
-	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp ::1 9153"), EPERM);
-	ck_assert_int_eq(probe("umbrella", NULL, "connect tcp 127.0.0.1 9153"), EPERM);
-	ck_assert_int_eq(probe("umbrella", NULL, "sendto 127.0.0.1 9201 10"), EPERM);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "connect tcp ::1 9501"), EPERM);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "connect tcp ::1 9153"), EPERM);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "connect tcp 127.0.0.1 9153"), EPERM);
+	ck_assert_int_eq(harness_probe("umbrella", NULL, "sendto 127.0.0.1 9201 10"), EPERM);
 	ck_assert_int_ge(harness_violations("umbrella", "host", "tombstoned", "denied"), before + 4);
 	/* Its counters stay exported. */
 	ck_assert_int_gt(harness_counter("tenantd_tenant_tx_packets_total", "umbrella"), 0);

@@ -42,9 +42,9 @@ void test_setup(void)
 	harness_cgroup("dns");
 	write_config();
 	harness_agent_start();
-	probe_listen("globex", NULL, "listen tcp :: 9801");
-	probe_listen("dns", NULL, "listen tcp :: 9802");
-	probe_listen("dns", NULL, "listen udp :: 9803");
+	harness_probe_listen("globex", NULL, "listen tcp :: 9801");
+	harness_probe_listen("dns", NULL, "listen tcp :: 9802");
+	harness_probe_listen("dns", NULL, "listen udp :: 9803");
 }
 
 /* The checked fixture: the configuration as test_setup wrote it, applied by
@@ -82,7 +82,7 @@ static pid_t transfer_to_dns(long long bytes)
 		 transfer_gate(), bytes);
 	transfer = fork();
 	if (transfer == 0)
-		_exit(probe("acme", NULL, arguments));
+		_exit(harness_probe("acme", NULL, arguments));
 	ck_assert(harness_wait_until(harness_counter("tenantd_tenant_tx_bytes_total", "acme") > sent,
 				     HARNESS_PATIENCE_MS));
 	return transfer;
@@ -104,11 +104,11 @@ static bool transfer_balanced(long long sent, long long received)
 
 START_TEST(enforcement_holds_while_the_agent_is_killed)
 {
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_signal(SIGKILL);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp 127.0.0.1 9801"), EPERM);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9802"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9802"), 0);
 	harness_agent_start();
 }
 END_TEST
@@ -122,8 +122,8 @@ START_TEST(counters_count_while_the_agent_is_dead_and_continue_after_restart)
 
 	harness_agent_signal(SIGKILL);
 	/* 10 datagrams of 100 bytes over IPv4: 10 x (100 + 8 + 20) bytes. */
-	ck_assert_int_eq(probe("acme", NULL, "sendto 127.0.0.1 9803 100 10"), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "sendto 127.0.0.1 9803 100 10"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_start();
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), packets + 10);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_bytes_total", "acme"), bytes + 1280);
@@ -201,7 +201,7 @@ START_TEST(a_restart_with_the_same_configuration_rewrites_nothing)
 	harness_agent_stop();
 	harness_agent_start();
 	ck_assert_int_eq(harness_log_lines(nothing), before + 1);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_stop();
 	harness_write_config("tenants.d/zz-extra.conf", "[Tenant]\nNetwork=10.99.0.0/16\n");
 	harness_agent_start();
@@ -212,7 +212,7 @@ END_TEST
 START_TEST(a_normal_stop_leaves_enforcement_in_place)
 {
 	harness_agent_stop();
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_start();
 }
 END_TEST
@@ -222,7 +222,7 @@ static int probe_until(const char *cgroup, const char *arguments, int expected)
 	int outcome = -1;
 
 	/* The agent reacts to inotify, not instantly: up to 5 s. */
-	harness_wait_until((outcome = probe(cgroup, NULL, arguments)) == expected,
+	harness_wait_until((outcome = harness_probe(cgroup, NULL, arguments)) == expected,
 		HARNESS_PATIENCE_MS);
 	return outcome;
 }
@@ -384,10 +384,10 @@ START_TEST(a_process_moved_to_another_tenant_opens_sockets_as_that_tenant)
 	/* acme is refused globex's port; moved into globex, it is globex. */
 	snprintf(arguments, sizeof(arguments), "--cgroup %s connect tcp ::1 9801",
 		 harness_cgroup_path("globex"));
-	ck_assert_int_eq(probe("acme", NULL, arguments), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, arguments), 0);
 	snprintf(arguments, sizeof(arguments), "--cgroup %s connect tcp ::1 9801",
 		 harness_cgroup_path("acme"));
-	ck_assert_int_eq(probe("globex", NULL, arguments), EPERM);
+	ck_assert_int_eq(harness_probe("globex", NULL, arguments), EPERM);
 }
 END_TEST
 
@@ -412,7 +412,7 @@ START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
 	free(answer);
 	/* It made no socket of its own. */
 	ck_assert_int_ne(access(own_socket, F_OK), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_agent_stop();
 	harness_agent_start();
 }
@@ -439,7 +439,7 @@ static pid_t cross_tenant_transfer_before_tenantd(void)
 	ck_assert_int_eq(harness_agent_detach(), 0);
 	transfer = fork();
 	if (transfer == 0)
-		_exit(probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
+		_exit(harness_probe("acme", NULL, "connect tcp ::1 9801 100000000000000"));
 	ck_assert(harness_wait_until(connection_to_globex_established(), HARNESS_PATIENCE_MS));
 	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
 	return transfer;
@@ -462,7 +462,7 @@ START_TEST(a_cross_tenant_connection_older_than_tenantd_is_listed)
 	ck_assert_int_eq(waitpid(transfer, NULL, WNOHANG), 0);
 	kill(transfer, SIGKILL);
 	waitpid(transfer, NULL, 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 }
 END_TEST
 
@@ -516,7 +516,7 @@ START_TEST(pinned_maps_of_another_layout_are_refused_and_keep_enforcing)
 	ck_assert_msg(strstr(output, "holds maps of layout version 999; this tenantd uses "
 				     "version") != NULL, "%s", output);
 	ck_assert_msg(strstr(output, "'tenantd --detach --bpffs-dir ") != NULL, "%s", output);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	/* Put the version back for the tests that follow. */
 	snprintf(command, sizeof(command),
 		 "bpftool map update pinned %s/layout key 0 0 0 0 value %d 0 0 0", harness_bpffs(),
@@ -540,7 +540,7 @@ START_TEST(a_map_size_other_than_the_pinned_one_is_refused_and_keeps_enforcing)
 			      strstr(output, "/tenantd_network_owner_ipv4 holds 1048576 entries") &&
 			      strstr(output, "set MaxNetworks=1048576, or run 'tenantd --detach"),
 		      "%s", output);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 	harness_remove_config("tenantd.conf");
 	harness_agent_start();
 }
@@ -560,7 +560,7 @@ START_TEST(a_configuration_refused_at_the_first_start_leaves_nothing_pinned)
 	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
 	harness_remove_config("tenants.d/broken.conf");
 	harness_agent_start();
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 }
 END_TEST
 
@@ -569,7 +569,7 @@ START_TEST(detach_removes_every_program_link_and_map)
 	ck_assert_int_eq(access(harness_bpffs(), F_OK), 0);
 	ck_assert_int_eq(harness_agent_detach(), 0);
 	ck_assert_int_ne(access(harness_bpffs(), F_OK), 0);
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), 0);
 }
 END_TEST
 
@@ -609,7 +609,7 @@ START_TEST(the_running_agent_has_no_capabilities_and_a_system_call_filter)
 	}
 	/* And it still does its work: a reload writes the maps. */
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9801"), EPERM);
 }
 END_TEST
 

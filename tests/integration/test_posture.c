@@ -73,9 +73,10 @@ static const char *string_at(struct json_object *object, const char *key)
 
 START_TEST(a_tenant_process_holding_capabilities_over_the_host_is_reported_with_them)
 {
-	long long before = metric("tenantd_tenant_privileged_processes",
-				  "tenant=\"acme\",capability=\"sys_ptrace\"");
-	pid_t process = probe_listen("acme", NULL, "--capabilities net_raw,sys_ptrace pause");
+	long long before = harness_metric("tenantd_tenant_privileged_processes",
+					  "tenant=\"acme\",capability=\"sys_ptrace\"");
+	pid_t process = harness_probe_listen("acme", NULL,
+					     "--capabilities net_raw,sys_ptrace pause");
 	struct json_object *entry = NULL, *event;
 
 	ck_assert(harness_wait_until((entry = posture_entry(process)) != NULL,
@@ -85,8 +86,8 @@ START_TEST(a_tenant_process_holding_capabilities_over_the_host_is_reported_with_
 	ck_assert_str_eq(string_at(entry, "packet_socket"), "false");
 	ck_assert_str_eq(string_at(entry, "comm"), "netprobe");
 	json_object_put(entry);
-	ck_assert_int_eq(metric("tenantd_tenant_privileged_processes",
-				"tenant=\"acme\",capability=\"sys_ptrace\""), before + 1);
+	ck_assert_int_eq(harness_metric("tenantd_tenant_privileged_processes",
+					"tenant=\"acme\",capability=\"sys_ptrace\""), before + 1);
 	event = harness_wait_event_to("acme", "privileged_process", "", process);
 	kill(process, SIGTERM);
 	ck_assert_ptr_nonnull(event);
@@ -100,7 +101,7 @@ END_TEST
  * it two scans later. */
 static bool listed_after_two_scans(const char *cgroup, const char *arguments)
 {
-	pid_t process = probe_listen(cgroup, NULL, arguments);
+	pid_t process = harness_probe_listen(cgroup, NULL, arguments);
 	struct json_object *entry;
 	bool listed;
 
@@ -132,8 +133,10 @@ END_TEST
 
 START_TEST(a_tenant_process_holding_a_packet_socket_is_reported)
 {
-	long long before = metric("tenantd_tenant_packet_socket_processes", "tenant=\"globex\"");
-	pid_t process = probe_listen("globex", NULL, "--capabilities net_raw hold-packet-socket");
+	long long before = harness_metric("tenantd_tenant_packet_socket_processes",
+					  "tenant=\"globex\"");
+	pid_t process = harness_probe_listen("globex", NULL,
+					     "--capabilities net_raw hold-packet-socket");
 	struct json_object *entry = NULL, *event;
 	char command[512], *output;
 	int exit_status;
@@ -142,7 +145,8 @@ START_TEST(a_tenant_process_holding_a_packet_socket_is_reported)
 					     !strcmp(string_at(entry, "packet_socket"), "true"),
 				     HARNESS_PATIENCE_MS));
 	json_object_put(entry);
-	ck_assert_int_eq(metric("tenantd_tenant_packet_socket_processes", "tenant=\"globex\""),
+	ck_assert_int_eq(harness_metric("tenantd_tenant_packet_socket_processes",
+					"tenant=\"globex\""),
 			 before + 1);
 	event = harness_wait_event_to("globex", "packet_socket", "", process);
 	ck_assert_ptr_nonnull(event);
@@ -166,7 +170,7 @@ START_TEST(packet_sockets_kill_kills_the_holder_and_says_so)
 	harness_write_config("tenantd.conf",
 			     "[Agent]\nHostPolicy=deny\nPostureScanInterval=1\nPacketSockets=kill\n");
 	ck_assert(harness_agent_reload());
-	process = probe_listen("globex", NULL, "--capabilities net_raw hold-packet-socket");
+	process = harness_probe_listen("globex", NULL, "--capabilities net_raw hold-packet-socket");
 	ck_assert(harness_wait_until(waitpid(process, NULL, WNOHANG) == process,
 		HARNESS_PATIENCE_MS));
 	event = harness_wait_event_to("globex", "packet_socket", "", process);
@@ -178,8 +182,8 @@ END_TEST
 
 START_TEST(a_tenant_sees_only_its_own_processes_in_the_posture)
 {
-	pid_t mine = probe_listen("globex", NULL, "--capabilities net_raw pause");
-	pid_t theirs = probe_listen("acme", NULL, "--capabilities net_raw pause");
+	pid_t mine = harness_probe_listen("globex", NULL, "--capabilities net_raw pause");
+	pid_t theirs = harness_probe_listen("acme", NULL, "--capabilities net_raw pause");
 	struct json_object *entry = NULL;
 	long status = 0;
 	char *body, needle[64];

@@ -36,7 +36,7 @@ static long long exceeded_of(const char *quota, const char *action)
 
 	snprintf(labels, sizeof(labels), "tenant=\"quotaco\",quota=\"%s\",action=\"%s\"", quota,
 		 action);
-	return metric(EXCEEDED, labels);
+	return harness_metric(EXCEEDED, labels);
 }
 
 static long long exceeded(const char *action)
@@ -47,9 +47,9 @@ static long long exceeded(const char *action)
 START_TEST(a_connect_over_the_connect_rate_is_refused_with_eperm_and_counted)
 {
 	write_quotaco("ConnectRate=2/min\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), EPERM);
 	ck_assert_int_eq(exceeded("denied"), 1);
 	ck_assert_int_eq(harness_violations("quotaco", "host", "quota_connect_rate", "denied"), 1);
 	ck_assert(tenants_event_seen("quotaco", "quota_connect_rate", 9153));
@@ -60,16 +60,16 @@ START_TEST(connect_burst_sets_how_many_connections_may_be_opened_at_once)
 {
 	write_quotaco("ConnectRate=1/min\nConnectBurst=3\n");
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+		ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), EPERM);
 }
 END_TEST
 
 START_TEST(under_quota_mode_warn_a_connect_over_the_rate_is_let_through_and_counted)
 {
 	write_quotaco("ConnectRate=1/min\nQuotaMode=warn\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
 	ck_assert_int_eq(exceeded("warned"), 1);
 	ck_assert_int_eq(exceeded("denied"), 0);
 	ck_assert(tenants_event_seen("quotaco", "quota_connect_rate", 9153));
@@ -79,8 +79,8 @@ END_TEST
 START_TEST(a_tenant_in_audit_mode_is_only_warned_about_its_quotas)
 {
 	write_quotaco("Mode=audit\nConnectRate=1/min\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
 	ck_assert_int_eq(exceeded("warned"), 1);
 }
 END_TEST
@@ -89,29 +89,29 @@ START_TEST(udp_does_not_count_against_the_connect_rate)
 {
 	write_quotaco("ConnectRate=1/min\n");
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(probe("newco", NULL, "connect udp ::1 9153"), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+		ck_assert_int_eq(harness_probe("newco", NULL, "connect udp ::1 9153"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), EPERM);
 }
 END_TEST
 
 START_TEST(a_reload_raising_the_connect_rate_takes_effect_at_once)
 {
 	write_quotaco("ConnectRate=1/min\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), EPERM);
 	write_quotaco("ConnectRate=1000/s\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
 }
 END_TEST
 
 START_TEST(a_restart_neither_refills_nor_forgets_the_connect_rate_bucket)
 {
 	write_quotaco("ConnectRate=1/min\n");
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), 0);
 	harness_agent_stop();
 	harness_agent_start();
-	ck_assert_int_eq(probe("newco", NULL, TO_HOST), EPERM);
+	ck_assert_int_eq(harness_probe("newco", NULL, TO_HOST), EPERM);
 	ck_assert_int_eq(exceeded("denied"), 1);
 }
 END_TEST
@@ -123,9 +123,9 @@ START_TEST(the_quotas_show_in_metrics_and_in_the_tenants_own_view)
 	char *body;
 
 	write_quotaco("ConnectRate=5/s\nConnectBurst=7\n");
-	ck_assert_int_eq(metric("tenantd_tenant_quota", labels), 5);
-	ck_assert_int_eq(metric("tenantd_tenant_quota",
-				"tenant=\"quotaco\",quota=\"connect_burst\""), 7);
+	ck_assert_int_eq(harness_metric("tenantd_tenant_quota", labels), 5);
+	ck_assert_int_eq(harness_metric("tenantd_tenant_quota",
+					"tenant=\"quotaco\",quota=\"connect_burst\""), 7);
 	body = harness_request_as_nobody("newco", "GET", "/v1/tenants/quotaco", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_msg(strstr(body, "\"quotas\":{\"mode\":\"enforce\",\"connect_rate\":\"5/s\","
@@ -219,7 +219,7 @@ static long long timed_send(const char *arguments)
 {
 	long long started = monotonic_us();
 
-	ck_assert_int_eq(probe("newco", NULL, arguments), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, arguments), 0);
 	return monotonic_us() - started;
 }
 
@@ -272,7 +272,7 @@ END_TEST
 START_TEST(loopback_traffic_is_outside_the_egress_rate_unless_quota_loopback_says)
 {
 	write_quotaco("EgressRate=250K\n");
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, DATAGRAMS), 0);
 	ck_assert_int_eq(throttled_bytes(), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "quotaco"), 400);
 }
@@ -283,8 +283,8 @@ START_TEST(a_tenant_without_a_quota_is_not_throttled_beside_one_over_its_rate)
 	long long acme_sent = harness_counter("tenantd_tenant_tx_packets_total", "acme");
 
 	write_quotaco(SLOW_RATE);
-	ck_assert_int_eq(probe("newco", NULL, DATAGRAMS), 0);
-	ck_assert_int_eq(probe("acme", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, DATAGRAMS), 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, DATAGRAMS), 0);
 	ck_assert_int_gt(throttled_bytes(), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "acme"), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_tx_packets_total", "acme"), acme_sent + 400);
@@ -298,11 +298,11 @@ START_TEST(a_reload_raising_the_egress_rate_takes_effect_at_once)
 	long long throttled;
 
 	write_quotaco(SLOW_RATE);
-	ck_assert_int_eq(probe("newco", NULL, PACED_DATAGRAMS), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, PACED_DATAGRAMS), 0);
 	throttled = throttled_bytes();
 	ck_assert_int_gt(throttled, 0);
 	write_quotaco("EgressRate=1G\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, PACED_DATAGRAMS), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, PACED_DATAGRAMS), 0);
 	ck_assert_int_eq(throttled_bytes(), throttled);
 }
 END_TEST
@@ -317,12 +317,12 @@ START_TEST(a_restart_neither_refills_nor_forgets_the_egress_bucket)
 
 	write_quotaco(SLOW_RATE);
 	filled = monotonic_us();
-	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 130"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "sendto ::1 9153 1000 130"), 0);
 	ck_assert_int_gt(throttled_bytes(), 0);
 	sent_before = harness_counter("tenantd_tenant_tx_packets_total", "quotaco");
 	harness_agent_stop();
 	harness_agent_start();
-	ck_assert_int_eq(probe("newco", NULL, "sendto ::1 9153 1000 200"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "sendto ::1 9153 1000 200"), 0);
 	elapsed = monotonic_us() - filled;
 	went = harness_counter("tenantd_tenant_tx_packets_total", "quotaco") - sent_before;
 	ck_assert_msg(went <= elapsed / DATAGRAM_COST_US + 1,
@@ -335,7 +335,7 @@ END_TEST
 START_TEST(tcp_over_the_egress_rate_is_slowed_not_cut)
 {
 	write_quotaco("EgressRate=16M\nQuotaLoopback=yes\n");
-	ck_assert_int_eq(probe("newco", NULL, "connect tcp ::1 9153 2000000"), 0);
+	ck_assert_int_eq(harness_probe("newco", NULL, "connect tcp ::1 9153 2000000"), 0);
 	ck_assert_int_gt(harness_counter("tenantd_tenant_egress_throttled_bytes_total", "quotaco"),
 			 0);
 	ck_assert_int_ge(harness_counter("tenantd_tenant_tx_bytes_total", "quotaco"), 2000000);

@@ -208,7 +208,8 @@ START_TEST(a_follower_that_reads_nothing_does_not_keep_the_agent_from_exiting_0)
 	ck_assert(harness_wait_until(has_data(stuck), HARNESS_PATIENCE_MS));
 	tenants_write_agent_config("deny", 100000);
 	ck_assert(harness_agent_reload());
-	ck_assert_int_eq(probe("hooli", NULL, "repeat 3000 connect " REFUSED_BY_GLOBEX), EPERM);
+	ck_assert_int_eq(harness_probe("hooli", NULL, "repeat 3000 connect " REFUSED_BY_GLOBEX),
+			 EPERM);
 	assert_agent_exits_0_on_sigterm();
 	ck_assert(closed_by_peer(stuck));
 	close(stuck);

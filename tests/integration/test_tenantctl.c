@@ -108,7 +108,7 @@ START_TEST(tenantctl_show_prints_one_tenant_and_exits_4_when_missing)
 	int exit_status;
 	char *output;
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	output = tenantctl("show acme", &exit_status);
 
 	ck_assert_int_eq(exit_status, 0);
@@ -135,7 +135,7 @@ START_TEST(tenantctl_events_prints_readable_lines_and_follows)
 	pid_t watcher;
 	bool seen;
 
-	ck_assert_int_eq(probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp ::1 9101"), EPERM);
 	ck_assert(tenants_event_seen("acme", "local_socket", 9101));
 	output = tenantctl("events --tenant acme", &exit_status);
 	ck_assert_int_eq(exit_status, 0);
@@ -166,7 +166,7 @@ START_TEST(tenantctl_who_reload_apply_and_remove)
 {
 	char arguments[4300], file[4200];
 	int exit_status;
-	pid_t listener = probe_listen("globex", NULL, "listen tcp :: 9111");
+	pid_t listener = harness_probe_listen("globex", NULL, "listen tcp :: 9111");
 	char *output;
 	FILE *dropin;
 
