@@ -74,9 +74,13 @@ MAN_PAGES := $(BUILD)/man/tenantd.8 $(BUILD)/man/tenantctl.8 $(BUILD)/man/tenant
 
 all: $(BUILD)/tenantd $(BUILD)/tenantctl $(MAN_PAGES)
 
-# Installs the Debian packages the build, the tests and the demo need.
+# Installs the Debian packages the build, the tests and the demo need, the
+# missing ones only. A make that another make started (SETUP_DONE=1) has
+# them already.
 setup:
+ifneq ($(SETUP_DONE),1)
 	@scripts/setup.sh
+endif
 
 # The programs are CO-RE: vmlinux.h only has to declare the kernel types
 # they read, and libbpf relocates every field access to the running kernel
@@ -133,15 +137,18 @@ $(BUILD)/tenantctl: $(TENANTCTL_OBJS) $(COMMON_OBJS)
 TEST_SUPPORT_OBJS := $(OBJ)/tests/support/corpus.o
 $(OBJ)/tests/support/%.o: CFLAGS += -Itests/support
 
-$(BUILD)/tests/%: tests/unit/%.c $(OBJ)/tests/support/check_main.o $(TEST_SUPPORT_OBJS) \
-		$(AGENT_OBJS) $(COMMON_OBJS)
+# Static pattern rules: a unit test and an integration test are both
+# $(BUILD)/tests/NAME, built from different sources.
+$(UNIT_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(OBJ)/tests/support/check_main.o \
+		$(TEST_SUPPORT_OBJS) $(AGENT_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) -Iagent -Itests/support $(DEPFLAGS) -MF $@.d \
 		$(filter %.c %.o,$^) -o $@ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs check)
 
-$(BUILD)/tests/%: tests/integration/%.c $(OBJ)/tests/integration/harness.o \
-		$(OBJ)/tests/integration/tenants.o $(TEST_SUPPORT_OBJS)
+$(INTEGRATION_TESTS): $(BUILD)/tests/%: tests/integration/%.c \
+		$(OBJ)/tests/integration/harness.o $(OBJ)/tests/integration/tenants.o \
+		$(TEST_SUPPORT_OBJS)
 	@mkdir -p $(@D)
 	$(msg) LD $@
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -Itests/support $(DEPFLAGS) -MF $@.d \
@@ -175,7 +182,7 @@ $(FUZZ_TARGETS):
 # Fuzzes each target for FUZZ_SECONDS on a scratch copy of its seed corpus
 # (tests/fuzz/corpus/NAME); copy new finds worth keeping back into it.
 fuzz: setup
-	@$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory SETUP_DONE=1 $(FUZZ_TARGETS)
 	@for target in $(FUZZ_TARGETS); do \
 		name=$${target##*/fuzz_}; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$name && \
@@ -206,7 +213,8 @@ check: setup
 	@$(MAKE) --no-print-directory test-binaries
 	@$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) SANITIZE=1 test-binaries
 	@echo "  DEB      $(BUILD)/deb/ (log in $(BUILD)/deb.log)"
-	@$(MAKE) --no-print-directory deb >$(BUILD)/deb.log 2>&1 || { tail -40 $(BUILD)/deb.log; exit 1; }
+	@$(MAKE) --no-print-directory SETUP_DONE=1 deb >$(BUILD)/deb.log 2>&1 || \
+		{ tail -40 $(BUILD)/deb.log; exit 1; }
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
 		$(OPERATOR_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
@@ -228,7 +236,8 @@ demo: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/netprobe
 	@scripts/demo.sh
 
-# The example config is installed only where none exists yet.
+# The benchmarks' own programs: a loopback client and server, and a load
+# of API clients.
 $(BUILD)/bench/loopback: bench/loopback.c
 	@mkdir -p $(@D)
 	$(msg) CC $@
@@ -246,7 +255,7 @@ $(BUILD)/bench/api_load: bench/api_load.c
 # described in docs/benchmarks.md.
 bench: setup
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/loopback $(BUILD)/bench/api_load
-	@bench/run.sh
+	@bench/loopback.sh
 	@bench/api.sh
 	@bench/scale.sh
 	@bench/datapath.sh

@@ -7,7 +7,7 @@
  * PORT" connects to a server elsewhere, such as "serve ADDR PORT" in another
  * network namespace; "refused SECONDS ADDR PORT" prints connect attempts
  * per second to a port that policy refuses (each must fail with EPERM).
- * bench/run.sh runs it with and without the
+ * bench/loopback.sh runs it with and without the
  * agent attached and reports the ratios. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
 # tenantd's CgroupRoot and a twin cgroup with no programs, and the report
 # gives each side's median and their ratio. Everything is removed on exit.
 #
-#   bench/run.sh [ROUNDS] [SECONDS]     (defaults: 7 rounds of 2 s)
+#   bench/loopback.sh [ROUNDS] [SECONDS]     (defaults: 7 rounds of 2 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
