@@ -202,6 +202,10 @@ SYSTEMD_TESTS := tests/systemd/test_service.sh tests/systemd/test_package.sh
 OPERATOR_TESTS := tests/operator/test_manpages_and_completion.sh \
 	tests/operator/test_prometheus_rules.sh
 
+# The code's shape (tests/structure/): no cycles between modules, no
+# function over 80 lines, every file opening with its role.
+STRUCTURE_TESTS := tests/structure/test_code_shape.sh
+
 # Three nodes, their agents and a federated Prometheus (tests/fleet/); run
 # against the sanitized agent too.
 FLEET_TESTS := tests/fleet/test_fleet.sh
@@ -216,7 +220,7 @@ check: setup
 	@$(MAKE) --no-print-directory SETUP_DONE=1 deb >$(BUILD)/deb.log 2>&1 || \
 		{ tail -40 $(BUILD)/deb.log; exit 1; }
 	@tests/run.sh $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_TARGETS) $(SYSTEMD_TESTS) \
-		$(OPERATOR_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
+		$(OPERATOR_TESTS) $(STRUCTURE_TESTS) $(FLEET_TESTS) $(FLEET_TESTS:%=%@$(SANITIZE_BUILD)) \
 		$(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
 # make check three times, each from a fresh clone of HEAD: idle, beside a

@@ -4,7 +4,8 @@ folder, the functions longer than a reader can take in without scrolling,
 and the cycles between modules.
 
 A module is a file's path without its extension (agent/api/events.c and
-.h are one). Module A depends on B when one of A's files includes one of
+.h are one), and the parts of a module named after its header (the
+common/config_*.c that implement common/config.h) are that module too. Module A depends on B when one of A's files includes one of
 B's, or when A's header declares a function that B defines. A cycle is a
 set of modules that depend on each other, found as a strongly connected
 component of that graph.
@@ -23,6 +24,7 @@ ROOTS = ("agent", "bpf", "common", "include", "tenantctl")
 # Where #include "..." is looked for after the including file's own folder:
 # the compilers' -I flags.
 INCLUDE_PATH = ("include", "common", "agent", "bpf")
+TREE = "."
 SOURCE = re.compile(r".*\.(c|h)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 # A prototype at file scope: "type name(arguments);" on one or more lines.
@@ -38,7 +40,16 @@ def source_files(tree):
 
 
 def module_of(path):
-    return re.sub(r"\.(c|h)$", "", path)
+    """PATH without its extension; a part (P_part.c, P_internal.h) of a
+    module whose header P.h stands beside it is that module."""
+    stem = re.sub(r"\.(c|h)$", "", path)
+    folder, name = os.path.split(stem)
+    parts = name.split("_")
+    for length in range(len(parts) - 1, 0, -1):
+        prefix = "_".join(parts[:length])
+        if os.path.exists(os.path.join(TREE, folder, prefix + ".h")):
+            return os.path.join(folder, prefix)
+    return stem
 
 
 def functions(text):
@@ -133,6 +144,8 @@ def main():
     parser.add_argument("--cycles", action="store_true")
     parser.add_argument("--longer-than", type=int, default=80)
     arguments = parser.parse_args()
+    global TREE
+    TREE = arguments.tree
     everything = not (arguments.functions or arguments.cycles)
     files = list(source_files(arguments.tree))
 
