@@ -90,7 +90,7 @@ static int cgroups_fd(const struct agent *agent)
 
 static void cgroups_consume(struct agent *agent)
 {
-	if (cgroup_watch_drain(agent->cgroup_watch))
+	if (cgroup_watch_drain(agent->cgroup_watch, agent_cgroup_appeared, agent))
 		agent_cgroups_changed(agent);
 }
 

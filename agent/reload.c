@@ -72,7 +72,8 @@ static int reload(struct agent *agent, char *error, size_t size)
 	 * give their pages back, or a reload at a million networks would hold
 	 * twice the configuration's memory. */
 	malloc_trim(0);
-	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	(void)cgroup_watch_update(agent->cgroup_watch, &agent->config, agent_cgroup_appeared,
+				  agent);
 	unix_names_request(agent->unix_names);
 	container_networks_request(agent->container_networks);
 	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
@@ -97,9 +98,13 @@ int agent_reload(struct agent *agent, char *error, size_t size)
 
 /* Bursts of cgroup changes (a slice whose units all start at once, a
  * delegated subtree that churns) re-apply the policy at most once per
- * pause: the first change at once, so a new tenant cgroup is tagged
- * without delay, and the ones during the pause together at its end. */
+ * pause: the first change at once, and the ones during the pause together
+ * at its end. A tenant cgroup that appears is tagged at once all the same
+ * (agent_cgroup_appeared); the re-apply sweeps what went. */
 #define CGROUP_REFRESH_PAUSE_MS 100
+/* Every tenant cgroup resolved again this often, whatever the events said:
+ * the safety net under inotify. */
+#define CGROUP_RESOLUTION_INTERVAL_MS 30000
 
 static uint64_t monotonic_ms(void)
 {
@@ -109,7 +114,26 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
-static int refresh_cgroups(struct agent *agent)
+void agent_cgroup_appeared(void *context, const char *tenant, const char *cgroup)
+{
+	struct agent *agent = context;
+	struct policy_target target = agent_policy_target(agent);
+	int r = policy_tag_cgroup(&target, tenant, cgroup);
+
+	if (r)
+		log_error_errno(r, "tenant %s: cannot tag cgroup %s as it appeared: %m", tenant,
+				cgroup);
+}
+
+int agent_cgroups_watch(struct agent *agent)
+{
+	agent->cgroups_refreshed_ms = monotonic_ms();
+	return cgroup_watch_update(agent->cgroup_watch, &agent->config, agent_cgroup_appeared,
+				   agent);
+}
+
+/* CHANGED: after cgroup events, else the periodic resolution. */
+static int refresh_cgroups(struct agent *agent, bool changed)
 {
 	struct policy_target target = agent_policy_target(agent);
 	int r;
@@ -117,8 +141,8 @@ static int refresh_cgroups(struct agent *agent)
 	agent->cgroups_refreshed_ms = monotonic_ms();
 	agent->cgroups_refresh_pending = false;
 	/* Re-arm first, so a cgroup created while the maps are written is
-	 * reported again rather than missed. */
-	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	 * reported again rather than missed; the apply resolves the rest. */
+	(void)cgroup_watch_update(agent->cgroup_watch, &agent->config, NULL, NULL);
 	r = policy_apply(&target, &agent->config,
 			 &(struct policy_basis){
 				 .maps = agent->policy_between ? POLICY_MAPS_UNKNOWN :
@@ -128,6 +152,10 @@ static int refresh_cgroups(struct agent *agent)
 	agent->policy_between = r != 0;
 	if (r)
 		return log_error_errno(r, "cannot update the cgroup map after a cgroup change: %m");
+	if (!changed) {
+		log_debug("tenant cgroups re-resolved, as every %d s", CGROUP_RESOLUTION_INTERVAL_MS / 1000);
+		return 0;
+	}
 	unix_names_request(agent->unix_names);
 	container_networks_request(agent->container_networks);
 	posture_request(agent->posture);
@@ -138,23 +166,23 @@ static int refresh_cgroups(struct agent *agent)
 void agent_cgroups_changed(struct agent *agent)
 {
 	if (monotonic_ms() - agent->cgroups_refreshed_ms >= CGROUP_REFRESH_PAUSE_MS)
-		(void)refresh_cgroups(agent);
+		(void)refresh_cgroups(agent, true);
 	else
 		agent->cgroups_refresh_pending = true;
 }
 
 int agent_cgroups_timeout(const struct agent *agent)
 {
-	uint64_t due = agent->cgroups_refreshed_ms + CGROUP_REFRESH_PAUSE_MS, now;
+	uint64_t due = agent->cgroups_refreshed_ms + (agent->cgroups_refresh_pending ?
+						      CGROUP_REFRESH_PAUSE_MS :
+						      CGROUP_RESOLUTION_INTERVAL_MS);
+	uint64_t now = monotonic_ms();
 
-	if (!agent->cgroups_refresh_pending)
-		return -1;
-	now = monotonic_ms();
 	return due <= now ? 0 : (int)(due - now);
 }
 
 void agent_cgroups_tick(struct agent *agent)
 {
 	if (agent_cgroups_timeout(agent) == 0)
-		(void)refresh_cgroups(agent);
+		(void)refresh_cgroups(agent, agent->cgroups_refresh_pending);
 }

@@ -19,6 +19,7 @@
 #include "kernel/policy.h"
 #include "log.h"
 #include "privileges.h"
+#include "reload.h"
 #include "scans/container_networks.h"
 #include "scans/posture.h"
 #include "scans/preexisting.h"
@@ -199,10 +200,10 @@ static int open_parts(struct agent *agent)
 				 agent->config.agent.kill_packet_sockets,
 				 agent->config.agent.posture_scan_seconds, &agent->posture);
 	if (r == 0)
-		r = cgroup_watch_open(&agent->cgroup_watch);
+		r = cgroup_watch_open(agent->cgroup_mount, &agent->cgroup_watch);
 	if (r)
 		return r;
-	(void)cgroup_watch_update(agent->cgroup_watch, agent->cgroup_mount, &agent->config);
+	(void)agent_cgroups_watch(agent);
 	return http_server_open(agent, agent->options.runtime_directory, &agent->api);
 }
 

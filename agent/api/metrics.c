@@ -137,6 +137,20 @@ static void render_quotas_exceeded(FILE *out, const struct metrics_snapshot *sna
 	}
 }
 
+static void render_cgroups_missing(FILE *out, const struct metrics_snapshot *snapshot)
+{
+	fputs("# HELP tenantd_tenant_cgroups_missing Cgroups of the tenant's configuration that "
+	      "do not exist now: not tagged until they are made.\n"
+	      "# TYPE tenantd_tenant_cgroups_missing gauge\n", out);
+	for (size_t i = 0; i < snapshot->tenant_count; i++) {
+		const struct metrics_tenant *tenant = &snapshot->tenants[i];
+
+		if (tenant->kind)
+			fprintf(out, "tenantd_tenant_cgroups_missing{tenant=\"%s\"} %" PRIu64 "\n",
+				tenant->name, tenant->cgroups_missing);
+	}
+}
+
 static void render_quotas(FILE *out, const struct metrics_snapshot *snapshot)
 {
 	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: egress_rate in "
@@ -185,7 +199,7 @@ static void render_posture(FILE *out, const struct metrics_snapshot *snapshot)
 /* The exposition's metric families, in the order they are written. */
 static void (*const families[])(FILE *out, const struct metrics_snapshot *snapshot) = {
 	render_agent, render_tenant_info, render_counters, render_violations,
-	render_quotas_exceeded, render_quotas, render_posture,
+	render_quotas_exceeded, render_quotas, render_cgroups_missing, render_posture,
 };
 
 int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)

@@ -19,6 +19,7 @@ struct metrics_tenant {
 	double connect_rate;
 	uint64_t connect_burst;
 	uint64_t egress_rate; /* EgressRate= in bits a second, 0 when not set */
+	uint64_t cgroups_missing; /* configured, not found now */
 };
 
 /* One (tenant, capability) with processes holding it; CAPABILITY NULL

@@ -15,6 +15,7 @@
 #include "api/events.h"
 #include "api/metrics.h"
 #include "api/report.h"
+#include "cgroups/cgroup2.h"
 #include "cgroups/cgroup_paths.h"
 #include "cgroups/tenant_of.h"
 #include "cleanup.h"
@@ -112,6 +113,7 @@ static int tenant_rows(const struct agent *agent, const struct view *view,
 				row->connect_burst = tenant_connect_burst(tenant);
 			}
 			row->egress_rate = tenant->egress_rate;
+			row->cgroups_missing = cgroups_missing(agent->cgroup_mount, tenant);
 		}
 		if (counters_read_tenant(counters_fd, entry->id, &row->counters) == 0 || tenant)
 			used++;
@@ -219,6 +221,16 @@ static int render_json(struct json_object *owned, char **text, size_t *length)
 	return 0;
 }
 
+/* Tenant cgroups configured and not found now, over every tenant. */
+static size_t all_cgroups_missing(const struct agent *agent)
+{
+	size_t missing = 0;
+
+	for (size_t i = 0; i < agent->config.tenant_count; i++)
+		missing += cgroups_missing(agent->cgroup_mount, &agent->config.tenants[i]);
+	return missing;
+}
+
 int report_status(const struct agent *agent, const struct view *view, char **text,
 		  size_t *length)
 {
@@ -270,6 +282,8 @@ int report_status(const struct agent *agent, const struct view *view, char **tex
 	json_object_object_add(status, "programs", programs);
 	json_object_object_add(status, "tenants",
 			       json_object_new_int((int)agent->config.tenant_count));
+	json_object_object_add(status, "cgroups_missing",
+			       json_object_new_int64((int64_t)all_cgroups_missing(agent)));
 	return render_json(status, text, length);
 }
 

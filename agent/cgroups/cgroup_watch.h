@@ -1,24 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Follows the tenant cgroups that come and go while tenantd runs: systemd
- * creates slices lazily and removes them when empty. inotify reports it;
- * the agent then re-applies the policy from the configuration it holds. */
+ * creates slices lazily and removes them when empty. inotify reports it: a
+ * tenant cgroup that appears is reported at once, to be tagged, and every
+ * change makes the agent re-apply the policy it holds, to sweep. */
 #ifndef TENANTD_CGROUP_WATCH_H
 #define TENANTD_CGROUP_WATCH_H
 
 #include <stdbool.h>
 
+#include "cleanup.h"
+
 struct config;
 struct cgroup_watch;
 
-int cgroup_watch_open(struct cgroup_watch **out);
+/* TENANT's CGROUP (relative to the cgroup2 mount) exists now. */
+typedef void (*cgroup_appeared_fn)(void *context, const char *tenant, const char *cgroup);
+
+int cgroup_watch_open(const char *cgroup_mount, struct cgroup_watch **out);
 void cgroup_watch_close(struct cgroup_watch *watch);
+DEFINE_POINTER_CLEANUP(struct cgroup_watch *, cgroup_watch_close);
 int cgroup_watch_fd(const struct cgroup_watch *watch);
 /* Watches the parent of every tenant cgroup of CONFIG (for its creation and
- * removal) or, when that does not exist, its nearest existing ancestor. */
-int cgroup_watch_update(struct cgroup_watch *watch, const char *cgroup_mount,
-			const struct config *config);
-/* Reads the pending events; true when a tenant cgroup, or a cgroup on the
- * way to one, appeared or went. */
-bool cgroup_watch_drain(struct cgroup_watch *watch);
+ * removal) or, when that does not exist, its nearest existing ancestor;
+ * calls APPEARED (unless NULL) for each tenant cgroup that exists. */
+int cgroup_watch_update(struct cgroup_watch *watch, const struct config *config,
+			cgroup_appeared_fn appeared, void *context);
+/* Reads the pending events, and calls APPEARED for each tenant cgroup they
+ * made appear; true when a tenant cgroup, or a cgroup on the way to one,
+ * appeared or went. */
+bool cgroup_watch_drain(struct cgroup_watch *watch, cgroup_appeared_fn appeared, void *context);
 
 #endif /* TENANTD_CGROUP_WATCH_H */

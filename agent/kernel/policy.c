@@ -702,6 +702,33 @@ int policy_apply(const struct policy_target *target, const struct config *config
 	return r;
 }
 
+int policy_tag_cgroup(const struct policy_target *target, const char *tenant,
+		      const char *cgroup_path)
+{
+	int64_t found = tenant_ids_find(target->ids, tenant);
+	int map_fd = bpf_map__fd(target->skeleton->maps.tenantd_cgroup_tenant);
+	uint64_t cgroup_id;
+	__u32 owner, mapped;
+	int r;
+
+	if (found < 0)
+		return -ENOENT;
+	owner = (__u32)found;
+	/* Gone again already: the next event or resolution settles it. */
+	if (cgroup_id_of(target->cgroup_mount, cgroup_path, &cgroup_id))
+		return 0;
+	if (bpf_map_lookup_elem(map_fd, &cgroup_id, &mapped) == 0 && mapped == owner)
+		return 0;
+	r = upsert(target->skeleton->maps.tenantd_cgroup_tenant, &cgroup_id, &owner, tenant);
+	/* A process of the new cgroup judged before this write was cached as
+	 * the host's: the next generation walks it again. */
+	if (r == 0)
+		r = bump_generation(target->skeleton);
+	if (r == 0)
+		log_debug("tenant %s: cgroup %s tagged as it appeared", tenant, cgroup_path);
+	return r;
+}
+
 /* Deletes the entries of a hash MAP whose key holds ID at ID_OFFSET (or,
  * when VALUE_MATCH, whose __u32 value is ID). */
 static int delete_entries_of(struct bpf_map *map, __u32 id, size_t id_offset, bool value_match)

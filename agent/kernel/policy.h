@@ -59,6 +59,11 @@ struct policy_changes {
 int policy_apply(const struct policy_target *target, const struct config *config,
 		 const struct policy_basis *basis, struct policy_changes *changes);
 
+/* TENANT's CGROUP_PATH has just appeared: maps its id to TENANT, at once,
+ * without the rest of an apply (nothing when it is mapped already). */
+int policy_tag_cgroup(const struct policy_target *target, const char *tenant,
+		      const char *cgroup_path);
+
 /* The digest (config_digest()) of the configuration the maps hold, or 0
  * when they hold none completely. */
 uint64_t policy_applied_digest(struct tenantd_bpf *skeleton);

@@ -475,6 +475,50 @@ a_wedged_agent_is_restarted_by_the_watchdog() {
 	return $verdict
 }
 
+# Whether the cgroup of SLICE (a path below the container's cgroup2 mount)
+# exists.
+slice_cgroup_exists() {
+	inside test -d "/sys/fs/cgroup/$1"
+}
+
+# How often tenantd has re-resolved tenant cgroups after a change.
+cgroup_changes() {
+	inside journalctl -b --no-pager -u tenantd.service | grep -c "cgroups changed"
+}
+
+# As at boot: tenantd runs, then systemd makes a chain of slices for the
+# first unit that starts in them, back to back, and removes them when they
+# are stopped. Each time anew, the tenant's slice is tagged.
+a_chain_of_slices_made_again_and_again_is_tagged_every_time() {
+	local round tenant changes verdict=0
+	inside sh -c 'printf "[Tenant]\nCgroup=/batch.slice/batch-jobs.slice\n" \
+		> /etc/tenantd/tenants.d/batch.conf'
+	expect "a reload to take batch" inside systemctl reload tenantd.service || return 1
+	for round in $(seq 20); do
+		inside systemd-run --quiet --unit=batch-job --slice=batch-jobs.slice \
+			"$netprobe" pause >/dev/null 2>&1 || { verdict=1; break; }
+		if ! eventually eval '[ "$(tenant_of_unit batch-job.service)" = batch ]'; then
+			tenant=$(tenant_of_unit batch-job.service)
+			log "  round $round: the job's tenant is '$tenant', not batch"
+			verdict=1
+			break
+		fi
+		# The inner slice first, and the outer one once tenantd has seen
+		# it go: the directory it watched then is removed under it.
+		changes=$(cgroup_changes)
+		inside systemctl stop batch-job.service batch-jobs.slice
+		eventually eval '[ "$(cgroup_changes)" -gt "$changes" ]' ||
+			{ log "  round $round: the slice's removal went unseen"; verdict=1; break; }
+		inside systemctl stop batch.slice
+		eventually eval '! slice_cgroup_exists batch.slice' ||
+			{ log "  round $round: batch.slice stayed"; verdict=1; break; }
+	done
+	inside systemctl stop batch-job.service 2>/dev/null
+	inside rm -f /etc/tenantd/tenants.d/batch.conf
+	inside systemctl reload tenantd.service
+	return $verdict
+}
+
 # Starts tenantctl events --follow as transient service UNIT, with
 # systemd-run's OPTIONS...; it stays listed once it exits, with its status.
 start_follower() {
@@ -577,6 +621,7 @@ main() {
 		the_agent_reaches_only_its_own_pins
 		a_tenant_process_of_another_user_gets_its_own_view
 		the_api_writes_tenant_files_in_the_sandbox
+		a_chain_of_slices_made_again_and_again_is_tagged_every_time
 		a_stop_with_event_followers_open_leaves_the_unit_inactive_not_failed
 		a_restart_with_event_followers_open_succeeds
 		a_wedged_agent_is_restarted_by_the_watchdog

@@ -16,7 +16,8 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		{ .name = "acme", .kind = "tenant", .mode = "enforce",
 		  .counters = { .tx_bytes = 1000, .rx_bytes = 2000, .tx_packets = 10,
 				.rx_packets = 20, .connections = 3, .events_sampled_out = 4 },
-		  .connect_rate = 0.5, .connect_burst = 3, .egress_rate = 100000000 },
+		  .connect_rate = 0.5, .connect_burst = 3, .egress_rate = 100000000,
+		  .cgroups_missing = 1 },
 		{ .name = "gone", .kind = NULL, .counters = { .tx_bytes = 5 } },
 	};
 	static const struct metrics_violation violations[] = {
@@ -92,6 +93,9 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"tenantd_tenant_quota{tenant=\"acme\",quota=\"egress_rate\"} 100000000\n"
 		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_rate\"} 0.5\n"
 		"tenantd_tenant_quota{tenant=\"acme\",quota=\"connect_burst\"} 3\n"
+		"# HELP tenantd_tenant_cgroups_missing Cgroups of the tenant's configuration that do not exist now: not tagged until they are made.\n"
+		"# TYPE tenantd_tenant_cgroups_missing gauge\n"
+		"tenantd_tenant_cgroups_missing{tenant=\"acme\"} 1\n"
 		"# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, a capability that voids isolation, at the last posture scan.\n"
 		"# TYPE tenantd_tenant_privileged_processes gauge\n"
 		"tenantd_tenant_privileged_processes{tenant=\"acme\",capability=\"net_raw\"} 2\n"
