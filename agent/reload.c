@@ -73,7 +73,7 @@ static int reload(struct agent *agent, char *error, size_t size)
 	 * twice the configuration's memory. */
 	malloc_trim(0);
 	(void)cgroup_watch_update(agent->cgroup_watch, &agent->config, agent_cgroup_appeared,
-				  agent);
+				  agent, false);
 	unix_names_request(agent->unix_names);
 	container_networks_request(agent->container_networks);
 	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
@@ -128,8 +128,7 @@ void agent_cgroup_appeared(void *context, const char *tenant, const char *cgroup
 int agent_cgroups_watch(struct agent *agent)
 {
 	agent->cgroups_refreshed_ms = monotonic_ms();
-	return cgroup_watch_update(agent->cgroup_watch, &agent->config, agent_cgroup_appeared,
-				   agent);
+	return cgroup_watch_update(agent->cgroup_watch, &agent->config, NULL, NULL, false);
 }
 
 /* CHANGED: after cgroup events, else the periodic resolution. */
@@ -140,9 +139,11 @@ static int refresh_cgroups(struct agent *agent, bool changed)
 
 	agent->cgroups_refreshed_ms = monotonic_ms();
 	agent->cgroups_refresh_pending = false;
-	/* Re-arm first, so a cgroup created while the maps are written is
-	 * reported again rather than missed; the apply resolves the rest. */
-	(void)cgroup_watch_update(agent->cgroup_watch, &agent->config, NULL, NULL);
+	/* The watches follow the cgroups themselves; they are built anew only
+	 * when events were lost, and by the periodic resolution, in case they
+	 * went astray. First, so that a cgroup made while the maps are
+	 * written is reported rather than missed; the apply resolves the rest. */
+	(void)cgroup_watch_update(agent->cgroup_watch, &agent->config, NULL, NULL, !changed);
 	r = policy_apply(&target, &agent->config,
 			 &(struct policy_basis){
 				 .maps = agent->policy_between ? POLICY_MAPS_UNKNOWN :

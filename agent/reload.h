@@ -11,8 +11,8 @@ struct agent;
 /* Re-reads the configuration and applies it whole, or not at all; on
  * refusal ERROR says why ("file:line: key: reason"). */
 int agent_reload(struct agent *agent, char *error, size_t size);
-/* Watches the tenant cgroups, tags those that appeared since the policy
- * was written, and starts the clock of their periodic resolution. */
+/* Watches the tenant cgroups, before the policy is written at start, and
+ * starts the clock of their periodic resolution. */
 int agent_cgroups_watch(struct agent *agent);
 /* A cgroup_appeared_fn: tags TENANT's CGROUP at once. CONTEXT: the agent. */
 void agent_cgroup_appeared(void *context, const char *tenant, const char *cgroup);

@@ -169,7 +169,14 @@ static int enforce(struct agent *agent)
 	snprintf(agent->cgroup_root_path, sizeof(agent->cgroup_root_path), "%s%s",
 		 agent->cgroup_mount,
 		 strcmp(agent->config.agent.cgroup_root, "/") ? agent->config.agent.cgroup_root : "");
-	r = apply_policy_at_start(agent);
+	/* Watched before the policy is written: a tenant cgroup made from
+	 * here on is an event the loop reads, one made before is resolved by
+	 * the policy's writing. */
+	r = cgroup_watch_open(agent->cgroup_mount, &agent->cgroup_watch);
+	if (r == 0)
+		r = agent_cgroups_watch(agent);
+	if (r == 0)
+		r = apply_policy_at_start(agent);
 	if (r)
 		return r;
 	return programs_attach(&agent->programs, agent->cgroup_root_path);
@@ -199,11 +206,8 @@ static int open_parts(struct agent *agent)
 		r = posture_open(agent->programs.skeleton, agent->events,
 				 agent->config.agent.kill_packet_sockets,
 				 agent->config.agent.posture_scan_seconds, &agent->posture);
-	if (r == 0)
-		r = cgroup_watch_open(agent->cgroup_mount, &agent->cgroup_watch);
 	if (r)
 		return r;
-	(void)agent_cgroups_watch(agent);
 	return http_server_open(agent, agent->options.runtime_directory, &agent->api);
 }
 

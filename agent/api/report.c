@@ -15,8 +15,8 @@
 #include "api/events.h"
 #include "api/metrics.h"
 #include "api/report.h"
-#include "cgroups/cgroup2.h"
 #include "cgroups/cgroup_paths.h"
+#include "cgroups/cgroup_watch.h"
 #include "cgroups/tenant_of.h"
 #include "cleanup.h"
 #include "kernel/abi_names.h"
@@ -113,7 +113,7 @@ static int tenant_rows(const struct agent *agent, const struct view *view,
 				row->connect_burst = tenant_connect_burst(tenant);
 			}
 			row->egress_rate = tenant->egress_rate;
-			row->cgroups_missing = cgroups_missing(agent->cgroup_mount, tenant);
+			row->cgroups_missing = cgroup_watch_missing(agent->cgroup_watch, tenant->name);
 		}
 		if (counters_read_tenant(counters_fd, entry->id, &row->counters) == 0 || tenant)
 			used++;
@@ -227,7 +227,7 @@ static size_t all_cgroups_missing(const struct agent *agent)
 	size_t missing = 0;
 
 	for (size_t i = 0; i < agent->config.tenant_count; i++)
-		missing += cgroups_missing(agent->cgroup_mount, &agent->config.tenants[i]);
+		missing += cgroup_watch_missing(agent->cgroup_watch, agent->config.tenants[i].name);
 	return missing;
 }
 

@@ -13,7 +13,6 @@
 
 #include "cgroups/cgroup2.h"
 #include "cleanup.h"
-#include "config.h"
 
 int cgroup2_mount_find(char *out, size_t size)
 {
@@ -86,14 +85,4 @@ int cgroup_id_of(const char *mount, const char *path, uint64_t *id)
 		return -ENOTDIR;
 	*id = status.st_ino;
 	return 0;
-}
-
-size_t cgroups_missing(const char *mount, const struct tenant_config *tenant)
-{
-	size_t missing = 0;
-	uint64_t id;
-
-	for (size_t i = 0; i < tenant->cgroup_count; i++)
-		missing += cgroup_id_of(mount, tenant->cgroups[i].path, &id) != 0;
-	return missing;
 }

@@ -7,6 +7,7 @@
 #define TENANTD_CGROUP_WATCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cleanup.h"
 
@@ -20,14 +21,17 @@ int cgroup_watch_open(const char *cgroup_mount, struct cgroup_watch **out);
 void cgroup_watch_close(struct cgroup_watch *watch);
 DEFINE_POINTER_CLEANUP(struct cgroup_watch *, cgroup_watch_close);
 int cgroup_watch_fd(const struct cgroup_watch *watch);
-/* Watches the parent of every tenant cgroup of CONFIG (for its creation and
- * removal) or, when that does not exist, its nearest existing ancestor;
- * calls APPEARED (unless NULL) for each tenant cgroup that exists. */
+/* Watches every existing directory on the way to each tenant cgroup of
+ * CONFIG, for its creation and removal, and calls APPEARED (unless NULL)
+ * for each tenant cgroup that exists. When CONFIG has the cgroups followed
+ * already, and no event was lost, does nothing unless FORCE. */
 int cgroup_watch_update(struct cgroup_watch *watch, const struct config *config,
-			cgroup_appeared_fn appeared, void *context);
+			cgroup_appeared_fn appeared, void *context, bool force);
 /* Reads the pending events, and calls APPEARED for each tenant cgroup they
  * made appear; true when a tenant cgroup, or a cgroup on the way to one,
  * appeared or went. */
 bool cgroup_watch_drain(struct cgroup_watch *watch, cgroup_appeared_fn appeared, void *context);
+/* How many of TENANT's cgroups do not exist now, as the events tell. */
+size_t cgroup_watch_missing(const struct cgroup_watch *watch, const char *tenant);
 
 #endif /* TENANTD_CGROUP_WATCH_H */

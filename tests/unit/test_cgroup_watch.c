@@ -86,7 +86,7 @@ static void tear_down(void)
 
 START_TEST(a_tenant_cgroup_made_after_the_watch_is_reported_once_made)
 {
-	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL), 0);
+	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL, false), 0);
 	ck_assert_int_eq(appeared_count, 0);
 	make("slice");
 	make("slice/app");
@@ -100,7 +100,7 @@ START_TEST(a_tenant_cgroup_that_exists_is_reported_by_the_update)
 {
 	make("slice");
 	make("slice/app");
-	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL), 0);
+	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL, false), 0);
 	ck_assert_int_eq(appeared_count, 1);
 }
 END_TEST
@@ -109,7 +109,7 @@ END_TEST
  * the new directory, not the removed one. */
 START_TEST(a_parent_removed_and_made_again_is_followed)
 {
-	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL), 0);
+	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL, false), 0);
 	make("slice");
 	ck_assert(cgroup_watch_drain(watch, on_appeared, NULL));
 	remove_directory("slice");
@@ -123,7 +123,7 @@ END_TEST
 
 START_TEST(cgroups_made_beside_the_path_are_no_change)
 {
-	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL), 0);
+	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL, false), 0);
 	make("other");
 	make("slice");
 	ck_assert(cgroup_watch_drain(watch, on_appeared, NULL));
@@ -138,7 +138,7 @@ END_TEST
  * was dropped counts as a change, so the agent resolves everything. */
 START_TEST(events_lost_to_an_overflow_count_as_a_change)
 {
-	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL), 0);
+	ck_assert_int_eq(cgroup_watch_update(watch, &config, on_appeared, NULL, false), 0);
 	for (int i = 0; i < 10000; i++) {
 		make("churn");
 		remove_directory("churn");
