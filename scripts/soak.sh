@@ -7,7 +7,7 @@
 # SOAK_DIR says where the clones go (default a scratch directory, removed
 # afterwards); their logs are kept in build/soak/.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 source_tree=$PWD
 work=${SOAK_DIR:-$(mktemp -d /tmp/tenantd-soak-XXXXXX)}
