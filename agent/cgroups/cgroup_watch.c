@@ -133,16 +133,19 @@ static int split_components(struct watched_cgroup *cgroup)
 	return 0;
 }
 
+/* Where CGROUP's first LEVEL components end in its path. */
+static size_t prefix_length(const struct watched_cgroup *cgroup, size_t level)
+{
+	return level ? cgroup->levels[level - 1].offset + cgroup->levels[level - 1].length : 0;
+}
+
 /* The directory of level LEVEL: the mount, and CGROUP's first LEVEL
  * components. */
 static void directory_of(const struct cgroup_watch *watch, const struct watched_cgroup *cgroup,
 			 size_t level, char *out, size_t size)
 {
-	size_t end = level ? cgroup->levels[level - 1].offset +
-			     cgroup->levels[level - 1].length :
-			     0;
-
-	snprintf(out, size, "%s%.*s", watch->cgroup_mount, (int)end, cgroup->path);
+	snprintf(out, size, "%s%.*s", watch->cgroup_mount, (int)prefix_length(cgroup, level),
+		 cgroup->path);
 }
 
 static bool directory_exists(const char *path)
@@ -159,14 +162,11 @@ static bool shares_levels(const struct watched_cgroup *cgroup, const struct watc
 {
 	size_t end;
 
-	if (!previous || level >= previous->watched || level > cgroup->components)
+	if (!previous || level >= previous->watched || level > cgroup->components ||
+	    level > previous->components)
 		return false;
-	end = level ? cgroup->levels[level - 1].offset + cgroup->levels[level - 1].length : 0;
-	return level <= previous->components &&
-	       (level ? previous->levels[level - 1].offset +
-				previous->levels[level - 1].length :
-			0) == end &&
-	       !strncmp(cgroup->path, previous->path, end);
+	end = prefix_length(cgroup, level);
+	return prefix_length(previous, level) == end && !strncmp(cgroup->path, previous->path, end);
 }
 
 /* Watches CGROUP's directories from level FROM down, each for the entry
@@ -224,12 +224,16 @@ static int cgroups_of(const struct config *config, struct watched_cgroup **out, 
 		const struct tenant_config *tenant = &config->tenants[t];
 
 		for (size_t c = 0; c < tenant->cgroup_count; c++, used++) {
+			int r = -ENOMEM;
+
 			cgroups[used].tenant = strdup(tenant->name);
 			cgroups[used].path = strdup(tenant->cgroups[c].path);
-			if (!cgroups[used].tenant || !cgroups[used].path ||
-			    split_components(&cgroups[used])) {
+			if (cgroups[used].tenant && cgroups[used].path)
+				r = split_components(&cgroups[used]);
+			if (r) {
 				cgroups_free(cgroups, used + 1);
-				return -ENOMEM;
+				return log_error_errno(r, "tenant %s: cannot follow cgroup %s: %m",
+						       tenant->name, tenant->cgroups[c].path);
 			}
 		}
 	}
@@ -296,8 +300,8 @@ static void rebuild(struct cgroup_watch *watch, struct watched_cgroup *old, size
 int cgroup_watch_update(struct cgroup_watch *watch, const struct config *config,
 			cgroup_appeared_fn appeared, void *context, bool force)
 {
-	struct watched_cgroup *cgroups, *old = watch->cgroups;
-	size_t count, old_count = watch->cgroup_count;
+	struct watched_cgroup *cgroups = NULL, *old = watch->cgroups;
+	size_t count = 0, old_count = watch->cgroup_count;
 	int r = cgroups_of(config, &cgroups, &count);
 
 	if (r)
