@@ -76,8 +76,7 @@ static int reload(struct agent *agent, char *error, size_t size)
 				  agent, false);
 	unix_names_request(agent->unix_names);
 	container_networks_request(agent->container_networks);
-	posture_configure(agent->posture, agent->config.agent.kill_packet_sockets,
-			  agent->config.agent.posture_scan_seconds);
+	posture_configure(agent->posture, &agent->config.agent);
 	log_info("reloaded: %zu tenants, %zu written (%zu networks), %zu networks and %zu "
 		 "exceptions removed", agent->config.tenant_count, changes.tenants_written,
 		 changes.networks_written, changes.networks_deleted, changes.exceptions_deleted);

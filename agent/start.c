@@ -203,9 +203,8 @@ static int open_parts(struct agent *agent)
 	(void)preexisting_scan(agent); /* its failures are logged, not fatal */
 	r = unix_names_open(agent->programs.skeleton, &agent->unix_names);
 	if (r == 0)
-		r = posture_open(agent->programs.skeleton, agent->events,
-				 agent->config.agent.kill_packet_sockets,
-				 agent->config.agent.posture_scan_seconds, &agent->posture);
+		r = posture_open(agent->programs.skeleton, agent->events, &agent->config.agent,
+				 &agent->posture);
 	if (r)
 		return r;
 	return http_server_open(agent, agent->options.runtime_directory, &agent->api);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Every packet leaving a tenant's socket: counted as the wire sees it,
- * judged by the network it goes to when its protocol has no connect() or
- * sendmsg() hook, judged again when its destination was translated, and
- * held to the tenant's EgressRate=. */
+/* Every packet leaving a socket: marked with its sender's tenant for the
+ * socket it is delivered to on this host; and a tenant's counted as the
+ * wire sees it, judged by the network it goes to when its protocol has no
+ * connect() or sendmsg() hook, judged again when its destination was
+ * translated, and held to the tenant's EgressRate=. */
 #include "packet.bpf.h"
 #include "quota.bpf.h"
+#include "sender.bpf.h"
 #include "translated.bpf.h"
 #include "verdict.bpf.h"
 #include "violation.bpf.h"
@@ -22,6 +24,7 @@ int tenantd_count_egress(struct __sk_buff *skb)
 	int verdict = EGRESS_PASS;
 	__s64 owner;
 
+	mark_sender(skb, current_settings(), me);
 	if (me == TENANT_ID_HOST)
 		return SKB_PASS;
 	mine = tenant_record(me);

@@ -3,6 +3,7 @@
  * an off-boarded tenant, and decides every connect() and unconnected
  * sendmsg() against the owner of the destination, local socket or network. */
 #include "fragments.bpf.h"
+#include "namespace.bpf.h"
 #include "quota.bpf.h"
 #include "verdict.bpf.h"
 #include "violation.bpf.h"
@@ -12,6 +13,14 @@
 #define EADDRNOTAVAIL 99
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* The socket as the kernel's struct, read-only, for its namespace. */
+static __always_inline bool raw_socket_in_private_namespace(struct bpf_sock *sk)
+{
+	struct sock *kernel_socket = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct sock));
+
+	return kernel_socket && in_private_network_namespace(kernel_socket);
+}
 
 SEC("cgroup/sock_create")
 int tenantd_check_socket(struct bpf_sock *sk)
@@ -33,8 +42,9 @@ int tenantd_check_socket(struct bpf_sock *sk)
 	if (mine->flags & TENANT_FLAG_TOMBSTONED)
 		return violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow) ?
 			SOCK_DENY : SOCK_ALLOW;
-	/* Raw sockets see and forge traffic below every hook that follows. */
-	if (sk->type == SOCK_RAW)
+	/* Raw sockets see and forge traffic below every hook that follows,
+	 * but in a namespace of the tenant's own only its own traffic. */
+	if (sk->type == SOCK_RAW && !raw_socket_in_private_namespace(sk))
 		return violation(me, mine, TENANT_ID_HOST, REASON_RAW_SOCKET, &flow) ?
 			SOCK_DENY : SOCK_ALLOW;
 	return SOCK_ALLOW;
@@ -264,6 +274,34 @@ static __always_inline int decide_destination(struct bpf_sock_addr *ctx, struct 
 	return verdict == SOCK_ALLOW ? SOCK_ALLOW : SOCK_DENY;
 }
 
+/* For bind.bpf.c, which may not reference the socket cast itself (see
+ * tenantd_skb_fragments below): the tenant of the socket being bound, and
+ * that of the socket holding TUPLE's address and port, the host's for
+ * none. The lookup, like connect()'s, finds no socket bound to a device. */
+__noinline __u32 tenantd_binding_tenant(struct bpf_sock_addr *ctx)
+{
+	return tenant_of_socket(ctx->sk, true);
+}
+
+__noinline __u32 tenantd_holding_tenant(struct bpf_sock_addr *ctx, struct bpf_sock_tuple *tuple,
+					__u32 tuple_size)
+{
+	struct bpf_sock *holder;
+	__u32 tenant;
+
+	if (!tuple)
+		return TENANT_ID_HOST;
+	/* One of two constants: the verifier takes the size passed to the
+	 * lookup for signed, whatever bound a comparison puts on it. */
+	tuple_size = tuple_size == sizeof(tuple->ipv4) ? sizeof(tuple->ipv4) : sizeof(tuple->ipv6);
+	holder = local_peer(ctx, tuple, tuple_size);
+	if (!holder)
+		return TENANT_ID_HOST;
+	tenant = tenant_of_socket(holder, false);
+	bpf_sk_release(holder);
+	return tenant;
+}
+
 /* connect(0.0.0.0) reaches 127.0.0.1, and connect(::) reaches ::1. */
 #define LOOPBACK4 bpf_htonl(0x7f000001)
 
@@ -303,15 +341,7 @@ static __always_inline int decide6(struct bpf_sock_addr *ctx, bool is_connect)
 	}
 	if (!w0 && !w1 && !w2 && !w3)
 		w3 = bpf_htonl(1);
-	tuple.ipv6.daddr[0] = w0;
-	tuple.ipv6.daddr[1] = w1;
-	tuple.ipv6.daddr[2] = w2;
-	tuple.ipv6.daddr[3] = w3;
-	tuple.ipv6.dport = ctx->user_port;
-	__builtin_memcpy(&flow.addr[0], &w0, 4);
-	__builtin_memcpy(&flow.addr[4], &w1, 4);
-	__builtin_memcpy(&flow.addr[8], &w2, 4);
-	__builtin_memcpy(&flow.addr[12], &w3, 4);
+	ipv6_destination(&flow, &tuple, w0, w1, w2, w3, ctx->user_port);
 	return decide_destination(ctx, &flow, &tuple, sizeof(tuple.ipv6), is_connect);
 }
 

@@ -41,4 +41,21 @@ static __always_inline void v4_mapped(__u8 addr[16], __u32 ip4)
 	__builtin_memcpy(&addr[12], &ip4, 4);
 }
 
+/* An IPv6 address from a socket-address hook's four words, in both forms
+ * the decisions take: FLOW's address and the lookup TUPLE, with PORT. The
+ * words are passed one by one: the hooks read each at its own offset. */
+static __always_inline void ipv6_destination(struct flow *flow, struct bpf_sock_tuple *tuple,
+					     __u32 w0, __u32 w1, __u32 w2, __u32 w3, __u32 port)
+{
+	tuple->ipv6.daddr[0] = w0;
+	tuple->ipv6.daddr[1] = w1;
+	tuple->ipv6.daddr[2] = w2;
+	tuple->ipv6.daddr[3] = w3;
+	tuple->ipv6.dport = port;
+	__builtin_memcpy(&flow->addr[0], &w0, 4);
+	__builtin_memcpy(&flow->addr[4], &w1, 4);
+	__builtin_memcpy(&flow->addr[8], &w2, 4);
+	__builtin_memcpy(&flow->addr[12], &w3, 4);
+}
+
 #endif /* TENANTD_FLOW_BPF_H */

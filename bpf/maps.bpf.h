@@ -108,6 +108,14 @@ struct {
 } tenantd_host_ports __weak SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, BIND_PORT_MAX_ENTRIES);
+	__type(key, struct bind_port_key);
+	__type(value, __u32); /* tenant id */
+} tenantd_bind_ports __weak SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, VIOLATION_MAX_ENTRIES);

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The privilege posture of tenant processes, read by two iterators the
  * agent runs: which threads hold, over the host, capabilities that void
- * isolation, and which processes hold packet sockets, which no cgroup hook
- * covers. The kernel sees every process's credentials and files, which an
- * agent without capabilities may not read in /proc. */
+ * isolation, and which processes hold packet sockets or NETLINK_USERSOCK
+ * sockets, which no cgroup hook covers. The kernel sees every process's
+ * credentials and files, which an agent without capabilities may not read
+ * in /proc. */
+#include "namespace.bpf.h"
 #include "tag.bpf.h"
 
+#define AF_NETLINK 16
 #define AF_PACKET 17
+/* The netlink protocol that lets unprivileged processes message each other
+ * by port id and join its multicast groups: no cgroup hook sees it. */
+#define NETLINK_USERSOCK 2
 #define SIGKILL 9
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -80,9 +86,24 @@ int tenantd_scan_capabilities(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/* The finding a socket is, or -1: a packet socket, or a netlink socket of
+ * the protocol unprivileged processes message each other by; either only
+ * in a network namespace shared with others (see namespace.bpf.h). */
+static __always_inline int socket_finding(const struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != AF_PACKET && (family != AF_NETLINK || sk->sk_protocol != NETLINK_USERSOCK))
+		return -1;
+	if (in_private_network_namespace(sk))
+		return -1;
+	return family == AF_PACKET ? POSTURE_PACKET_SOCKET : POSTURE_NETLINK_SOCKET;
+}
+
 /* Every open file of every process (threads sharing a file table are
- * walked once). With PacketSockets=kill the holder is killed here, by the
- * kernel: the agent runs without the capability to signal other users. */
+ * walked once). With PacketSockets=kill or NetlinkSockets=kill the holder
+ * is killed here, by the kernel: the agent runs without the capability to
+ * signal other users. */
 SEC("iter/task_file")
 int tenantd_scan_packet_sockets(struct bpf_iter__task_file *ctx)
 {
@@ -91,21 +112,28 @@ int tenantd_scan_packet_sockets(struct bpf_iter__task_file *ctx)
 	struct posture_record record = {};
 	struct file *file = ctx->file;
 	struct socket *socket;
+	int finding;
 	__u32 tenant;
+	bool kill;
 
 	/* The helper wants the pointer checked, not a fresh load of it. */
 	settings = posture_settings();
 	if (!task || !file || !settings)
 		return 0;
 	socket = bpf_sock_from_file(file);
-	if (!socket || !socket->sk || socket->sk->__sk_common.skc_family != AF_PACKET)
+	if (!socket || !socket->sk)
+		return 0;
+	finding = socket_finding(socket->sk);
+	if (finding < 0)
 		return 0;
 	tenant = tenant_of_task(task);
 	if (tenant == TENANT_ID_HOST)
 		return 0;
 	fill_record(&record, task, tenant);
-	record.finding = POSTURE_PACKET_SOCKET;
-	if (settings->kill_packet_sockets && kill_process(record.pid))
+	record.finding = finding;
+	kill = finding == POSTURE_PACKET_SOCKET ? settings->kill_packet_sockets :
+						  settings->kill_netlink_sockets;
+	if (kill && kill_process(record.pid))
 		record.killed = 1;
 	bpf_seq_write(ctx->meta->seq, &record, sizeof(record));
 	return 0;

@@ -124,6 +124,12 @@ __noinline int tenantd_judge_translated(struct __sk_buff *skb, __u32 me,
 		    !translated(sk, flow))
 		return VERDICT_ALLOW;
 	peer = translated_peer(skb, flow);
+	/* An audited sender's flow to a local socket is let through either
+	 * way: the socket it is delivered to counts it, once. */
+	if (peer && mine->mode == TENANT_MODE_AUDIT) {
+		bpf_sk_release(peer);
+		return VERDICT_ALLOW;
+	}
 	if (peer) {
 		*owner = tenant_of_found_socket(peer);
 		verdict = initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,

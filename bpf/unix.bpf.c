@@ -87,6 +87,8 @@ static __always_inline int decide_unix(struct bpf_sock_addr *ctx)
 		return SOCK_ALLOW;
 	if (!abstract_name(kernel_ctx->uaddr, kernel_ctx->uaddrlen, &key))
 		return SOCK_ALLOW;
+	/* Only a socket of the caller's type can be reached by the name. */
+	key.type = ctx->type;
 	flow.protocol = ctx->type;
 	if (mine->flags & TENANT_FLAG_TOMBSTONED)
 		return unix_violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow, &key) ?
@@ -184,6 +186,7 @@ int tenantd_unix_scan_names(struct bpf_iter__unix *ctx)
 		return 0;
 	if (!abstract_name(&address->name[0], address->len, &key))
 		return 0;
+	key.type = socket->sk.sk_type;
 	owner.tenant_id = tenant_of_cgroup(socket->sk.sk_cgrp_data.cgroup);
 	owner.scan = scan->scan;
 	bpf_map_update_elem(&tenantd_unix_names, &key, &owner, BPF_ANY);

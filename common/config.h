@@ -42,6 +42,12 @@ struct tenant_exception {
 	struct source_line where;
 };
 
+/* BindPorts=: a port only this tenant may bind. */
+struct tenant_bind_port {
+	struct port_protocol port;
+	struct source_line where;
+};
+
 /* A drop-in as it was read: a reload copies the tenant of a file whose
  * identity has not changed instead of parsing it again. */
 struct file_identity {
@@ -63,6 +69,8 @@ struct tenant_config {
 	bool auto_networks; /* Network=auto: its containers' addresses too */
 	struct tenant_exception *exceptions;
 	size_t exception_count;
+	struct tenant_bind_port *bind_ports;
+	size_t bind_port_count;
 	/* ConnectRate=COUNT[/s|/min|/h]: COUNT new TCP connections in PERIOD
 	 * seconds, COUNT 0 when not set; ConnectBurst=, 0 for COUNT. */
 	unsigned int connect_rate;
@@ -93,9 +101,11 @@ struct agent_config {
 	struct port_protocol *host_ports;
 	size_t host_port_count;
 	unsigned int event_rate;
+	uint32_t tenant_mark_mask; /* TenantMarkMask= */
 	char admin_group[GROUP_NAME_MAX];
 	bool kill_preexisting;
 	bool kill_packet_sockets; /* PacketSockets=kill */
+	bool kill_netlink_sockets; /* NetlinkSockets=kill */
 	unsigned int posture_scan_seconds; /* PostureScanInterval= */
 	unsigned int max_cgroups; /* MaxCgroups=: the cgroup map's size */
 	unsigned int max_networks; /* MaxNetworks=: the network map's size */

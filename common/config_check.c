@@ -4,6 +4,8 @@
  * AllowTo naming a tenant that exists. Each refusal names the file and
  * line of the value at fault, and of the one it contradicts. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,41 @@ static int check_networks_owned_once(struct config *config, const struct config 
 	return 0;
 }
 
+/* Each BindPorts= port owned by one tenant: the first owner of each port
+ * and protocol, in a table of every port, found in one pass. */
+static int check_bind_ports_owned_once(const struct config *config, char *error)
+{
+	_cleanup_free_ const struct tenant_bind_port **owners = NULL;
+	_cleanup_free_ uint32_t *owner_tenants = NULL;
+
+	owners = calloc(2 * 65536, sizeof(*owners));
+	owner_tenants = calloc(2 * 65536, sizeof(*owner_tenants));
+	if (!owners || !owner_tenants)
+		return -ENOMEM;
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+
+		for (size_t b = 0; b < tenant->bind_port_count; b++) {
+			const struct tenant_bind_port *port = &tenant->bind_ports[b];
+			size_t slot = port->port.port + (port->port.protocol == IPPROTO_UDP ? 65536 : 0);
+			const struct tenant_bind_port *first = owners[slot];
+
+			if (first && owner_tenants[slot] != i) {
+				set_error(error, &port->where, "BindPorts",
+					  "%u/%s is already owned by tenant '%s' (%s:%d)",
+					  port->port.port,
+					  port->port.protocol == IPPROTO_UDP ? "udp" : "tcp",
+					  config->tenants[owner_tenants[slot]].name, first->where.file,
+					  first->where.line);
+				return -EEXIST;
+			}
+			owners[slot] = port;
+			owner_tenants[slot] = (uint32_t)i;
+		}
+	}
+	return 0;
+}
+
 /* Checks that need every file: cgroups and networks owned by one tenant
  * each, exceptions naming tenants that exist, cgroups inside the subtree
  * the programs are attached to. (Unique names: index_tenants.) */
@@ -371,6 +408,8 @@ static int validate_across_files(struct config *config, const struct config *pre
 	r = check_cgroups_owned_once(config, error);
 	if (r == 0)
 		r = check_networks_owned_once(config, previous, error);
+	if (r == 0)
+		r = check_bind_ports_owned_once(config, error);
 	if (r)
 		return r;
 	for (size_t i = 0; i < config->tenant_count; i++) {

@@ -42,6 +42,7 @@ uint64_t config_digest(const struct config *config)
 
 	digest = DIGEST_VALUE(digest, agent->host_policy);
 	digest = DIGEST_VALUE(digest, agent->event_rate);
+	digest = DIGEST_VALUE(digest, agent->tenant_mark_mask);
 	digest = DIGEST_VALUE(digest, agent->host_port_count);
 	for (size_t i = 0; i < agent->host_port_count; i++) {
 		digest = DIGEST_VALUE(digest, agent->host_ports[i].port);
@@ -68,6 +69,11 @@ uint64_t config_digest(const struct config *config)
 		for (size_t n = 0; n < tenant->network_count; n++) {
 			digest = DIGEST_VALUE(digest, tenant->networks[n].network.addr);
 			digest = DIGEST_VALUE(digest, tenant->networks[n].network.prefixlen);
+		}
+		digest = DIGEST_VALUE(digest, tenant->bind_port_count);
+		for (size_t b = 0; b < tenant->bind_port_count; b++) {
+			digest = DIGEST_VALUE(digest, tenant->bind_ports[b].port.port);
+			digest = DIGEST_VALUE(digest, tenant->bind_ports[b].port.protocol);
 		}
 		digest = DIGEST_VALUE(digest, tenant->exception_count);
 		for (size_t e = 0; e < tenant->exception_count; e++) {

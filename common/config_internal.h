@@ -12,6 +12,9 @@
 #include "config.h"
 
 #define DEFAULT_EVENT_RATE 100
+/* The upper half of the mark: kube-proxy (0x4000, 0x8000), Docker (its
+ * firewall marks count up from 0x100) and Istio (0x539) use the lower. */
+#define DEFAULT_TENANT_MARK_MASK 0xffff0000u
 #define DEFAULT_POSTURE_SCAN_SECONDS 5
 
 /* Sets ERROR to "file:line: key: reason" (no key: "file:line: reason"),

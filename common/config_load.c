@@ -129,6 +129,15 @@ static int copy_tenant(struct config *config, const struct config *previous,
 	tenant->cgroups = NULL;
 	tenant->networks = NULL;
 	tenant->exceptions = NULL;
+	tenant->bind_ports = NULL;
+	tenant->bind_ports = malloc((from->bind_port_count + 1) * sizeof(*tenant->bind_ports));
+	if (!tenant->bind_ports)
+		return -ENOMEM;
+	if (from->bind_port_count)
+		memcpy(tenant->bind_ports, from->bind_ports,
+		       from->bind_port_count * sizeof(*from->bind_ports));
+	for (size_t i = 0; i < from->bind_port_count; i++)
+		tenant->bind_ports[i].where.file = file;
 	tenant->cgroups = calloc(from->cgroup_count + 1, sizeof(*tenant->cgroups));
 	tenant->networks = malloc((from->network_count + 1) * sizeof(*tenant->networks));
 	tenant->exceptions = malloc((from->exception_count + 1) * sizeof(*tenant->exceptions));
@@ -268,6 +277,7 @@ int config_load_since(const char *directory, const char *cgroup_root_override,
 			.cgroup_root = "/",
 			.host_policy = HOST_POLICY_ALLOW,
 			.event_rate = DEFAULT_EVENT_RATE,
+			.tenant_mark_mask = DEFAULT_TENANT_MARK_MASK,
 			.posture_scan_seconds = DEFAULT_POSTURE_SCAN_SECONDS,
 			.max_cgroups = CGROUP_MAX_ENTRIES,
 			.max_networks = NETWORK_MAX_ENTRIES,
@@ -354,6 +364,7 @@ void config_free(struct config *config)
 		free(config->tenants[i].cgroups);
 		free(config->tenants[i].networks);
 		free(config->tenants[i].exceptions);
+		free(config->tenants[i].bind_ports);
 	}
 	free(config->tenants);
 	free(config->agent.host_ports);

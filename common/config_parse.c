@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -21,6 +22,8 @@
 /* MaxCgroups= and MaxNetworks=: 16,777,216 preallocated cgroup entries
  * would take about a GiB of kernel memory, past any sensible node. */
 #define MAP_SIZE_MAX 16777216
+/* TenantMarkMask=: 8 bits carry 254 tenants, the host and "not marked". */
+#define TENANT_MARK_BITS_MIN 8
 
 struct parse_state {
 	FILE *file;
@@ -417,6 +420,37 @@ static int parse_posture_scan_interval(struct parse_state *state, const char *ke
 	return 0;
 }
 
+/* TenantMarkMask=: the bits of a packet's mark that carry its sender's
+ * tenant id to delivery. Contiguous, so that an id is a shift away; wide
+ * enough for the ids in use is checked where ids are assigned. */
+static int parse_tenant_mark_mask(struct parse_state *state, const char *key, char *value,
+				  const struct source_line *where)
+{
+	unsigned long long mask;
+	char *end = NULL;
+
+	errno = 0;
+	mask = strtoull(value, &end, 16);
+	if (errno || end == value || *end || mask == 0 || mask > UINT32_MAX ||
+	    strncasecmp(value, "0x", 2)) {
+		set_error(state->error, where, key, "'%s' is not a mark mask 0x1..0xffffffff", value);
+		return -EINVAL;
+	}
+	/* Contiguous: the mask plus its lowest bit carries into one bit. */
+	if (((mask + (mask & -mask)) & mask) != 0) {
+		set_error(state->error, where, key,
+			  "'%s' is not one run of bits (such as 0xffff0000)", value);
+		return -EINVAL;
+	}
+	if (__builtin_popcountll(mask) < TENANT_MARK_BITS_MIN) {
+		set_error(state->error, where, key, "'%s' has %d bits; tenantd needs at least %d",
+			  value, __builtin_popcountll(mask), TENANT_MARK_BITS_MIN);
+		return -EINVAL;
+	}
+	state->config->agent.tenant_mark_mask = (uint32_t)mask;
+	return 0;
+}
+
 /* MaxCgroups= and MaxNetworks=: map sizes, read when the maps are made. */
 static int parse_map_size(const char *key, const char *value, const struct source_line *where,
 			  char *error, unsigned int *out)
@@ -469,8 +503,9 @@ static int parse_kill_preexisting(struct parse_state *state, const char *key, ch
 	return 0;
 }
 
-static int parse_packet_sockets(struct parse_state *state, const char *key, char *value,
-				const struct source_line *where)
+/* report|kill, for PacketSockets= and NetlinkSockets=: *KILL is set. */
+static int parse_report_or_kill(struct parse_state *state, const char *key, const char *value,
+				const struct source_line *where, bool *kill)
 {
 	static const char *const actions[] = { "report", "kill" };
 	int action = enum_from_name(actions, ARRAY_SIZE(actions), value);
@@ -479,8 +514,22 @@ static int parse_packet_sockets(struct parse_state *state, const char *key, char
 		set_error(state->error, where, key, "'%s' is not report or kill", value);
 		return -EINVAL;
 	}
-	state->config->agent.kill_packet_sockets = action == 1;
+	*kill = action == 1;
 	return 0;
+}
+
+static int parse_packet_sockets(struct parse_state *state, const char *key, char *value,
+				const struct source_line *where)
+{
+	return parse_report_or_kill(state, key, value, where,
+				    &state->config->agent.kill_packet_sockets);
+}
+
+static int parse_netlink_sockets(struct parse_state *state, const char *key, char *value,
+				 const struct source_line *where)
+{
+	return parse_report_or_kill(state, key, value, where,
+				    &state->config->agent.kill_netlink_sockets);
 }
 
 static int parse_admin_group(struct parse_state *state, const char *key, char *value,
@@ -693,6 +742,32 @@ static int parse_allow_to(struct parse_state *state, const char *key, char *valu
 	return 0;
 }
 
+static int parse_bind_ports(struct parse_state *state, const char *key, char *value,
+			    const struct source_line *where)
+{
+	struct tenant_config *tenant = state->tenant;
+	const char *reason = NULL;
+	char *save = NULL;
+
+	/* An empty assignment resets the list, as in systemd units. */
+	if (!*value)
+		tenant->bind_port_count = 0;
+	for (char *word = strtok_r(value, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		struct tenant_bind_port *slot;
+		struct port_protocol parsed;
+
+		if (port_protocol_parse(word, &parsed, &reason)) {
+			set_error(state->error, where, key, "'%s': %s", word, reason);
+			return -EINVAL;
+		}
+		slot = config_append(&tenant->bind_ports, &tenant->bind_port_count, sizeof(*slot));
+		if (!slot)
+			return -ENOMEM;
+		*slot = (struct tenant_bind_port){ .port = parsed, .where = *where };
+	}
+	return 0;
+}
+
 /* Adding a setting is one line here and its parser above. */
 static const struct config_key agent_keys[] = {
 	{ "CgroupRoot", parse_cgroup_root },
@@ -701,8 +776,10 @@ static const struct config_key agent_keys[] = {
 	{ "HostAllowPorts", parse_host_allow_ports },
 	{ "ContainerNetworks", parse_container_networks },
 	{ "EventRate", parse_event_rate },
+	{ "TenantMarkMask", parse_tenant_mark_mask },
 	{ "KillPreexisting", parse_kill_preexisting },
 	{ "PacketSockets", parse_packet_sockets },
+	{ "NetlinkSockets", parse_netlink_sockets },
 	{ "PostureScanInterval", parse_posture_scan_interval },
 	{ "MaxCgroups", parse_max_cgroups },
 	{ "MaxNetworks", parse_max_networks },
@@ -716,6 +793,7 @@ static const struct config_key tenant_keys[] = {
 	{ "Cgroup", parse_cgroup },
 	{ "Network", parse_network },
 	{ "AllowTo", parse_allow_to },
+	{ "BindPorts", parse_bind_ports },
 	{ "EgressRate", parse_egress_rate },
 	{ "QuotaLoopback", parse_quota_loopback },
 	{ "ConnectRate", parse_connect_rate },

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* One rendering of a tenant's settings, so that what GET shows, what PUT
  * takes and what tenantctl apply sends cannot drift apart. */
+#include <stdio.h>
+
 #include <json-c/json.h>
 
 #include "config.h"
@@ -48,6 +50,17 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 		json_object_array_add(list, item);
 	}
 	json_object_object_add(object, "allow_to", list);
+	if (tenant->bind_port_count) {
+		list = json_object_new_array();
+		for (size_t i = 0; i < tenant->bind_port_count; i++) {
+			char port[16];
+
+			snprintf(port, sizeof(port), "%u/%s", tenant->bind_ports[i].port.port,
+				 protocol_name(tenant->bind_ports[i].port.protocol));
+			json_object_array_add(list, json_object_new_string(port));
+		}
+		json_object_object_add(object, "bind_ports", list);
+	}
 	if (tenant->egress_rate) {
 		char rate[32];
 

@@ -21,8 +21,12 @@
  * 7: quotas: the tenant record carries them, tenantd_quota_state their
  *    buckets.
  * 8: EgressRate=: its bucket, and the bytes it throttled among the
- *    counters. */
-#define TENANTD_ABI_VERSION 8
+ *    counters.
+ * 9: the settings carry TenantMarkMask=, the bits of a packet's mark that
+ *    name its sending tenant from egress to delivery; tenantd_bind_ports
+ *    holds BindPorts=; abstract Unix names are keyed by name and socket
+ *    type; the posture settings carry NetlinkSockets=. */
+#define TENANTD_ABI_VERSION 9
 
 #define TENANT_ID_HOST 0
 #define TENANT_ID_MAX 65535
@@ -36,6 +40,7 @@
 #define EXCEPTION_MAX_ENTRIES 65536
 #define VIOLATION_MAX_ENTRIES 65536
 #define HOST_PORT_MAX_ENTRIES 1024
+#define BIND_PORT_MAX_ENTRIES 65536
 #define CONTAINER_ADDRESS_MAX_ENTRIES 65536
 /* Deepest cgroup level the kernel walks when tagging a socket; the verifier
  * needs a constant bound, and systemd hierarchies stay well below it. */
@@ -81,6 +86,12 @@ enum violation_reason {
 	REASON_QUOTA_CONNECT_RATE = 9,
 	/* EgressRate=: a packet over the tenant's rate. */
 	REASON_QUOTA_EGRESS = 10,
+	/* A bind to a port another tenant's socket holds (joining its
+	 * SO_REUSEPORT group) or its BindPorts= owns. */
+	REASON_BIND = 11,
+	/* Reported by the posture scans: a NETLINK_USERSOCK socket, by which
+	 * unprivileged processes message each other. */
+	REASON_NETLINK_SOCKET = 12,
 	REASON_COUNT,
 };
 
@@ -182,6 +193,14 @@ struct host_port_key {
 	__u8 pad;
 };
 
+/* tenantd_bind_ports: BindPorts=, the tenant owning each port; a bind to
+ * it by any other tenant is refused. */
+struct bind_port_key {
+	__u16 port; /* host byte order */
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
 /* tenantd_violations: per-CPU hash of counts. */
 struct violation_key {
 	__u32 tenant_id;
@@ -196,11 +215,16 @@ struct agent_settings {
 	__u32 host_policy;
 	__u32 event_rate; /* events per tenant per second */
 	__u32 generation; /* bumped after every policy change */
-	__u32 pad;
+	/* TenantMarkMask=: contiguous bits of skb->mark that carry the
+	 * sending tenant's id, shifted left by mark_shift, from the egress
+	 * hook to the socket the packet is delivered to on this host. */
+	__u32 mark_mask;
 	/* The digest of the configuration the maps hold (config_digest()), 0
 	 * while a change is being written: a restart with the same digest has
 	 * nothing to rewrite. The programs never read it. */
 	__u64 policy_digest;
+	__u32 mark_shift;
+	__u32 pad;
 };
 
 /* tenantd_event_budget: per-tenant rate limiter for the event ring. */
@@ -211,10 +235,14 @@ struct event_budget {
 
 /* tenantd_unix_names: who owns each abstract Unix socket name bound in the
  * host's network namespace, as the last scan of the kernel's sockets found
- * it. Unused bytes of the name are zero, so equal names are equal keys. */
+ * it. The kernel keeps a name apart per socket type (one tenant's stream
+ * name and another's datagram name may be the same string), and so does
+ * the key. Unused bytes of the name are zero, so equal names are equal
+ * keys. */
 struct unix_name_key {
 	__u32 length; /* of name, leading 0 included */
 	__u8 name[UNIX_NAME_BYTES];
+	__u32 type; /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
 };
 
 struct unix_name_owner {
@@ -259,17 +287,19 @@ struct violation_event {
 struct posture_settings {
 	__u64 capabilities; /* the capabilities that void isolation, as a mask */
 	__u32 kill_packet_sockets; /* PacketSockets=kill */
-	__u32 pad;
+	__u32 kill_netlink_sockets; /* NetlinkSockets=kill */
 };
 
 enum posture_finding {
 	POSTURE_CAPABILITIES = 0,
 	POSTURE_PACKET_SOCKET = 1,
+	POSTURE_NETLINK_SOCKET = 2,
 };
 
 /* What the posture iterators write for the agent to read, one record per
  * finding: a tenant thread holding capabilities of the mask over the
- * host, or a tenant process holding a packet socket. */
+ * host, or a tenant process holding a packet socket or a netlink socket
+ * other processes may message, in a network namespace not its own. */
 struct posture_record {
 	__u64 cgroup_id;
 	__u64 capabilities; /* permitted, in the host's user namespace */

@@ -163,6 +163,29 @@ static int render_allow_to(FILE *out, const char *tenant, const char *field,
 	return render_exceptions(out, value, error, size);
 }
 
+static int render_bind_ports(FILE *out, const char *tenant, const char *field,
+			     struct json_object *value, char *error, size_t size)
+{
+	const char *reason = NULL;
+
+	if (!json_object_is_type(value, json_type_array))
+		return FAIL(error, size, "'%s' must be an array of \"PORT/PROTO\"", field);
+	for (size_t i = 0; i < json_object_array_length(value); i++) {
+		struct json_object *item = json_object_array_get_idx(value, i);
+		const char *text = json_object_get_string(item);
+		struct port_protocol port;
+
+		if (!json_object_is_type(item, json_type_string))
+			return FAIL(error, size, "'%s' must hold strings such as \"8443/tcp\"", field);
+		if (port_protocol_parse(text, &port, &reason)) {
+			snprintf(error, size, "%s: '%.64s': %s", field, text, reason);
+			return -EINVAL;
+		}
+		fprintf(out, "BindPorts=%s\n", text);
+	}
+	return 0;
+}
+
 static int render_connect_rate(FILE *out, const char *tenant, const char *field,
 			       struct json_object *value, char *error, size_t size)
 {
@@ -229,6 +252,7 @@ static const struct body_field body_fields[] = {
 	{ "cgroups", render_cgroups },
 	{ "networks", render_networks },
 	{ "allow_to", render_allow_to },
+	{ "bind_ports", render_bind_ports },
 	{ "egress_rate", render_egress_rate },
 	{ "quota_loopback", render_quota_loopback },
 	{ "connect_rate", render_connect_rate },

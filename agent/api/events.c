@@ -147,7 +147,8 @@ char *event_format(const struct violation_event *event, const char *tenant,
 	if (event->reason == REASON_PRIVILEGED_PROCESS) {
 		json_object_object_add(object, "capabilities",
 				       capability_names_json(event->capabilities));
-	} else if (event->reason == REASON_PACKET_SOCKET) {
+	} else if (event->reason == REASON_PACKET_SOCKET ||
+		   event->reason == REASON_NETLINK_SOCKET) {
 		/* Nothing more: the process holds one, whatever it is bound to. */
 	} else if (event->family == AF_UNIX) {
 		char name[UNIX_NAME_BYTES + 1];

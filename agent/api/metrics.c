@@ -191,9 +191,17 @@ static void render_posture(FILE *out, const struct metrics_snapshot *snapshot)
 	      "socket (AF_PACKET), at the last posture scan.\n"
 	      "# TYPE tenantd_tenant_packet_socket_processes gauge\n", out);
 	for (size_t i = 0; i < snapshot->privileged_count; i++)
-		if (!snapshot->privileged[i].capability)
+		if (!snapshot->privileged[i].capability && !snapshot->privileged[i].netlink)
 			fprintf(out, "tenantd_tenant_packet_socket_processes{tenant=\"%s\"} %" PRIu64 "\n",
 				snapshot->privileged[i].tenant, snapshot->privileged[i].count);
+	fputs("# HELP tenantd_tenant_netlink_socket_processes Tenant processes holding a "
+	      "NETLINK_USERSOCK socket outside a network namespace of their own, at the last "
+	      "posture scan.\n"
+	      "# TYPE tenantd_tenant_netlink_socket_processes gauge\n", out);
+	for (size_t i = 0; i < snapshot->privileged_count; i++)
+		if (snapshot->privileged[i].netlink)
+			fprintf(out, "tenantd_tenant_netlink_socket_processes{tenant=\"%s\"} %" PRIu64
+				"\n", snapshot->privileged[i].tenant, snapshot->privileged[i].count);
 }
 
 /* The exposition's metric families, in the order they are written. */

@@ -24,10 +24,13 @@ struct metrics_tenant {
 
 /* One (tenant, capability) with processes holding it; CAPABILITY NULL
  * stands for packet sockets. */
+/* A posture row: processes holding CAPABILITY, or with none, a packet
+ * socket (or a netlink one, NETLINK). */
 struct metrics_privileged {
 	const char *tenant;
 	const char *capability;
 	uint64_t count;
+	bool netlink;
 };
 
 struct metrics_violation {

@@ -51,7 +51,7 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 
 	found = posture_processes(agent->posture, &found_count);
 	by_tenant = malloc((found_count + 1) * sizeof(*by_tenant));
-	rows = calloc(found_count * (REPORTED_CAPABILITY_COUNT + 1) + 1, sizeof(*rows));
+	rows = calloc(found_count * (REPORTED_CAPABILITY_COUNT + 2) + 1, sizeof(*rows));
 	if (!by_tenant || !rows) {
 		free(rows);
 		return -ENOMEM;
@@ -62,23 +62,32 @@ static int posture_rows(const struct agent *agent, const struct view *view,
 	for (size_t start = 0, end; start < found_count; start = end) {
 		uint32_t tenant = by_tenant[start].tenant_id;
 		uint64_t holders[REPORTED_CAPABILITY_COUNT] = { 0 }, packet_sockets = 0;
+		uint64_t netlink_sockets = 0;
 
 		for (end = start; end < found_count && by_tenant[end].tenant_id == tenant; end++) {
 			for (size_t c = 0; c < REPORTED_CAPABILITY_COUNT; c++)
 				if (capability_held(by_tenant[end].capabilities, c))
 					holders[c]++;
 			packet_sockets += by_tenant[end].packet_socket;
+			netlink_sockets += by_tenant[end].netlink_socket;
 		}
 		if (!visible(view, tenant))
 			continue;
 		for (size_t c = 0; c < REPORTED_CAPABILITY_COUNT; c++)
 			if (holders[c])
 				rows[used++] = (struct metrics_privileged){
-					tenant_label(agent, tenant), capability_name(c), holders[c]
+					.tenant = tenant_label(agent, tenant),
+					.capability = capability_name(c), .count = holders[c],
 				};
 		if (packet_sockets)
-			rows[used++] = (struct metrics_privileged){ tenant_label(agent, tenant), NULL,
-								    packet_sockets };
+			rows[used++] = (struct metrics_privileged){
+				.tenant = tenant_label(agent, tenant), .count = packet_sockets,
+			};
+		if (netlink_sockets)
+			rows[used++] = (struct metrics_privileged){
+				.tenant = tenant_label(agent, tenant), .count = netlink_sockets,
+				.netlink = true,
+			};
 	}
 	*out = rows;
 	*count = used;
@@ -439,6 +448,8 @@ static struct json_object *posture_process_json(const struct agent *agent,
 	json_object_object_add(item, "capabilities", capability_names_json(process->capabilities));
 	json_object_object_add(item, "packet_socket",
 			       json_object_new_boolean(process->packet_socket));
+	json_object_object_add(item, "netlink_socket",
+			       json_object_new_boolean(process->netlink_socket));
 	json_object_object_add(item, "killed", json_object_new_boolean(process->killed));
 	return item;
 }
@@ -462,6 +473,9 @@ int report_posture(const struct agent *agent, const struct view *view, char **te
 			       json_object_new_int64((int64_t)duration_us));
 	json_object_object_add(document, "packet_sockets",
 			       json_object_new_string(agent->config.agent.kill_packet_sockets ?
+							      "kill" : "report"));
+	json_object_object_add(document, "netlink_sockets",
+			       json_object_new_string(agent->config.agent.kill_netlink_sockets ?
 							      "kill" : "report"));
 	for (size_t i = 0; i < count; i++)
 		if (visible(view, found[i].tenant_id))

@@ -20,6 +20,8 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_PACKET_SOCKET] = "packet_socket",
 	[REASON_QUOTA_CONNECT_RATE] = "quota_connect_rate",
 	[REASON_QUOTA_EGRESS] = "quota_egress",
+	[REASON_BIND] = "bind",
+	[REASON_NETLINK_SOCKET] = "netlink_socket",
 };
 
 /* The reasons that are quotas exceeded, and each one's quota label. */

@@ -39,7 +39,8 @@ enum program_bit {
 	PROGRAM_UNIX = 1 << 5, /* unix_connect, unix_sendmsg and the name scan */
 	PROGRAM_POSTURE = 1 << 6, /* the capability and packet socket scans */
 	PROGRAM_CONTAINERS = 1 << 7, /* the container address scan (Network=auto) */
-	PROGRAM_ALL = (1 << 8) - 1,
+	PROGRAM_BIND = 1 << 8, /* bind4 and bind6 */
+	PROGRAM_ALL = (1 << 9) - 1,
 };
 
 const char *kernel_features_name(enum feature feature);

@@ -3,6 +3,7 @@
  * to the desired set by upserting every wanted entry and then deleting the
  * entries that are no longer wanted. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,41 @@ static int write_host_ports(struct tenantd_bpf *skeleton, const struct agent_con
 	return r;
 }
 
+static int compare_bind_port_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct bind_port_key));
+}
+
+/* BindPorts=: few, so written whole at every apply; a port no tenant owns
+ * any more is swept. */
+static int write_bind_ports(struct tenantd_bpf *skeleton, const struct config *config,
+			    const struct tenant_ids *ids)
+{
+	_cleanup_(key_set_free) struct key_set wanted = {
+		.key_size = sizeof(struct bind_port_key), .compare = compare_bind_port_key,
+	};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < config->tenant_count; i++) {
+		const struct tenant_config *tenant = &config->tenants[i];
+		__u32 owner = (__u32)tenant_ids_find(ids, tenant->name);
+
+		for (size_t b = 0; r == 0 && b < tenant->bind_port_count; b++) {
+			struct bind_port_key key = {
+				.port = tenant->bind_ports[b].port.port,
+				.protocol = tenant->bind_ports[b].port.protocol,
+			};
+
+			r = upsert(skeleton->maps.tenantd_bind_ports, &key, &owner, tenant->name);
+			if (r == 0)
+				r = key_set_add(&wanted, &key);
+		}
+	}
+	if (r == 0)
+		r = sweep_stale(skeleton->maps.tenantd_bind_ports, &wanted);
+	return r;
+}
+
 /* Written last: the new generation tells the programs that every cached
  * cgroup resolution predates this policy and must be walked again, and the
  * digest that the maps now hold the configuration DIGEST (0: in between). */
@@ -141,6 +177,8 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	struct agent_settings settings = {
 		.host_policy = agent->host_policy,
 		.event_rate = agent->event_rate,
+		.mark_mask = agent->tenant_mark_mask,
+		.mark_shift = (__u32)__builtin_ctz(agent->tenant_mark_mask),
 		.policy_digest = digest,
 	};
 	struct agent_settings previous = {};
@@ -557,6 +595,26 @@ static int assign_ids(const struct config *config, struct tenant_ids *ids,
 	return changed ? tenant_ids_save(state_directory, ids) : 0;
 }
 
+/* Every tenant's id must fit the mark that carries it to delivery: a
+ * sender whose id the mark cuts short would pass for another tenant. */
+static int check_ids_fit_mark(const struct config *config, const struct tenant_ids *ids)
+{
+	uint32_t mask = config->agent.tenant_mark_mask;
+	/* All ones is the host's; 0 no sender's. */
+	uint32_t largest = (mask >> __builtin_ctz(mask)) - 1;
+
+	for (size_t i = 0; i < config->tenant_count; i++) {
+		int64_t id = tenant_ids_find(ids, config->tenants[i].name);
+
+		if (id > (int64_t)largest)
+			return log_error_errno(-ERANGE,
+					       "tenant %s: id %lld does not fit TenantMarkMask=0x%08" PRIx32
+					       ", which carries ids up to %" PRIu32,
+					       config->tenants[i].name, (long long)id, mask, largest);
+	}
+	return 0;
+}
+
 static void desired_init(struct desired *desired, struct policy_changes *changes)
 {
 	*desired = (struct desired){
@@ -622,9 +680,13 @@ static int write_wanted(const struct policy_target *target, const struct config 
 	int r = assign_ids(config, target->ids, target->state_directory);
 
 	if (r == 0)
+		r = check_ids_fit_mark(config, target->ids);
+	if (r == 0)
 		r = forget_digest(skeleton);
 	if (r == 0)
 		r = write_host_ports(skeleton, &config->agent);
+	if (r == 0)
+		r = write_bind_ports(skeleton, config, target->ids);
 	for (size_t i = 0; r == 0 && i < config->tenant_count; i++) {
 		const struct tenant_config *tenant = &config->tenants[i];
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The privilege posture of tenant processes. Two iterators in the kernel
  * list the tenant threads holding capabilities of the mask below and the
- * tenant processes holding packet sockets; this file runs them, merges
- * threads into processes, and reports what was not there the scan before. */
+ * tenant processes holding packet or NETLINK_USERSOCK sockets; this file
+ * runs them, merges threads into processes, and reports what was not
+ * there the scan before. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "api/events.h"
 #include "cleanup.h"
+#include "config.h"
 #include "kernel/abi_names.h"
 #include "log.h"
 #include "scans/posture.h"
@@ -68,6 +70,7 @@ static void process_from_record(struct posture_process *process,
 	process->cgroup_id = record->cgroup_id;
 	process->capabilities = record->capabilities;
 	process->packet_socket = record->finding == POSTURE_PACKET_SOCKET;
+	process->netlink_socket = record->finding == POSTURE_NETLINK_SOCKET;
 	process->killed = record->killed;
 	memcpy(process->comm, record->comm, TASK_COMM_BYTES);
 }
@@ -85,6 +88,7 @@ static size_t merge_by_process(struct posture_process *processes, size_t count)
 		if (last && last->pid == processes[i].pid) {
 			last->capabilities |= processes[i].capabilities;
 			last->packet_socket |= processes[i].packet_socket;
+			last->netlink_socket |= processes[i].netlink_socket;
 			last->killed |= processes[i].killed;
 		} else {
 			processes[kept++] = processes[i];
@@ -113,8 +117,15 @@ static void report(struct posture *posture, const struct posture_process *proces
 	event_stream_record(posture->events, &event);
 }
 
+/* Is a socket finding new since BEFORE (or killed, which is news)? */
+static bool socket_news(bool now, bool before_had, const struct posture_process *process,
+			const struct posture_process *before)
+{
+	return now && (process->killed || !before || !before_had);
+}
+
 /* What the previous scan did not have is reported: a new process, a
- * capability gained, a packet socket opened. */
+ * capability gained, a packet or netlink socket opened. */
 static void report_new(struct posture *posture, const struct posture_process *processes,
 		       size_t count)
 {
@@ -125,22 +136,23 @@ static void report_new(struct posture *posture, const struct posture_process *pr
 		const struct posture_process *before = find(posture->processes, posture->count,
 							    now->pid);
 		uint64_t gained = now->capabilities & ~(before ? before->capabilities : 0);
-		bool packet_socket = now->packet_socket &&
-				     (now->killed || !before || !before->packet_socket);
+		bool packet = socket_news(now->packet_socket, before && before->packet_socket, now,
+					  before);
+		bool netlink = socket_news(now->netlink_socket, before && before->netlink_socket,
+					   now, before);
+		int action = now->killed ? ACTION_KILLED : ACTION_REPORTED;
 
-		if ((gained || packet_socket) && events >= EVENTS_PER_SCAN) {
+		if ((gained || packet || netlink) && events >= EVENTS_PER_SCAN) {
 			unsent++;
 			continue;
 		}
-		if (gained) {
+		if (gained)
 			report(posture, now, REASON_PRIVILEGED_PROCESS, ACTION_REPORTED);
-			events++;
-		}
-		if (packet_socket) {
-			report(posture, now, REASON_PACKET_SOCKET,
-			       now->killed ? ACTION_KILLED : ACTION_REPORTED);
-			events++;
-		}
+		if (packet)
+			report(posture, now, REASON_PACKET_SOCKET, action);
+		if (netlink)
+			report(posture, now, REASON_NETLINK_SOCKET, action);
+		events += !!gained + packet + netlink;
 	}
 	if (unsent)
 		log_warning("posture: %zu more tenant processes found privileged than sent as events; "
@@ -186,8 +198,15 @@ static int scan(struct posture *posture)
 	return 0;
 }
 
+static void apply_settings(struct posture *posture, const struct agent_config *settings)
+{
+	posture->settings.kill_packet_sockets = settings->kill_packet_sockets;
+	posture->settings.kill_netlink_sockets = settings->kill_netlink_sockets;
+	posture->interval_ms = settings->posture_scan_seconds * 1000;
+}
+
 int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
-		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out)
+		 const struct agent_config *settings, struct posture **out)
 {
 	const struct scan_start capabilities = {
 		.program = skeleton->progs.tenantd_scan_capabilities,
@@ -209,8 +228,7 @@ int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
 	posture->skeleton = skeleton;
 	posture->events = events;
 	posture->settings.capabilities = reported_capabilities();
-	posture->settings.kill_packet_sockets = kill_packet_sockets;
-	posture->interval_ms = interval_seconds * 1000;
+	apply_settings(posture, settings);
 	r = scan_iterator_open(&capabilities, &posture->capability_iterator, NULL, NULL);
 	if (r == 0)
 		r = scan_iterator_open(&packet_sockets, &posture->packet_socket_iterator, NULL,
@@ -233,13 +251,11 @@ void posture_close(struct posture *posture)
 	free(posture);
 }
 
-void posture_configure(struct posture *posture, bool kill_packet_sockets,
-		       unsigned int interval_seconds)
+void posture_configure(struct posture *posture, const struct agent_config *settings)
 {
 	if (!posture)
 		return;
-	posture->settings.kill_packet_sockets = kill_packet_sockets;
-	posture->interval_ms = interval_seconds * 1000;
+	apply_settings(posture, settings);
 	scan_requested(&posture->schedule);
 }
 

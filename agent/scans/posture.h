@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The privilege posture of tenant processes: which of them hold, over the
- * host, capabilities that void isolation, and which hold packet sockets.
- * Found by iterators in the kernel, on a schedule and when tenant cgroups
- * change; reported in /v1/posture, the metrics and the event stream, and
- * with PacketSockets=kill the holders of packet sockets are killed. */
+ * host, capabilities that void isolation, and which hold packet sockets or
+ * NETLINK_USERSOCK sockets outside a network namespace of their own. Found
+ * by iterators in the kernel, on a schedule and when tenant cgroups change;
+ * reported in /v1/posture, the metrics and the event stream, and with
+ * PacketSockets=kill or NetlinkSockets=kill their holders are killed. */
 #ifndef TENANTD_POSTURE_H
 #define TENANTD_POSTURE_H
 
@@ -13,6 +14,7 @@
 
 #include "cleanup.h"
 
+struct agent_config;
 struct tenantd_bpf;
 struct event_stream;
 struct posture;
@@ -24,19 +26,20 @@ struct posture_process {
 	uint64_t capabilities; /* bit N: capability number N, over the host */
 	uint64_t cgroup_id;
 	bool packet_socket;
-	bool killed; /* by PacketSockets=kill, in the scan that found it */
+	bool netlink_socket;
+	bool killed; /* by PacketSockets= or NetlinkSockets=kill, in the scan that found it */
 	char comm[17];
 };
 
 /* *OUT stays NULL, and 0 is returned, when the posture programs were left
  * out (--allow-partial). EVENTS is where new findings are reported. */
 int posture_open(struct tenantd_bpf *skeleton, struct event_stream *events,
-		 bool kill_packet_sockets, unsigned int interval_seconds, struct posture **out);
+		 const struct agent_config *settings, struct posture **out);
 void posture_close(struct posture *posture);
 DEFINE_POINTER_CLEANUP(struct posture *, posture_close);
-/* PacketSockets= and PostureScanInterval=, after a reload. */
-void posture_configure(struct posture *posture, bool kill_packet_sockets,
-		       unsigned int interval_seconds);
+/* PacketSockets=, NetlinkSockets= and PostureScanInterval=, at start and
+ * after a reload. */
+void posture_configure(struct posture *posture, const struct agent_config *settings);
 /* Tenant cgroups changed: scan soon. */
 void posture_request(struct posture *posture);
 /* Milliseconds until a scan is due, or -1. */

@@ -570,6 +570,31 @@ int harness_probe(const char *cgroup, const char *netns, const char *arguments)
 	return harness_probe_pid(cgroup, netns, arguments, &pid);
 }
 
+pid_t harness_probe_in_background(const char *cgroup, const char *netns, const char *arguments)
+{
+	pid_t child = fork();
+
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		_exit(harness_probe(cgroup, netns, arguments));
+	return child;
+}
+
+bool harness_udp_connected_to(int port)
+{
+	return harness_shell("ss -Hun '( dport = :%d )' | grep -q .", port);
+}
+
+int harness_probe_status(pid_t child)
+{
+	int status = 0;
+
+	if (waitpid(child, &status, 0) != child)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 pid_t harness_probe_listen(const char *cgroup, const char *netns, const char *arguments)
 {
 	char line[256] = "";

@@ -97,6 +97,12 @@ int harness_agent_sanitizer_reports(void);
 int harness_probe(const char *cgroup, const char *netns, const char *arguments);
 /* Same, but returns the probe's pid through PID (for event checks). */
 int harness_probe_pid(const char *cgroup, const char *netns, const char *arguments, pid_t *pid);
+/* Same, in a child of this process; harness_probe_status() waits for it
+ * and returns the probe's exit status (-1 when it did not exit). */
+pid_t harness_probe_in_background(const char *cgroup, const char *netns, const char *arguments);
+int harness_probe_status(pid_t child);
+/* Whether a UDP socket in the suite's namespace is connected to PORT. */
+bool harness_udp_connected_to(int port);
 /* Starts a netprobe listener and returns once it is ready. */
 pid_t harness_probe_listen(const char *cgroup, const char *netns, const char *arguments);
 

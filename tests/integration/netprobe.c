@@ -5,6 +5,7 @@
  * success, the errno of the failed call otherwise. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <linux/netlink.h>
 
 /* Closes FD (a failed call's socket) and reports ERROR. */
 static int close_and_fail(int fd, const char *what, int error)
@@ -92,20 +94,37 @@ static int parse_address(const char *text, int port, struct sockaddr_storage *ad
 		*length = sizeof(*v4);
 		return AF_INET;
 	}
-	if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+	/* ADDR%DEV: a link-local or multicast address in DEV's scope. */
+	char bare[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	char *scope;
+
+	snprintf(bare, sizeof(bare), "%s", text);
+	scope = strchr(bare, '%');
+	if (scope)
+		*scope++ = '\0';
+	if (inet_pton(AF_INET6, bare, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)port);
+		if (scope && !(v6->sin6_scope_id = if_nametoindex(scope)))
+			return -1;
 		*length = sizeof(*v6);
 		return AF_INET6;
 	}
 	return -1;
 }
 
-/* tcp and unix are streams; udp and unixgram datagrams. */
+/* tcp and unix are streams; udp, udplite and unixgram datagrams. */
 static int socket_type(const char *protocol)
 {
-	return !strcmp(protocol, "udp") || !strcmp(protocol, "unixgram") ? SOCK_DGRAM :
-									     SOCK_STREAM;
+	return !strcmp(protocol, "udp") || !strcmp(protocol, "udplite") ||
+			       !strcmp(protocol, "unixgram") ?
+		       SOCK_DGRAM :
+		       SOCK_STREAM;
+}
+
+static int socket_protocol(const char *protocol)
+{
+	return !strcmp(protocol, "udplite") ? IPPROTO_UDPLITE : 0;
 }
 
 /* --device DEV and --reuseport yes, applied to every socket made. */
@@ -118,6 +137,44 @@ static long send_first; /* --send-first N: sends N bytes before that wait */
  * send never goes faster than the rate that makes, however fast the
  * machine; a slower one only sends slower. */
 static long pace_us;
+/* --interface DEV: where multicast is sent from, and groups joined on;
+ * --join GROUP: the group a listener joins. */
+static const char *multicast_interface;
+static const char *join_group;
+
+static int set_multicast_interface(int fd, int family)
+{
+	unsigned int index;
+
+	if (!multicast_interface)
+		return 0;
+	index = if_nametoindex(multicast_interface);
+	if (!index)
+		return -1;
+	if (family == AF_INET) {
+		struct ip_mreqn request = { .imr_ifindex = (int)index };
+
+		return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &request, sizeof(request));
+	}
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof(index));
+}
+
+/* --join GROUP, on --interface DEV. */
+static int join(int fd)
+{
+	unsigned int index = multicast_interface ? if_nametoindex(multicast_interface) : 0;
+	struct ipv6_mreq request6 = { .ipv6mr_interface = index };
+	struct ip_mreqn request = { .imr_ifindex = (int)index };
+
+	if (!join_group)
+		return 0;
+	if (inet_pton(AF_INET, join_group, &request.imr_multiaddr) == 1)
+		return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &request, sizeof(request));
+	if (inet_pton(AF_INET6, join_group, &request6.ipv6mr_multiaddr) == 1)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &request6, sizeof(request6));
+	errno = EINVAL;
+	return -1;
+}
 
 /* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
  * fills in; prints the failure and returns a negative exit status. */
@@ -128,9 +185,13 @@ static int socket_for(const char *protocol, const char *text, int port,
 
 	if (family < 0)
 		return -fail("address", EINVAL);
-	fd = socket(family, socket_type(protocol), 0);
+	fd = socket(family, socket_type(protocol), socket_protocol(protocol));
 	if (fd < 0)
 		return -fail("socket", errno);
+	if (socket_type(protocol) == SOCK_DGRAM && family != AF_UNIX &&
+	    (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &(int){ 1 }, sizeof(int)) ||
+	     set_multicast_interface(fd, family)))
+		return -close_and_fail(fd, "multicast or broadcast", errno);
 	if (bound_device && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bound_device,
 				       (socklen_t)strlen(bound_device)))
 		return -close_and_fail(fd, "SO_BINDTODEVICE", errno);
@@ -153,6 +214,8 @@ static int serve(const char *protocol, const char *text, int port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&address, length))
 		return fail("bind", errno);
+	if (join(fd))
+		return fail("join", errno);
 	if (socket_type(protocol) == SOCK_STREAM && listen(fd, 128))
 		return fail("listen", errno);
 	printf("ready\n");
@@ -171,6 +234,26 @@ static int serve(const char *protocol, const char *text, int port)
 			;
 		close(connection);
 	}
+}
+
+/* bind PROTO ADDR PORT: binds as a listener would (SO_REUSEADDR, and
+ * --reuseport), listens for TCP, and exits: 0 or the errno of bind(). */
+static int bind_once(const char *protocol, const char *text, int port)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	int fd = socket_for(protocol, text, port, &address, &length);
+
+	if (fd < 0)
+		return -fd;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	if (bind(fd, (struct sockaddr *)&address, length))
+		return close_and_fail(fd, "bind", errno);
+	if (socket_type(protocol) == SOCK_STREAM && listen(fd, 1))
+		return close_and_fail(fd, "listen", errno);
+	close(fd);
+	printf("ok\n");
+	return 0;
 }
 
 /* echo udp ADDR PORT: prints "ready", then answers every datagram with
@@ -413,6 +496,17 @@ static int wait_for_end(void)
 	return 0;
 }
 
+/* hold-netlink-socket: a NETLINK_USERSOCK socket, by which unprivileged
+ * processes message each other. */
+static int hold_netlink_socket(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_USERSOCK);
+
+	if (fd < 0)
+		return fail("socket(AF_NETLINK)", errno);
+	return wait_for_end();
+}
+
 static int hold_packet_socket(void)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
@@ -426,18 +520,21 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: netprobe [--cgroup DIR] [--netns NAME] [--capabilities LIST]\n"
-		"                [--user-namespace yes] [--device DEV] [--reuseport yes]\n"
+		"                [--user-namespace yes] [--network-namespace yes]\n"
+		"                [--device DEV] [--reuseport yes]\n"
 		"                [--local-port N] [--send-when PATH [--send-first N]]\n"
-		"                [--pace-us N] COMMAND\n"
-		"  listen tcp|udp|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
+		"                [--pace-us N] [--interface DEV] [--join GROUP] COMMAND\n"
+		"  listen tcp|udp|udplite|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
+		"  bind tcp|udp ADDR PORT   (binds, listens for tcp, exits)\n"
 		"  echo udp ADDR PORT\n"
 		"  ask ADDR PORT\n"
-		"  connect tcp|udp|unix|unixgram ADDR PORT [BYTES]\n"
+		"  connect tcp|udp|udplite|unix|unixgram ADDR PORT [BYTES]\n"
+		"  (ADDR%%DEV: an IPv6 address in DEV's scope)\n"
 		"  connect-after-move CGROUP tcp|udp ADDR PORT\n"
 		"  sendto ADDR PORT BYTES [COUNT]\n"
 		"  ping ADDR\n"
 		"  raw | raw6 | packet\n"
-		"  pause | hold-packet-socket   (print ready, wait to be killed)\n"
+		"  pause | hold-packet-socket | hold-netlink-socket   (print ready, wait to be killed)\n"
 		"  repeat N COMMAND...\n");
 	return 2;
 }
@@ -468,11 +565,19 @@ int main(int argc, char **argv)
 			send_first = atol(argv[i + 1]);
 		if (!strcmp(argv[i], "--pace-us"))
 			pace_us = atol(argv[i + 1]);
+		if (!strcmp(argv[i], "--interface"))
+			multicast_interface = argv[i + 1];
+		if (!strcmp(argv[i], "--join"))
+			join_group = argv[i + 1];
 		if (!strcmp(argv[i], "--capabilities") && keep_capabilities(argv[i + 1]))
 			return fail("capabilities", errno);
 		/* All capabilities in a user namespace of its own, none over the host. */
 		if (!strcmp(argv[i], "--user-namespace") && unshare(CLONE_NEWUSER))
 			return fail("unshare(CLONE_NEWUSER)", errno);
+		/* A network namespace of its own, owned by the user namespace
+		 * it is in: after --user-namespace, a rootless container's. */
+		if (!strcmp(argv[i], "--network-namespace") && unshare(CLONE_NEWNET))
+			return fail("unshare(CLONE_NEWNET)", errno);
 		i += 2;
 	}
 	if (i >= argc)
@@ -505,6 +610,8 @@ static int run_command(int argc, char **argv)
 
 	if (!strcmp(argv[i], "listen") && argc - i == 4)
 		return serve(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(argv[i], "bind") && argc - i == 4)
+		return bind_once(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(argv[i], "echo") && argc - i == 4 && !strcmp(argv[i + 1], "udp"))
 		return serve_echo(argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(argv[i], "ask") && argc - i == 3)
@@ -527,6 +634,8 @@ static int run_command(int argc, char **argv)
 		return wait_for_end();
 	if (!strcmp(argv[i], "hold-packet-socket"))
 		return hold_packet_socket();
+	if (!strcmp(argv[i], "hold-netlink-socket"))
+		return hold_netlink_socket();
 	if (!strcmp(argv[i], "packet"))
 		return open_socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL), "socket(AF_PACKET)");
 	return usage();

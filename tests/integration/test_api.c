@@ -89,7 +89,7 @@ START_TEST(the_status_names_the_attached_programs_and_tenant_count)
 	ck_assert_int_eq(json_object_get_int(field), 7);
 	ck_assert(json_object_object_get_ex(status_document, "programs", &programs));
 	ck_assert(json_object_object_get_ex(programs, "attached", &field));
-	ck_assert_int_eq(json_object_get_int(field), 9);
+	ck_assert_int_eq(json_object_get_int(field), 11);
 	ck_assert(json_object_object_get_ex(status_document, "version", &field));
 	ck_assert(json_object_object_get_ex(status_document, "uptime_seconds", &field));
 	ck_assert(json_object_object_get_ex(programs, "partial", &field));
@@ -643,7 +643,7 @@ START_TEST(two_hundred_concurrent_clients_are_all_answered)
 	for (size_t i = 0; i < 200; i++) {
 		char *response = read_response(clients[i]);
 
-		if (!strncmp(response, "HTTP/1.1 200", 12) && strstr(response, "\"attached\":9"))
+		if (!strncmp(response, "HTTP/1.1 200", 12) && strstr(response, "\"attached\":11"))
 			answered++;
 		free(response);
 		close(clients[i]);

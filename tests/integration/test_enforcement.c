@@ -220,6 +220,22 @@ START_TEST(raw_sockets_are_refused_in_both_families)
 }
 END_TEST
 
+/* A raw socket in the tenant's own user and network namespace (a rootless
+ * container's) sees and forges only that namespace's traffic. */
+START_TEST(raw_sockets_in_a_namespace_of_the_tenants_own_are_allowed_in_both_families)
+{
+	long long before = harness_violations("acme", "host", "raw_socket", "denied");
+
+	ck_assert_int_eq(harness_probe("acme", NULL, "--user-namespace yes --network-namespace yes raw"),
+			 0);
+	ck_assert_int_eq(harness_probe("acme", NULL, "--user-namespace yes --network-namespace yes raw6"),
+			 0);
+	ck_assert_int_eq(harness_violations("acme", "host", "raw_socket", "denied"), before);
+	/* In its user namespace but the host's network namespace: refused. */
+	ck_assert_int_eq(harness_probe("acme", NULL, "--user-namespace yes raw"), EPERM);
+}
+END_TEST
+
 START_TEST(a_socket_keeps_its_tag_when_its_process_changes_cgroup)
 {
 	char arguments[4200];
@@ -556,24 +572,6 @@ START_TEST(unconnected_datagrams_translated_to_another_tenant_are_refused_in_bot
 END_TEST
 
 /* Runs netprobe like harness_probe(), in a child, without waiting for it. */
-static pid_t probe_in_background(const char *cgroup, const char *netns, const char *arguments)
-{
-	pid_t child = fork();
-
-	ck_assert_int_ge(child, 0);
-	if (child == 0)
-		_exit(harness_probe(cgroup, netns, arguments));
-	return child;
-}
-
-static int background_status(pid_t child)
-{
-	int status = 0;
-
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Whether a socket in network namespace a waits for the answer to its SYN
  * to PORT. */
 static bool syn_sent_to(int port)
@@ -602,15 +600,6 @@ START_TEST(audit_mode_lets_a_delivered_connection_through_and_counts_it_once)
 }
 END_TEST
 
-/* Whether a UDP socket on this host is connected to PORT. */
-static bool udp_connected_to(int port)
-{
-	char command[256];
-
-	snprintf(command, sizeof(command), "ss -Hun '( dport = :%d )' | grep -q .", port);
-	return system(command) == 0;
-}
-
 /* The connect-time lookup does not match a socket bound to a device; the
  * kernel delivers to it all the same, and the connection is judged there. */
 START_TEST(a_listener_bound_to_a_device_is_reached_by_no_other_tenant_in_both_families)
@@ -626,28 +615,21 @@ START_TEST(a_listener_bound_to_a_device_is_reached_by_no_other_tenant_in_both_fa
 }
 END_TEST
 
-/* Members of one SO_REUSEPORT group in two tenants: whichever member the
- * kernel picks for a connection, no other tenant's member gets any. The
- * lookup at connect() finds the member a hash keyed at boot picks, so a
- * connect is refused there (EPERM) when that member is the other tenant's,
- * and otherwise judged where the kernel delivers it. */
+/* A SO_REUSEPORT group cannot span tenants (test_bind.c): another
+ * tenant's member is refused at bind(), and every connection reaches the
+ * group's own tenant. */
 START_TEST(a_reuseport_group_across_tenants_delivers_nothing_across)
 {
 	long long received = harness_counter("tenantd_tenant_rx_bytes_total", "globex");
 	pid_t mine = harness_probe_listen("acme", NULL,
 					  "--reuseport yes listen tcp 127.0.0.1 9131");
-	pid_t theirs = harness_probe_listen("globex", NULL,
-					    "--reuseport yes listen tcp 127.0.0.1 9131");
 
-	for (int i = 0; i < 6; i++) {
-		int status = harness_probe("acme", NULL, "connect tcp 127.0.0.1 9131 1000");
-
-		ck_assert_msg(status == 0 || status == EINPROGRESS || status == EPERM, "connect: %d",
-			      status);
-	}
+	ck_assert_int_eq(harness_probe("globex", NULL, "--reuseport yes bind tcp 127.0.0.1 9131"),
+			 EPERM);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(harness_probe("acme", NULL, "connect tcp 127.0.0.1 9131 1000"), 0);
 	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_bytes_total", "globex"), received);
 	kill(mine, SIGTERM);
-	kill(theirs, SIGTERM);
 }
 END_TEST
 
@@ -663,10 +645,10 @@ START_TEST(a_connection_whose_port_changed_hands_before_its_syn_arrived_is_judge
 		"add chain inet tenantd_test in { type filter hook input priority 0; }; "
 		"add rule inet tenantd_test in tcp dport 9132 tcp flags & (syn | ack) == syn "
 		"numgen inc mod 1000 0 drop"));
-	client = probe_in_background("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9132 10");
+	client = harness_probe_in_background("acme", tenants_netns_a(), "connect tcp 127.0.0.1 9132 10");
 	ck_assert(harness_wait_until(syn_sent_to(9132), HARNESS_PATIENCE_MS));
 	server = harness_probe_listen("globex", tenants_netns_a(), "listen tcp 127.0.0.1 9132");
-	ck_assert_int_eq(background_status(client), EINPROGRESS);
+	ck_assert_int_eq(harness_probe_status(client), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied"), before + 1);
 	kill(server, SIGTERM);
 	ck_assert(nft_in_netns_a("delete table inet tenantd_test"));
@@ -687,12 +669,12 @@ START_TEST(a_simultaneous_open_across_tenants_is_refused_both_ways)
 		"add chain inet tenantd_test in { type filter hook input priority 0; }; "
 		"add rule inet tenantd_test in tcp dport { 9133, 9134 } tcp flags & (syn | ack) == syn "
 		"meta mark set 1 numgen inc mod 2 0 drop"));
-	first = probe_in_background("acme", tenants_netns_a(),
+	first = harness_probe_in_background("acme", tenants_netns_a(),
 				    "--local-port 9133 connect tcp 127.0.0.1 9134 10");
-	second = probe_in_background("globex", tenants_netns_a(),
+	second = harness_probe_in_background("globex", tenants_netns_a(),
 				     "--local-port 9134 connect tcp 127.0.0.1 9133 10");
-	ck_assert_int_eq(background_status(first), EINPROGRESS);
-	ck_assert_int_eq(background_status(second), EINPROGRESS);
+	ck_assert_int_eq(harness_probe_status(first), EINPROGRESS);
+	ck_assert_int_eq(harness_probe_status(second), EINPROGRESS);
 	ck_assert_int_ge(harness_violations("acme", "globex", "local_socket", "denied") - acme +
 				 harness_violations("globex", "acme", "local_socket", "denied") - globex,
 			 1);
@@ -714,13 +696,13 @@ static void connected_before_the_peer_binds(const char *sender, const char *rece
 	unlink(go);
 	snprintf(arguments, sizeof(arguments), "--send-when %s connect udp %s %d 100", go, address,
 		 port);
-	client = probe_in_background(sender, NULL, arguments);
+	client = harness_probe_in_background(sender, NULL, arguments);
 	snprintf(arguments, sizeof(arguments), "listen udp %s %d", address, port);
 	/* The connect is judged before anything is bound: nothing to refuse. */
-	ck_assert(harness_wait_until(udp_connected_to(port), HARNESS_PATIENCE_MS));
+	ck_assert(harness_wait_until(harness_udp_connected_to(port), HARNESS_PATIENCE_MS));
 	server = harness_probe_listen(receiver, NULL, arguments);
 	ck_assert(harness_shell("touch %s", go));
-	ck_assert_int_eq(background_status(client), 0);
+	ck_assert_int_eq(harness_probe_status(client), 0);
 	ck_assert(harness_wait_until(
 		harness_violations(sender, receiver, "local_socket", "denied") == denied + 1,
 			HARNESS_PATIENCE_MS));
@@ -975,6 +957,27 @@ START_TEST(an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner)
 }
 END_TEST
 
+/* The kernel keeps abstract names apart per socket type: a tenant that
+ * binds another tenant's stream name to a datagram socket of its own owns
+ * that datagram name, not the stream one. */
+START_TEST(an_abstract_name_bound_under_another_socket_type_stays_its_owners)
+{
+	const char *name = unix_name("by-type");
+	pid_t theirs = unix_listen("globex", "unix", name);
+	pid_t mine = unix_listen("acme", "unixgram", name);
+	char arguments[512];
+
+	/* Reached once a walk of the sockets has seen it. */
+	snprintf(arguments, sizeof(arguments), "sendto %s 0 10", name);
+	ck_assert(harness_wait_until(harness_probe("acme", NULL, arguments) == 0,
+		HARNESS_PATIENCE_MS));
+	ck_assert_int_eq(unix_probe("acme", "connect unix", name, "- 10"), EPERM);
+	ck_assert_int_eq(unix_probe("globex", "connect unix", name, "- 10"), 0);
+	kill(theirs, SIGTERM);
+	kill(mine, SIGTERM);
+}
+END_TEST
+
 START_TEST(an_off_boarded_tenant_loses_all_network_access)
 {
 	long long before = harness_violations("umbrella", "host", "tombstoned", "denied");
@@ -1021,6 +1024,8 @@ Suite *test_suite(void)
 	tcase_add_test(local_sockets, a_udp4_socket_made_before_its_cgroup_was_a_tenants_belongs_to_the_tenant);
 	tcase_add_test(local_sockets, untagged_processes_are_not_restricted);
 	tcase_add_test(local_sockets, raw_sockets_are_refused_in_both_families);
+	tcase_add_test(local_sockets,
+		       raw_sockets_in_a_namespace_of_the_tenants_own_are_allowed_in_both_families);
 	tcase_add_test(local_sockets, a_socket_keeps_its_tag_when_its_process_changes_cgroup);
 	suite_add_tcase(suite, local_sockets);
 
@@ -1079,6 +1084,7 @@ Suite *test_suite(void)
 	tcase_add_test(unix_sockets, host_policy_deny_refuses_a_tenant_the_hosts_abstract_unix_sockets);
 	tcase_add_test(unix_sockets, host_processes_reach_a_tenants_abstract_unix_socket);
 	tcase_add_test(unix_sockets, an_abstract_unix_name_that_changes_hands_is_judged_by_its_new_owner);
+	tcase_add_test(unix_sockets, an_abstract_name_bound_under_another_socket_type_stays_its_owners);
 	suite_add_tcase(suite, unix_sockets);
 
 	tcase_add_checked_fixture(off_boarding, tenants_reset, NULL);

@@ -163,7 +163,7 @@ START_TEST(a_restart_adopts_the_pinned_links_and_keeps_tenant_ids)
 	ck_assert_str_eq(ids_after, ids_before);
 	status = harness_get("/v1/status", &http_status);
 	ck_assert_int_eq(http_status, 200);
-	ck_assert_msg(strstr(status, "\"attached\":9,\"adopted\":9") != NULL, "%s", status);
+	ck_assert_msg(strstr(status, "\"attached\":11,\"adopted\":11") != NULL, "%s", status);
 	free(status);
 	free(ids_before);
 	free(ids_after);
@@ -178,13 +178,13 @@ START_TEST(the_metrics_tell_a_first_start_from_a_restart_that_adopted_the_pins)
 
 	ck_assert_int_eq(harness_agent_detach(), 0);
 	harness_agent_start();
-	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 9);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 11);
 	ck_assert_double_eq(harness_gauge("tenantd_programs_adopted"), 0);
 	started = harness_gauge("tenantd_agent_start_time_seconds");
 	harness_agent_stop();
 	harness_agent_start();
-	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 9);
-	ck_assert_double_eq(harness_gauge("tenantd_programs_adopted"), 9);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_attached"), 11);
+	ck_assert_double_eq(harness_gauge("tenantd_programs_adopted"), 11);
 	ck_assert_double_gt(harness_gauge("tenantd_agent_start_time_seconds"), started);
 }
 END_TEST
@@ -408,7 +408,7 @@ START_TEST(an_inherited_listening_socket_is_served_instead_of_a_new_one)
 	answer = NULL;
 	ck_assert_int_gt(getdelim(&answer, &size, '\0', curl), 0);
 	pclose(curl);
-	ck_assert_msg(strstr(answer, "\"attached\":9") && strstr(answer, " 200"), "%s", answer);
+	ck_assert_msg(strstr(answer, "\"attached\":11") && strstr(answer, " 200"), "%s", answer);
 	free(answer);
 	/* It made no socket of its own. */
 	ck_assert_int_ne(access(own_socket, F_OK), 0);

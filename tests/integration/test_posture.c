@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Privilege posture: tenant processes whose capabilities over the host, or
- * packet sockets, void isolation are found, reported in /v1/posture, the
- * metrics, tenantctl and the event stream, and with PacketSockets=kill the
- * holders of packet sockets are killed. */
+ * packet or NETLINK_USERSOCK sockets, void isolation are found, reported in
+ * /v1/posture, the metrics, tenantctl and the event stream, and with
+ * PacketSockets=kill or NetlinkSockets=kill their holders are killed. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -162,21 +162,70 @@ START_TEST(a_tenant_process_holding_a_packet_socket_is_reported)
 }
 END_TEST
 
-START_TEST(packet_sockets_kill_kills_the_holder_and_says_so)
+/* With SETTING, a globex process running netprobe COMMAND is killed by
+ * the next scan, and its event says so under REASON. */
+static void expect_killed(const char *setting, const char *command, const char *reason)
 {
 	pid_t process;
 	struct json_object *event;
 
-	harness_write_config("tenantd.conf",
-			     "[Agent]\nHostPolicy=deny\nPostureScanInterval=1\nPacketSockets=kill\n");
+	harness_write_config("tenantd.conf", "[Agent]\nHostPolicy=deny\nPostureScanInterval=1\n%s\n",
+			     setting);
 	ck_assert(harness_agent_reload());
-	process = harness_probe_listen("globex", NULL, "--capabilities net_raw hold-packet-socket");
+	process = harness_probe_listen("globex", NULL, command);
 	ck_assert(harness_wait_until(waitpid(process, NULL, WNOHANG) == process,
 		HARNESS_PATIENCE_MS));
-	event = harness_wait_event_to("globex", "packet_socket", "", process);
+	event = harness_wait_event_to("globex", reason, "", process);
 	ck_assert_ptr_nonnull(event);
 	ck_assert_str_eq(string_at(event, "action"), "killed");
 	json_object_put(event);
+}
+
+START_TEST(packet_sockets_kill_kills_the_holder_and_says_so)
+{
+	expect_killed("PacketSockets=kill", "--capabilities net_raw hold-packet-socket",
+		      "packet_socket");
+}
+END_TEST
+
+START_TEST(a_tenant_process_holding_a_netlink_user_socket_is_reported)
+{
+	long long before = harness_metric("tenantd_tenant_netlink_socket_processes",
+					  "tenant=\"globex\"");
+	pid_t process = harness_probe_listen("globex", NULL, "hold-netlink-socket");
+	struct json_object *entry = NULL, *event;
+
+	ck_assert(harness_wait_until((entry = posture_entry(process)) != NULL &&
+					     !strcmp(string_at(entry, "netlink_socket"), "true"),
+				     HARNESS_PATIENCE_MS));
+	ck_assert_str_eq(string_at(entry, "packet_socket"), "false");
+	json_object_put(entry);
+	ck_assert_int_eq(harness_metric("tenantd_tenant_netlink_socket_processes",
+					"tenant=\"globex\""),
+			 before + 1);
+	event = harness_wait_event_to("globex", "netlink_socket", "", process);
+	kill(process, SIGTERM);
+	ck_assert_ptr_nonnull(event);
+	ck_assert_str_eq(string_at(event, "action"), "reported");
+	json_object_put(event);
+}
+END_TEST
+
+START_TEST(netlink_sockets_kill_kills_the_holder_and_says_so)
+{
+	expect_killed("NetlinkSockets=kill", "hold-netlink-socket", "netlink_socket");
+}
+END_TEST
+
+/* In a network namespace of the tenant's own (a rootless container's),
+ * packet and netlink sockets see only that namespace. */
+START_TEST(packet_and_netlink_sockets_in_a_namespace_of_the_tenants_own_are_not_reported)
+{
+	ck_assert(!listed_after_two_scans(
+		"acme", "--user-namespace yes --network-namespace yes --capabilities net_raw "
+			"hold-packet-socket"));
+	ck_assert(!listed_after_two_scans(
+		"acme", "--user-namespace yes --network-namespace yes hold-netlink-socket"));
 }
 END_TEST
 
@@ -216,6 +265,10 @@ Suite *test_suite(void)
 	tcase_add_test(posture, processes_outside_tenants_are_not_reported);
 	tcase_add_test(posture, a_tenant_process_holding_a_packet_socket_is_reported);
 	tcase_add_test(posture, packet_sockets_kill_kills_the_holder_and_says_so);
+	tcase_add_test(posture, a_tenant_process_holding_a_netlink_user_socket_is_reported);
+	tcase_add_test(posture, netlink_sockets_kill_kills_the_holder_and_says_so);
+	tcase_add_test(posture,
+		       packet_and_netlink_sockets_in_a_namespace_of_the_tenants_own_are_not_reported);
 	tcase_add_test(posture, a_tenant_sees_only_its_own_processes_in_the_posture);
 	suite_add_tcase(suite, posture);
 	return suite;

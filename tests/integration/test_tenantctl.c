@@ -44,7 +44,7 @@ START_TEST(tenantctl_status_prints_a_table_and_json)
 		 harness_socket());
 	output = harness_command_output(command, &exit_status);
 	ck_assert_int_eq(exit_status, 0);
-	ck_assert_msg(strstr(output, "Programs:  9 attached to ") != NULL, "%s", output);
+	ck_assert_msg(strstr(output, "Programs:  11 attached to ") != NULL, "%s", output);
 	ck_assert_msg(strstr(output, "Tenants:   7\n") != NULL, "%s", output);
 	free(output);
 

@@ -63,7 +63,7 @@ an_upgrade_restarts_the_agent_after_unpacking_and_it_adopts_the_pins() {
 	after=$(inside systemctl show -P MainPID tenantd.service)
 	adopted=$(inside /usr/bin/tenantctl --json status | grep -o '"adopted":[0-9]*')
 	expect "a new agent ($before, then $after)" [ "$after" != "$before" ] &&
-	expect "the pinned links adopted, not '$adopted'" [ "$adopted" = '"adopted":9' ] &&
+	expect "the pinned links adopted, not '$adopted'" [ "$adopted" = '"adopted":11' ] &&
 	expect "billing still refused acme's port" billing_is_refused_acme
 }
 

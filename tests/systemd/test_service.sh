@@ -174,7 +174,7 @@ the_service_is_ready_once_enforcing_and_says_so() {
 	text=$(status_text)
 	expect "tenantd active" inside systemctl is-active --quiet tenantd.service &&
 	expect "a status line of what is enforced, not '$text'" \
-		eval '[[ "$text" == "enforcing: 2 tenants, 9 programs, "*" violations/min" ]]'
+		eval '[[ "$text" == "enforcing: 2 tenants, 11 programs, "*" violations/min" ]]'
 }
 
 # The tenant of the main process of UNIT, as tenantctl tells it.
@@ -275,7 +275,7 @@ restarts_and_kills_leave_no_gap_and_counters_continue() {
 	expect "acme's call to billing while tenantd is stopped" acme_calls_billing || return 1
 	inside systemctl start tenantd.socket tenantd.service
 	adopted=$(inside /usr/local/bin/tenantctl --json status | grep -o '"adopted":[0-9]*')
-	expect "the restart to adopt all 9 links, not '$adopted'" [ "$adopted" = '"adopted":9' ] ||
+	expect "the restart to adopt all 11 links, not '$adopted'" [ "$adopted" = '"adopted":11' ] ||
 		return 1
 	after=$(acme_tx_bytes)
 	expect "the megabyte sent while stopped counted ($before -> $after)" \
@@ -327,7 +327,7 @@ pins_outlive_the_service_where_nothing_mounted_bpffs() {
 	expect "billing refused while tenantd is stopped" billing_refused || return 1
 	inside systemctl start tenantd.socket tenantd.service
 	adopted=$(inside /usr/local/bin/tenantctl --json status | grep -o '"adopted":[0-9]*')
-	expect "the restart to adopt all 9 links, not '$adopted'" [ "$adopted" = '"adopted":9' ]
+	expect "the restart to adopt all 11 links, not '$adopted'" [ "$adopted" = '"adopted":11' ]
 }
 
 # No /sys/fs/bpf at all: the mount fails saying so, and tenantd is not

@@ -39,6 +39,7 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(config.agent.host_ports[0].protocol, IPPROTO_UDP);
 	ck_assert_uint_eq(config.agent.host_ports[1].protocol, IPPROTO_TCP);
 	ck_assert_uint_eq(config.agent.event_rate, 250);
+	ck_assert_uint_eq(config.agent.tenant_mark_mask, 0x0fff0000);
 	ck_assert(config.agent.kill_packet_sockets);
 	ck_assert_uint_eq(config.agent.posture_scan_seconds, 10);
 	ck_assert(config.agent.container_ranges_set);
@@ -65,6 +66,12 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_str_eq(acme->exceptions[1].peer, "billing");
 	ck_assert_uint_eq(acme->exceptions[1].target.port, 0);
 	ck_assert_uint_eq(acme->exceptions[1].target.protocol, EXCEPTION_PROTOCOL_UNIX);
+
+	ck_assert_uint_eq(acme->bind_port_count, 2);
+	ck_assert_uint_eq(acme->bind_ports[0].port.port, 8443);
+	ck_assert_uint_eq(acme->bind_ports[0].port.protocol, IPPROTO_TCP);
+	ck_assert_uint_eq(acme->bind_ports[1].port.protocol, IPPROTO_UDP);
+	ck_assert_int_eq(acme->bind_ports[1].where.line, 12);
 
 	ck_assert_uint_eq(acme->egress_rate, 100000000);
 	ck_assert(acme->quota_loopback);
@@ -101,6 +108,7 @@ START_TEST(a_missing_config_directory_means_defaults_and_no_tenants)
 	ck_assert_str_eq(config.agent.cgroup_root, "/");
 	ck_assert_int_eq(config.agent.host_policy, HOST_POLICY_ALLOW);
 	ck_assert_uint_eq(config.agent.event_rate, 100);
+	ck_assert_uint_eq(config.agent.tenant_mark_mask, 0xffff0000);
 	ck_assert(!config.agent.kill_packet_sockets);
 	ck_assert_uint_eq(config.agent.posture_scan_seconds, 5);
 	ck_assert(!config.agent.container_ranges_set);

@@ -26,15 +26,16 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		{ "acme", "host", "quota_connect_rate", "warned", "connect_rate", 2 },
 	};
 	static const struct metrics_privileged privileged[] = {
-		{ "acme", "net_raw", 2 },
-		{ "acme", NULL, 1 },
+		{ .tenant = "acme", .capability = "net_raw", .count = 2 },
+		{ .tenant = "acme", .count = 1 },
+		{ .tenant = "acme", .count = 3, .netlink = true },
 	};
 	struct metrics_snapshot snapshot = {
 		.version = "1.2.3", .start_time_seconds = 1764900000.25,
 		.programs_attached = 9, .programs_adopted = 9,
 		.tenants = tenants, .tenant_count = 2,
 		.violations = violations, .violation_count = 3,
-		.privileged = privileged, .privileged_count = 2,
+		.privileged = privileged, .privileged_count = 3,
 	};
 	static const char expected[] =
 		"# HELP tenantd_build_info The running tenantd's version.\n"
@@ -101,7 +102,10 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"tenantd_tenant_privileged_processes{tenant=\"acme\",capability=\"net_raw\"} 2\n"
 		"# HELP tenantd_tenant_packet_socket_processes Tenant processes holding a packet socket (AF_PACKET), at the last posture scan.\n"
 		"# TYPE tenantd_tenant_packet_socket_processes gauge\n"
-		"tenantd_tenant_packet_socket_processes{tenant=\"acme\"} 1\n";
+		"tenantd_tenant_packet_socket_processes{tenant=\"acme\"} 1\n"
+		"# HELP tenantd_tenant_netlink_socket_processes Tenant processes holding a NETLINK_USERSOCK socket outside a network namespace of their own, at the last posture scan.\n"
+		"# TYPE tenantd_tenant_netlink_socket_processes gauge\n"
+		"tenantd_tenant_netlink_socket_processes{tenant=\"acme\"} 3\n";
 	char *text = NULL;
 	size_t length = 0;
 
