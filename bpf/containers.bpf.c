@@ -101,6 +101,7 @@ int tenantd_scan_container_addresses(struct bpf_iter__task *ctx)
 	bpf_map_update_elem(&tenantd_container_namespaces_seen, &cookie, &scan->scan, BPF_ANY);
 	record.netns_cookie = cookie;
 	record.pid = task->tgid;
+	record.unprivileged = BPF_CORE_READ(net, user_ns, level) != 0;
 
 	device_offset = bpf_core_field_offset(struct net_device, dev_list);
 	head = (struct list_head *)((void *)net + bpf_core_field_offset(struct net, dev_base_head));

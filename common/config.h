@@ -42,6 +42,9 @@ struct tenant_exception {
 	struct source_line where;
 };
 
+/* MaxContainerAddresses= when not set. */
+#define DEFAULT_MAX_CONTAINER_ADDRESSES 256
+
 /* BindPorts=: a port only this tenant may bind. */
 struct tenant_bind_port {
 	struct port_protocol port;
@@ -67,6 +70,9 @@ struct tenant_config {
 	struct tenant_network *networks;
 	size_t network_count;
 	bool auto_networks; /* Network=auto: its containers' addresses too */
+	/* MaxContainerAddresses=: how many Network=auto may hold at once. */
+	unsigned int max_container_addresses;
+	bool max_container_addresses_set;
 	struct tenant_exception *exceptions;
 	size_t exception_count;
 	struct tenant_bind_port *bind_ports;
@@ -87,6 +93,13 @@ struct tenant_config {
 	 * (config_load_since()); 0 when read from its file. */
 	uint32_t copied_from;
 };
+
+/* MaxContainerAddresses=, or its default. */
+static inline unsigned int tenant_max_container_addresses(const struct tenant_config *tenant)
+{
+	return tenant->max_container_addresses_set ? tenant->max_container_addresses :
+						     DEFAULT_MAX_CONTAINER_ADDRESSES;
+}
 
 /* A network of the configuration: config->tenants[tenant].networks[index]. */
 struct network_reference {

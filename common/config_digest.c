@@ -62,6 +62,7 @@ uint64_t config_digest(const struct config *config)
 		digest = DIGEST_VALUE(digest, tenant->quota_loopback);
 		digest = DIGEST_VALUE(digest, (enum quota_mode){ tenant_quota_mode(tenant) });
 		digest = DIGEST_VALUE(digest, tenant->auto_networks);
+		digest = DIGEST_VALUE(digest, (unsigned int){ tenant_max_container_addresses(tenant) });
 		digest = DIGEST_VALUE(digest, tenant->cgroup_count);
 		for (size_t c = 0; c < tenant->cgroup_count; c++)
 			digest = digest_string(digest, tenant->cgroups[c].path);

@@ -638,6 +638,21 @@ static int parse_connect_burst(struct parse_state *state, const char *key, char 
 	return 0;
 }
 
+static int parse_max_container_addresses(struct parse_state *state, const char *key,
+					 char *value, const struct source_line *where)
+{
+	unsigned long count;
+
+	if (parse_unsigned(value, CONTAINER_ADDRESS_MAX_ENTRIES, &count)) {
+		set_error(state->error, where, key, "'%s' is not a number of addresses 0..%d", value,
+			  CONTAINER_ADDRESS_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	state->tenant->max_container_addresses = (unsigned int)count;
+	state->tenant->max_container_addresses_set = true;
+	return 0;
+}
+
 static int parse_quota_mode(struct parse_state *state, const char *key, char *value,
 			    const struct source_line *where)
 {
@@ -792,6 +807,7 @@ static const struct config_key tenant_keys[] = {
 	{ "Mode", parse_mode },
 	{ "Cgroup", parse_cgroup },
 	{ "Network", parse_network },
+	{ "MaxContainerAddresses", parse_max_container_addresses },
 	{ "AllowTo", parse_allow_to },
 	{ "BindPorts", parse_bind_ports },
 	{ "EgressRate", parse_egress_rate },

@@ -31,6 +31,9 @@ void tenant_settings_to_json(struct json_object *object, const struct tenant_con
 		json_object_array_add(list, json_object_new_string(network));
 	}
 	json_object_object_add(object, "networks", list);
+	if (tenant->max_container_addresses_set)
+		json_object_object_add(object, "max_container_addresses",
+				       json_object_new_int64(tenant->max_container_addresses));
 	list = json_object_new_array();
 	for (size_t i = 0; i < tenant->exception_count; i++) {
 		const struct tenant_exception *exception = &tenant->exceptions[i];

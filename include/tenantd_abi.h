@@ -25,7 +25,8 @@
  * 9: the settings carry TenantMarkMask=, the bits of a packet's mark that
  *    name its sending tenant from egress to delivery; tenantd_bind_ports
  *    holds BindPorts=; abstract Unix names are keyed by name and socket
- *    type; the posture settings carry NetlinkSockets=. */
+ *    type; the posture settings carry NetlinkSockets=; a container
+ *    address record says whether its namespace was made unprivileged. */
 #define TENANTD_ABI_VERSION 9
 
 #define TENANT_ID_HOST 0
@@ -329,6 +330,10 @@ struct container_address_record {
 	__u32 tenant_id;
 	__u32 pid;
 	__u8 addr[16]; /* IPv4 IPv4-mapped, as network keys are */
+	/* The namespace is owned by a user namespace other than the host's:
+	 * made without privilege, where its maker sets any address it likes. */
+	__u8 unprivileged;
+	__u8 pad[7];
 };
 
 #endif /* TENANTD_ABI_H */

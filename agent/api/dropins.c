@@ -234,6 +234,18 @@ static int render_connect_burst(FILE *out, const char *tenant, const char *field
 	return 0;
 }
 
+static int render_max_container_addresses(FILE *out, const char *tenant, const char *field,
+					  struct json_object *value, char *error, size_t size)
+{
+	int64_t count = json_object_get_int64(value);
+
+	if (!json_object_is_type(value, json_type_int) || count < 0 ||
+	    count > CONTAINER_ADDRESS_MAX_ENTRIES)
+		return FAIL(error, size, "'%s' must be a number 0..65536", field);
+	fprintf(out, "MaxContainerAddresses=%lld\n", (long long)count);
+	return 0;
+}
+
 static int render_quota_mode(FILE *out, const char *tenant, const char *field,
 			     struct json_object *value, char *error, size_t size)
 {
@@ -251,6 +263,7 @@ static const struct body_field body_fields[] = {
 	{ "mode", render_mode },
 	{ "cgroups", render_cgroups },
 	{ "networks", render_networks },
+	{ "max_container_addresses", render_max_container_addresses },
 	{ "allow_to", render_allow_to },
 	{ "bind_ports", render_bind_ports },
 	{ "egress_rate", render_egress_rate },

@@ -151,6 +151,26 @@ static void render_cgroups_missing(FILE *out, const struct metrics_snapshot *sna
 	}
 }
 
+static void render_container_claims(FILE *out, const struct metrics_snapshot *snapshot)
+{
+	fputs("# HELP tenantd_tenant_container_addresses Addresses the tenant's containers hold "
+	      "through Network=auto, at the last scan.\n"
+	      "# TYPE tenantd_tenant_container_addresses gauge\n", out);
+	for (size_t i = 0; i < snapshot->tenant_count; i++)
+		if (snapshot->tenants[i].auto_networks)
+			fprintf(out, "tenantd_tenant_container_addresses{tenant=\"%s\"} %" PRIu64 "\n",
+				snapshot->tenants[i].name, snapshot->tenants[i].container_addresses);
+	fputs("# HELP tenantd_tenant_container_claims_refused Container addresses of the tenant "
+	      "that Network=auto refused at the last scan: set without privilege, another's, "
+	      "outside ContainerNetworks= or past MaxContainerAddresses=.\n"
+	      "# TYPE tenantd_tenant_container_claims_refused gauge\n", out);
+	for (size_t i = 0; i < snapshot->tenant_count; i++)
+		if (snapshot->tenants[i].auto_networks)
+			fprintf(out, "tenantd_tenant_container_claims_refused{tenant=\"%s\"} %" PRIu64
+				"\n", snapshot->tenants[i].name,
+				snapshot->tenants[i].container_claims_refused);
+}
+
 static void render_quotas(FILE *out, const struct metrics_snapshot *snapshot)
 {
 	fputs("# HELP tenantd_tenant_quota Each tenant's quotas as configured: egress_rate in "
@@ -207,7 +227,8 @@ static void render_posture(FILE *out, const struct metrics_snapshot *snapshot)
 /* The exposition's metric families, in the order they are written. */
 static void (*const families[])(FILE *out, const struct metrics_snapshot *snapshot) = {
 	render_agent, render_tenant_info, render_counters, render_violations,
-	render_quotas_exceeded, render_quotas, render_cgroups_missing, render_posture,
+	render_quotas_exceeded, render_quotas, render_cgroups_missing, render_container_claims,
+	render_posture,
 };
 
 int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)

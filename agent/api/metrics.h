@@ -20,6 +20,9 @@ struct metrics_tenant {
 	uint64_t connect_burst;
 	uint64_t egress_rate; /* EgressRate= in bits a second, 0 when not set */
 	uint64_t cgroups_missing; /* configured, not found now */
+	/* Network=auto, at the last scan: addresses held, claims refused. */
+	bool auto_networks;
+	uint64_t container_addresses, container_claims_refused;
 };
 
 /* One (tenant, capability) with processes holding it; CAPABILITY NULL

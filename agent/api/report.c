@@ -123,6 +123,10 @@ static int tenant_rows(const struct agent *agent, const struct view *view,
 			}
 			row->egress_rate = tenant->egress_rate;
 			row->cgroups_missing = cgroup_watch_missing(agent->cgroup_watch, tenant->name);
+			row->auto_networks = tenant->auto_networks;
+			container_networks_claims(agent->container_networks, entry->id,
+						  &row->container_addresses,
+						  &row->container_claims_refused);
 		}
 		if (counters_read_tenant(counters_fd, entry->id, &row->counters) == 0 || tenant)
 			used++;
@@ -337,6 +341,20 @@ static struct json_object *quotas_json(const struct tenant_config *tenant)
 	return object;
 }
 
+/* Network=auto at the last scan: what the tenant's containers hold, and the
+ * claims refused (unprivileged namespaces, other tenants' addresses,
+ * outside ContainerNetworks=, past MaxContainerAddresses=). */
+static void container_claims_json(const struct agent *agent, struct json_object *object,
+				  uint32_t tenant_id)
+{
+	uint64_t held, refused;
+
+	container_networks_claims(agent->container_networks, tenant_id, &held, &refused);
+	json_object_object_add(object, "container_addresses", json_object_new_int64((int64_t)held));
+	json_object_object_add(object, "container_claims_refused",
+			       json_object_new_int64((int64_t)refused));
+}
+
 static struct json_object *tenant_json(const struct agent *agent, const struct view *view,
 				       const struct tenant_id_entry *entry,
 				       const struct violation_total *totals, size_t total_count)
@@ -365,6 +383,7 @@ static struct json_object *tenant_json(const struct agent *agent, const struct v
 		}
 		free(addresses);
 		json_object_object_add(object, "container_networks", list);
+		container_claims_json(agent, object, entry->id);
 	}
 	if (counters_read_tenant(bpf_map__fd(agent->programs.skeleton->maps.tenantd_tenant_counters),
 				 entry->id, &counters))

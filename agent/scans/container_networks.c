@@ -35,6 +35,14 @@ struct claim {
 	struct network_key key;
 	uint32_t tenant_id;
 	uint64_t netns_cookie; /* older namespaces have smaller cookies */
+	bool unprivileged; /* its namespace made without privilege */
+};
+
+/* A tenant's claims at the last scan: the addresses it holds, and those it
+ * was refused. */
+struct tenant_claims {
+	uint32_t tenant_id;
+	uint64_t held, refused;
 };
 
 struct container_networks {
@@ -43,6 +51,8 @@ struct container_networks {
 	struct container_scan_state state;
 	struct claim *refused; /* of the last scan, to log each refusal once */
 	size_t refused_count;
+	struct tenant_claims *tenants; /* by tenant id */
+	size_t tenant_count;
 	struct scan_schedule schedule;
 };
 
@@ -109,6 +119,7 @@ static int read_claims(struct container_networks *networks, const struct config 
 			.key = { .prefixlen = 128 },
 			.tenant_id = record->tenant_id,
 			.netns_cookie = record->netns_cookie,
+			.unprivileged = record->unprivileged,
 		};
 		memcpy(claim->key.addr, record->addr, sizeof(record->addr));
 		(*count)++;
@@ -193,6 +204,29 @@ static int owners_fd(const struct container_networks *networks, const struct net
 					    network_trie_of_address(key->addr)));
 }
 
+/* Claims from namespaces made without privilege are refused: whoever made
+ * one sets any address in it, another tenant's container's or a remote
+ * host's, and a claim would take that address from them. A runtime with
+ * privilege (Docker, Podman as root, systemd-nspawn) assigns addresses its
+ * containers cannot change without a capability the posture reports.
+ * Returns how many claims are left, in order. */
+static size_t refuse_unprivileged(struct container_networks *networks,
+				  const struct tenant_ids *ids, struct claim *claims, size_t count,
+				  struct claim *refused, size_t *refused_count)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (claims[i].unprivileged)
+			refuse(networks, ids, refused, refused_count, &claims[i],
+			       "is set in a network namespace made without privilege, where any "
+			       "address can be chosen");
+		else
+			claims[kept++] = claims[i];
+	}
+	return kept;
+}
+
 /* Settles the claims (sorted by address, then oldest namespace first) into
  * the owners to write. An address keeps the owner the last scan gave it
  * while that tenant still claims it; else the oldest namespace's tenant
@@ -209,6 +243,7 @@ static int settle(struct container_networks *networks, const struct config *conf
 	*refused_count = 0;
 	if (!*refused)
 		return -ENOMEM;
+	count = refuse_unprivileged(networks, ids, claims, count, *refused, refused_count);
 	for (size_t start = 0, end; start < count; start = end) {
 		struct claim winner = claims[start];
 		__u32 recorded, owner;
@@ -244,6 +279,113 @@ static int settle(struct container_networks *networks, const struct config *conf
 		claims[kept++] = winner;
 	}
 	return (int)kept;
+}
+
+static unsigned int limit_of(const struct config *config, const struct tenant_ids *ids,
+			     uint32_t tenant_id)
+{
+	const char *name = tenant_ids_name(ids, tenant_id);
+	const struct tenant_config *tenant = name ? config_find_tenant(config, name) : NULL;
+
+	return tenant ? tenant_max_container_addresses(tenant) : 0;
+}
+
+/* MaxContainerAddresses=: the addresses a tenant holds already stay, then
+ * new ones join in address order, while it is under its limit; the rest
+ * are refused. Returns how many owners are left, in order. */
+static int enforce_limits(struct container_networks *networks, const struct config *config,
+			  const struct tenant_ids *ids, struct claim *owners, size_t count,
+			  struct claim *refused, size_t *refused_count)
+{
+	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
+	_cleanup_free_ uint32_t *held = calloc(TENANT_MAX_ENTRIES, sizeof(*held));
+	_cleanup_free_ bool *keep = calloc(count + 1, sizeof(*keep));
+	size_t kept = 0;
+	__u32 recorded;
+
+	if (!held || !keep)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < count; i++) {
+			uint32_t tenant = owners[i].tenant_id;
+			bool holds = bpf_map_lookup_elem(recorded_fd, &owners[i].key, &recorded) == 0 &&
+				     recorded == tenant;
+
+			/* Pass 0: the addresses held; pass 1: the new ones. */
+			if (keep[i] || holds != (pass == 0))
+				continue;
+			if (held[tenant] < limit_of(config, ids, tenant)) {
+				keep[i] = true;
+				held[tenant]++;
+			}
+		}
+	for (size_t i = 0; i < count; i++) {
+		char reason[96];
+
+		if (keep[i]) {
+			owners[kept++] = owners[i];
+			continue;
+		}
+		snprintf(reason, sizeof(reason), "would pass its MaxContainerAddresses=%u",
+			 limit_of(config, ids, owners[i].tenant_id));
+		refuse(networks, ids, refused, refused_count, &owners[i], reason);
+	}
+	return (int)kept;
+}
+
+static int compare_tenant_claims(const void *a, const void *b)
+{
+	const struct tenant_claims *left = a, *right = b;
+
+	return (left->tenant_id > right->tenant_id) - (left->tenant_id < right->tenant_id);
+}
+
+/* Adds one to the count of TENANT in CLAIMS (COUNT of them, unsorted). */
+static void count_claim(struct tenant_claims *claims, size_t *count, uint32_t tenant, bool held)
+{
+	size_t i;
+
+	for (i = 0; i < *count && claims[i].tenant_id != tenant; i++)
+		;
+	if (i == *count)
+		claims[(*count)++] = (struct tenant_claims){ .tenant_id = tenant };
+	if (held)
+		claims[i].held++;
+	else
+		claims[i].refused++;
+}
+
+/* Each tenant's claims at this scan, for its record and the metrics. */
+static int tally(struct container_networks *networks, const struct claim *owners,
+		 size_t owner_count)
+{
+	struct tenant_claims *tenants = calloc(owner_count + networks->refused_count + 1,
+					       sizeof(*tenants));
+	size_t count = 0;
+
+	if (!tenants)
+		return -ENOMEM;
+	for (size_t i = 0; i < owner_count; i++)
+		count_claim(tenants, &count, owners[i].tenant_id, true);
+	for (size_t i = 0; i < networks->refused_count; i++)
+		count_claim(tenants, &count, networks->refused[i].tenant_id, false);
+	qsort(tenants, count, sizeof(*tenants), compare_tenant_claims);
+	free(networks->tenants);
+	networks->tenants = tenants;
+	networks->tenant_count = count;
+	return 0;
+}
+
+void container_networks_claims(const struct container_networks *networks, uint32_t tenant_id,
+			       uint64_t *held, uint64_t *refused)
+{
+	struct tenant_claims key = { .tenant_id = tenant_id }, *found = NULL;
+
+	if (networks && networks->tenant_count)
+		found = bsearch(&key, networks->tenants, networks->tenant_count,
+				sizeof(*networks->tenants), compare_tenant_claims);
+	*held = found ? found->held : 0;
+	*refused = found ? found->refused : 0;
 }
 
 /* New owners first, then the addresses no container holds any more. */
@@ -323,12 +465,19 @@ int container_networks_scan(struct container_networks *networks, const struct co
 	if (count)
 		qsort(claims, count, sizeof(*claims), compare_claims);
 	r = settle(networks, config, ids, claims, count, &refused, &refused_count);
-	if (r < 0)
+	if (r >= 0)
+		r = enforce_limits(networks, config, ids, claims, (size_t)r, refused, &refused_count);
+	if (r < 0) {
+		free(refused);
 		return log_error_errno(r, "cannot settle the container addresses: %m");
+	}
 	count = (size_t)r;
 	free(networks->refused);
 	networks->refused = refused;
 	networks->refused_count = refused_count;
+	r = tally(networks, claims, count);
+	if (r)
+		return log_error_errno(r, "cannot count the container addresses: %m");
 	return write_owners(networks, config, ids, claims, count);
 }
 
@@ -365,6 +514,7 @@ void container_networks_close(struct container_networks *networks)
 		return;
 	bpf_link__destroy(networks->iterator);
 	free(networks->refused);
+	free(networks->tenants);
 	free(networks);
 }
 

@@ -32,6 +32,10 @@ int container_networks_timeout(const struct container_networks *networks);
 void container_networks_tick(struct container_networks *networks, const struct config *config,
 			     const struct tenant_ids *ids);
 
+/* How many addresses TENANT_ID's containers hold through Network=auto, and
+ * how many of its claims were refused, at the last scan. */
+void container_networks_claims(const struct container_networks *networks, uint32_t tenant_id,
+			       uint64_t *held, uint64_t *refused);
 /* The addresses a tenant holds through Network=auto, "10.0.0.2/32" style,
  * for its record; *COUNT of them, malloc'ed. */
 char **container_networks_of(const struct container_networks *networks, uint32_t tenant_id,

@@ -116,6 +116,75 @@ START_TEST(an_address_outside_container_networks_is_not_claimed)
 }
 END_TEST
 
+/* An unprivileged red process makes a user and network namespace of its
+ * own and sets in it the address blue's next container will have: a
+ * squat, were it claimed. */
+START_TEST(an_address_set_in_a_namespace_made_without_privilege_is_not_claimed)
+{
+	long long refused = harness_metric("tenantd_tenant_container_claims_refused",
+					   "tenant=\"red\"");
+	char pid_file[512];
+	char *body;
+	long status = 0;
+
+	snprintf(pid_file, sizeof(pid_file), "%s/squatter.pid", harness_scratch());
+	ck_assert(harness_shell(
+		"sh -c 'echo $$ > %s/cgroup.procs && exec unshare --user --map-root-user --net "
+		"sh -c \"ip link add v0 type veth peer name v1 && "
+		"ip addr add 10.203.0.77/24 dev v0 && ip link set v0 up && "
+		"echo \\$\\$ > %s && exec sleep 600\"' >/dev/null 2>&1 &",
+		harness_cgroup_path("red"), pid_file));
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant red: container address 10.203.0.77/32 is set in a "
+				  "network namespace made without privilege") > 0,
+		HARNESS_PATIENCE_MS));
+	ck_assert_int_gt(harness_metric("tenantd_tenant_container_claims_refused",
+					"tenant=\"red\""), refused);
+	body = harness_get("/v1/tenants/red", &status);
+	ck_assert_ptr_null(strstr(body, "10.203.0.77"));
+	ck_assert_ptr_null(strstr(body, "\"container_claims_refused\":0"));
+	free(body);
+	/* blue's container then gets it. */
+	ck_assert(harness_shell("ip -n %s addr add 10.203.0.77/24 dev eth0", blue));
+	ck_assert(harness_wait_until(
+		harness_log_lines("tenant blue: container address 10.203.0.77/32 joins") > 0,
+		HARNESS_PATIENCE_MS));
+	ck_assert(harness_shell("kill $(cat %s)", pid_file));
+	ck_assert(harness_shell("ip -n %s addr del 10.203.0.77/24 dev eth0", blue));
+}
+END_TEST
+
+/* red's two containers have four addresses; with room for two, the two
+ * first kept, the others leave, and both counts say so. */
+START_TEST(claims_past_max_container_addresses_are_refused)
+{
+	const char *root = harness_root();
+	char *body;
+	long status = 0;
+
+	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
+						    "tenant=\"red\"") == 4,
+		HARNESS_PATIENCE_MS));
+	harness_write_config("tenants.d/red.conf",
+			     "[Tenant]\nCgroup=%s/red\nNetwork=auto\nMaxContainerAddresses=2\n", root);
+	ck_assert(harness_agent_reload());
+	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
+						    "tenant=\"red\"") == 2 &&
+					     harness_metric("tenantd_tenant_container_claims_refused",
+							    "tenant=\"red\"") == 2,
+		HARNESS_PATIENCE_MS));
+	ck_assert(harness_log_lines("would pass its MaxContainerAddresses=2; not added") > 0);
+	body = harness_get("/v1/tenants/red", &status);
+	ck_assert_ptr_nonnull(strstr(body, "\"container_addresses\":2"));
+	free(body);
+	harness_write_config("tenants.d/red.conf", "[Tenant]\nCgroup=%s/red\nNetwork=auto\n", root);
+	ck_assert(harness_agent_reload());
+	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
+						    "tenant=\"red\"") == 4,
+		HARNESS_PATIENCE_MS));
+}
+END_TEST
+
 START_TEST(a_container_whose_processes_are_gone_leaves_its_tenants_networks)
 {
 	const char *green = harness_netns("green");
@@ -154,6 +223,8 @@ Suite *test_suite(void)
 	tcase_add_test(containers, an_address_two_tenants_claim_stays_with_the_first);
 	tcase_add_test(containers, an_address_outside_container_networks_is_not_claimed);
 	tcase_add_test(containers, a_container_whose_processes_are_gone_leaves_its_tenants_networks);
+	tcase_add_test(containers, an_address_set_in_a_namespace_made_without_privilege_is_not_claimed);
+	tcase_add_test(containers, claims_past_max_container_addresses_are_refused);
 	suite_add_tcase(suite, containers);
 	return suite;
 }

@@ -59,6 +59,7 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->networks[0].network.prefixlen, 96 + 16);
 	ck_assert_uint_eq(acme->networks[1].network.prefixlen, 32);
 	ck_assert(acme->auto_networks);
+	ck_assert_uint_eq(tenant_max_container_addresses(acme), 64);
 	ck_assert_uint_eq(acme->exception_count, 2);
 	ck_assert_str_eq(acme->exceptions[0].peer, "billing");
 	ck_assert_uint_eq(acme->exceptions[0].target.port, 8443);
@@ -71,7 +72,7 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(acme->bind_ports[0].port.port, 8443);
 	ck_assert_uint_eq(acme->bind_ports[0].port.protocol, IPPROTO_TCP);
 	ck_assert_uint_eq(acme->bind_ports[1].port.protocol, IPPROTO_UDP);
-	ck_assert_int_eq(acme->bind_ports[1].where.line, 12);
+	ck_assert_int_eq(acme->bind_ports[1].where.line, 13);
 
 	ck_assert_uint_eq(acme->egress_rate, 100000000);
 	ck_assert(acme->quota_loopback);
@@ -95,6 +96,7 @@ START_TEST(the_design_example_parses_to_its_values)
 	ck_assert_uint_eq(dns->egress_rate, 0);
 	ck_assert(!dns->quota_loopback);
 	ck_assert_int_eq(tenant_quota_mode(dns), QUOTA_MODE_ENFORCE);
+	ck_assert_uint_eq(tenant_max_container_addresses(dns), 256);
 	config_free(&config);
 }
 END_TEST

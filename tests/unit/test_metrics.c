@@ -17,7 +17,8 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		  .counters = { .tx_bytes = 1000, .rx_bytes = 2000, .tx_packets = 10,
 				.rx_packets = 20, .connections = 3, .events_sampled_out = 4 },
 		  .connect_rate = 0.5, .connect_burst = 3, .egress_rate = 100000000,
-		  .cgroups_missing = 1 },
+		  .cgroups_missing = 1, .auto_networks = true, .container_addresses = 3,
+		  .container_claims_refused = 2 },
 		{ .name = "gone", .kind = NULL, .counters = { .tx_bytes = 5 } },
 	};
 	static const struct metrics_violation violations[] = {
@@ -97,6 +98,12 @@ START_TEST(a_snapshot_renders_to_the_exact_exposition)
 		"# HELP tenantd_tenant_cgroups_missing Cgroups of the tenant's configuration that do not exist now: not tagged until they are made.\n"
 		"# TYPE tenantd_tenant_cgroups_missing gauge\n"
 		"tenantd_tenant_cgroups_missing{tenant=\"acme\"} 1\n"
+		"# HELP tenantd_tenant_container_addresses Addresses the tenant's containers hold through Network=auto, at the last scan.\n"
+		"# TYPE tenantd_tenant_container_addresses gauge\n"
+		"tenantd_tenant_container_addresses{tenant=\"acme\"} 3\n"
+		"# HELP tenantd_tenant_container_claims_refused Container addresses of the tenant that Network=auto refused at the last scan: set without privilege, another's, outside ContainerNetworks= or past MaxContainerAddresses=.\n"
+		"# TYPE tenantd_tenant_container_claims_refused gauge\n"
+		"tenantd_tenant_container_claims_refused{tenant=\"acme\"} 2\n"
 		"# HELP tenantd_tenant_privileged_processes Tenant processes holding, over the host, a capability that voids isolation, at the last posture scan.\n"
 		"# TYPE tenantd_tenant_privileged_processes gauge\n"
 		"tenantd_tenant_privileged_processes{tenant=\"acme\",capability=\"net_raw\"} 2\n"

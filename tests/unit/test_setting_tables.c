@@ -34,6 +34,7 @@ static const struct tenant_setting tenant_settings[] = {
 	{ "Network", "networks", "[\"10.1.0.0/16\"]", "10.0.0.0/16", "10.1.0.0/16" },
 	{ "AllowTo", "allow_to", "[{\"tenant\": \"peer\", \"port\": 81, \"protocol\": \"tcp\"}]",
 	  "peer:80/tcp", "peer:81/tcp" },
+	{ "MaxContainerAddresses", "max_container_addresses", "9", "8", "9" },
 	{ "BindPorts", "bind_ports", "[\"8443/tcp\"]", "8080/tcp", "8443/tcp" },
 	{ "EgressRate", "egress_rate", "\"2M\"", "1M", "2M" },
 	{ "QuotaLoopback", "quota_loopback", "true", "no", "yes" },
