@@ -13,6 +13,27 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* The tenant whose network holds the source address of a packet ME sends,
+ * when it is another's, else -1: IPV6_FREEBIND with IPV6_PKTINFO needs no
+ * privilege, and a raw socket in the tenant's own namespace or a container
+ * given CAP_NET_ADMIN sets any source. Read on every packet that opens or
+ * answers an opening (a TCP segment with SYN, any other protocol's), as a
+ * connection's later segments carry its SYN's source. */
+static __always_inline __s64 foreign_source(struct __sk_buff *skb, __u32 me)
+{
+	__u32 l4_offset = 0;
+	__u8 protocol = 0, addr[16];
+	__s64 owner;
+
+	if (transport_header(skb, &protocol, &l4_offset) && protocol == IPPROTO_TCP &&
+	    !(tcp_flags(skb, l4_offset) & TCP_FLAG_SYN))
+		return -1;
+	if (!packet_source(skb, addr))
+		return -1;
+	owner = network_of(addr);
+	return owner >= 0 && owner != me ? owner : -1;
+}
+
 SEC("cgroup_skb/egress")
 int tenantd_count_egress(struct __sk_buff *skb)
 {
@@ -32,6 +53,12 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		flow_from_packet(skb, &flow);
 		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
 		return SKB_DROP;
+	}
+	owner = mine ? foreign_source(skb, me) : -1;
+	if (mine && owner >= 0) {
+		flow_to_destination(skb, &flow);
+		if (violation(me, mine, owner, REASON_SPOOFED_SOURCE, &flow))
+			return SKB_DROP;
 	}
 	/* Checked as loaded: the helper refuses a fresh load of skb->sk. */
 	socket = skb->sk;

@@ -8,8 +8,6 @@
 #include "verdict.bpf.h"
 #include "violation.bpf.h"
 
-#define TCP_FLAG_SYN 0x02
-#define TCP_FLAG_ACK 0x10
 #define IPPROTO_UDPLITE_NUMBER 136
 #define IPPROTO_SCTP_NUMBER 132
 #define IPPROTO_DCCP_NUMBER 33
@@ -30,14 +28,15 @@ static __always_inline void delivered_flow(struct __sk_buff *skb, struct flow *f
 					   __be16 ports[2], bool *opens)
 {
 	__u32 l4_offset = 0;
-	__u8 flags = 0;
+	__u8 flags;
 
 	*opens = true;
 	if (!transport_header(skb, &flow->protocol, &l4_offset))
 		flow->protocol = 0;
-	if (flow->protocol == IPPROTO_TCP && !read_packet(skb, l4_offset + 13, &flags, 1) &&
-	    (!(flags & TCP_FLAG_SYN) || (flags & TCP_FLAG_ACK)))
-		*opens = false;
+	if (flow->protocol == IPPROTO_TCP) {
+		flags = tcp_flags(skb, l4_offset);
+		*opens = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+	}
 	if (has_ports(flow->protocol) && !read_packet(skb, l4_offset, ports, 2 * sizeof(ports[0])))
 		flow->port = bpf_ntohs(ports[1]);
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
@@ -183,9 +182,35 @@ static __always_inline int judge_delivered_to_host(struct __sk_buff *skb)
 	return judge_delivered(skb, TENANT_ID_HOST, sender);
 }
 
-/* A packet from a peer's network passes when the connection it belongs to
- * would stand (either_may_initiate): the packet alone does not say which
- * end opened it. */
+/* A packet from another tenant's network, from outside this namespace:
+ * no mark names its sender, its source address does (a tenant's egress
+ * refuses sources in another's networks). It passes when it is no flow's
+ * first packet, or its sender may open that flow: a TCP segment other than
+ * a SYN belongs to a connection judged at its SYN, and a datagram is an
+ * answer only to a socket that sent to its sender's tenant first. Other
+ * protocols, whose packets carry no opening, pass when either end may open
+ * the exchange (either_may_initiate). */
+static __always_inline bool welcome_from_network(struct __sk_buff *skb, __u32 me,
+						 const struct tenant_record *mine, __u32 owner,
+						 const struct flow *flow)
+{
+	struct tenant_record *theirs = tenant_record(owner);
+	struct bpf_sock *receiver;
+
+	if (flow->protocol != IPPROTO_TCP && flow->protocol != IPPROTO_UDP)
+		return either_may_initiate(NULL, me, mine, owner, flow->local_port, flow->port,
+					   flow->protocol);
+	if (flow->protocol == IPPROTO_TCP && !opens_flow(skb))
+		return true;
+	if (theirs && initiator_verdict(NULL, owner, theirs, me, flow->local_port, flow->protocol,
+					REASON_INGRESS_NETWORK) == VERDICT_ALLOW)
+		return true;
+	receiver = skb->sk;
+	if (receiver)
+		receiver = bpf_sk_fullsock(receiver);
+	return flow->protocol == IPPROTO_UDP && receiver && socket_asked(receiver, owner);
+}
+
 SEC("cgroup_skb/ingress")
 int tenantd_filter_ingress(struct __sk_buff *skb)
 {
@@ -213,9 +238,7 @@ int tenantd_filter_ingress(struct __sk_buff *skb)
 			return SKB_DROP;
 	} else if (flow_from_packet(skb, &flow)) {
 		owner = network_of(flow.addr);
-		if (owner >= 0 && owner != me &&
-		    !either_may_initiate(NULL, me, mine, owner, flow.local_port, flow.port,
-					 flow.protocol) &&
+		if (owner >= 0 && owner != me && !welcome_from_network(skb, me, mine, owner, &flow) &&
 		    violation(me, mine, owner, REASON_INGRESS_NETWORK, &flow))
 			return SKB_DROP;
 	}

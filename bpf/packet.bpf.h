@@ -187,6 +187,46 @@ static __always_inline bool flow_from_packet(struct __sk_buff *skb, struct flow 
 
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+
+/* The TCP flags of a segment whose transport header is at L4_OFFSET; a
+ * segment too short to tell reads as a SYN, the one that is judged. */
+static __always_inline __u8 tcp_flags(struct __sk_buff *skb, __u32 l4_offset)
+{
+	__u8 flags = 0;
+
+	if (read_packet(skb, l4_offset + 13, &flags, 1))
+		return TCP_FLAG_SYN;
+	return flags;
+}
+
+/* Does the packet open a flow: a TCP SYN without ACK, or any packet of
+ * another protocol? */
+static __always_inline bool opens_flow(struct __sk_buff *skb)
+{
+	__u32 l4_offset = 0;
+	__u8 protocol = 0, flags;
+
+	if (!transport_header(skb, &protocol, &l4_offset) || protocol != IPPROTO_TCP)
+		return true;
+	flags = tcp_flags(skb, l4_offset);
+	return (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+}
+
+/* The source address of a leaving packet, as the network map keys it. */
+static __always_inline bool packet_source(struct __sk_buff *skb, __u8 addr[16])
+{
+	__u32 source = 0;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (read_packet(skb, 12, &source, 4))
+			return false;
+		v4_mapped(addr, source);
+		return true;
+	}
+	return skb->protocol == bpf_htons(ETH_P_IPV6) && !read_packet(skb, 8, addr, 16);
+}
 
 /* Fills the destination of a leaving packet: its address and protocol,
  * and for TCP and UDP its port. */

@@ -93,6 +93,9 @@ enum violation_reason {
 	/* Reported by the posture scans: a NETLINK_USERSOCK socket, by which
 	 * unprivileged processes message each other. */
 	REASON_NETLINK_SOCKET = 12,
+	/* A packet leaving with a source address in another tenant's
+	 * networks. */
+	REASON_SPOOFED_SOURCE = 13,
 	REASON_COUNT,
 };
 

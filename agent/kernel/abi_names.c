@@ -22,6 +22,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_QUOTA_EGRESS] = "quota_egress",
 	[REASON_BIND] = "bind",
 	[REASON_NETLINK_SOCKET] = "netlink_socket",
+	[REASON_SPOOFED_SOURCE] = "spoofed_source",
 };
 
 /* The reasons that are quotas exceeded, and each one's quota label. */

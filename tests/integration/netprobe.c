@@ -24,6 +24,10 @@
 #include <linux/if_ether.h>
 #include <linux/netlink.h>
 
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78 /* linux/in6.h; glibc's headers lack it */
+#endif
+
 /* Closes FD (a failed call's socket) and reports ERROR. */
 static int close_and_fail(int fd, const char *what, int error)
 {
@@ -141,6 +145,9 @@ static long pace_us;
  * --join GROUP: the group a listener joins. */
 static const char *multicast_interface;
 static const char *join_group;
+/* --source ADDR: the socket binds to ADDR first, with IP_FREEBIND or
+ * IPV6_FREEBIND, which need no privilege: whatever the address is. */
+static const char *source_address;
 
 static int set_multicast_interface(int fd, int family)
 {
@@ -176,6 +183,22 @@ static int join(int fd)
 	return -1;
 }
 
+static int bind_source(int fd, int family)
+{
+	struct sockaddr_storage source;
+	socklen_t length;
+
+	if (parse_address(source_address, 0, &source, &length) != family) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (family == AF_INET6 ?
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &(int){ 1 }, sizeof(int)) :
+		    setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &(int){ 1 }, sizeof(int)))
+		return -1;
+	return bind(fd, (struct sockaddr *)&source, length);
+}
+
 /* A socket of PROTOCOL's type for the family of ADDRESS:PORT, which it
  * fills in; prints the failure and returns a negative exit status. */
 static int socket_for(const char *protocol, const char *text, int port,
@@ -197,6 +220,8 @@ static int socket_for(const char *protocol, const char *text, int port,
 		return -close_and_fail(fd, "SO_BINDTODEVICE", errno);
 	if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 }, sizeof(int)))
 		return -close_and_fail(fd, "SO_REUSEPORT", errno);
+	if (source_address && bind_source(fd, family))
+		return -close_and_fail(fd, "bind --source", errno);
 	return fd;
 }
 
@@ -523,7 +548,8 @@ static int usage(void)
 		"                [--user-namespace yes] [--network-namespace yes]\n"
 		"                [--device DEV] [--reuseport yes]\n"
 		"                [--local-port N] [--send-when PATH [--send-first N]]\n"
-		"                [--pace-us N] [--interface DEV] [--join GROUP] COMMAND\n"
+		"                [--pace-us N] [--interface DEV] [--join GROUP]\n"
+		"                [--source ADDR] COMMAND\n"
 		"  listen tcp|udp|udplite|unix|unixgram ADDR PORT   (unix: ADDR @NAME or /PATH, PORT -)\n"
 		"  bind tcp|udp ADDR PORT   (binds, listens for tcp, exits)\n"
 		"  echo udp ADDR PORT\n"
@@ -569,6 +595,8 @@ int main(int argc, char **argv)
 			multicast_interface = argv[i + 1];
 		if (!strcmp(argv[i], "--join"))
 			join_group = argv[i + 1];
+		if (!strcmp(argv[i], "--source"))
+			source_address = argv[i + 1];
 		if (!strcmp(argv[i], "--capabilities") && keep_capabilities(argv[i + 1]))
 			return fail("capabilities", errno);
 		/* All capabilities in a user namespace of its own, none over the host. */

@@ -113,14 +113,19 @@ void tenants_setup(bool networks)
 		 "dev=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
 		 " && ip -n '%s' addr add 10.201.9.1/16 dev \"$dev\""
 		 " && ip -n '%s' addr add fd00:201:9::1/32 dev \"$dev\" nodad preferred_lft 0"
+		 /* And netns a's, where acme listens on the host's addresses. */
+		 " && dev=$(ip -n '%s' -o link show type veth | awk -F': ' '{ print $2 }' | cut -d@ -f1)"
+		 " && ip -n '%s' addr add 10.201.8.1/16 dev \"$dev\""
+		 " && ip -n '%s' addr add fd00:201:8::1/32 dev \"$dev\" nodad preferred_lft 0"
 		 /* ICMP echo sockets for everyone in netns a, as ping(8) has them. */
 		 " && ip netns exec '%s' sysctl -qw net.ipv4.ping_group_range='0 2147483647'",
-		 netns_b, netns_b, netns_b, netns_a);
+		 netns_b, netns_b, netns_b, netns_a, netns_a, netns_a, netns_a);
 	if (system(command) != 0)
 		ck_abort_msg("cannot add netns b's second addresses");
 	harness_probe_listen("", netns_b, "listen tcp :: 9711");
 	harness_probe_listen("globex", netns_a, "listen tcp :: 9711");
 	harness_probe_listen("globex", netns_a, "listen udp :: 9712");
+	harness_probe_listen("acme", netns_a, "listen tcp :: 9703");
 }
 
 static bool is_standard(const char *name)

@@ -21,8 +21,10 @@
 
 /* Creates the cgroups, writes the configuration, starts the agent and the
  * listeners; with NETWORKS, also network namespaces a (acme's side,
- * 10.201.1.1, fd00:201:1::1, listening on udp 9702 in acme) and b (globex's
- * network, 10.201.2.1, fd00:201:2::1, listening on tcp 9701). */
+ * 10.201.1.1, fd00:201:1::1, listening on udp 9702 in acme; and 10.201.8.1,
+ * fd00:201:8::1, addresses of no tenant's, where acme listens on tcp 9703
+ * as on a host's) and b (globex's network, 10.201.2.1, fd00:201:2::1,
+ * listening on tcp 9701). */
 void tenants_setup(bool networks);
 /* A checked fixture: puts the configuration back as tenants_setup wrote it
  * and purges every tenant a test created, so each test starts alike. */

@@ -767,6 +767,54 @@ START_TEST(packets_from_another_tenants_network_are_dropped_in_both_families)
 }
 END_TEST
 
+/* acme may reach globex on 9102/tcp and 9103/udp (AllowTo): a packet from
+ * globex's network that comes from those ports looks like an answer. The
+ * first packet of a flow never is one: globex's container opens nothing
+ * to acme's sockets on the host's addresses. */
+START_TEST(a_flow_from_another_tenants_network_on_an_allowed_port_is_no_answer)
+{
+	long long before = harness_violations("acme", "globex", "ingress_network", "denied");
+	long long received = harness_counter("tenantd_tenant_rx_packets_total", "acme");
+
+	ck_assert_int_eq(harness_probe("globex", tenants_netns_b(),
+				       "--local-port 9102 connect tcp 10.201.8.1 9703 10"),
+			 EINPROGRESS);
+	ck_assert_int_eq(harness_probe("globex", tenants_netns_b(),
+				       "--local-port 9102 connect tcp fd00:201:8::1 9703 10"),
+			 EINPROGRESS);
+	ck_assert_int_eq(harness_probe("globex", tenants_netns_b(),
+				       "--local-port 9103 connect udp 10.201.8.1 9702 10"),
+			 0);
+	ck_assert(harness_wait_until(
+		harness_violations("acme", "globex", "ingress_network", "denied") >= before + 3,
+		HARNESS_PATIENCE_MS));
+	ck_assert_int_eq(harness_counter("tenantd_tenant_rx_packets_total", "acme"), received);
+}
+END_TEST
+
+/* IPV6_FREEBIND needs no privilege: a socket bound with it to an address
+ * of globex's network sends from it, and the packet is dropped as it
+ * leaves. */
+START_TEST(a_packet_from_another_tenants_address_is_dropped_as_it_leaves)
+{
+	long long before = harness_violations("acme", "globex", "spoofed_source", "denied");
+
+	/* 9719: no socket of this host's on it, so only the source is judged. */
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(),
+				       "--source fd00:201:2::77 sendto fd00:201:9::1 9719 10"),
+			 EPERM);
+	ck_assert_int_ne(harness_probe("acme", tenants_netns_a(),
+				       "--source fd00:201:2::77 connect tcp fd00:201:9::1 9719 10"),
+			 0);
+	ck_assert_int_ge(harness_violations("acme", "globex", "spoofed_source", "denied"),
+			 before + 2);
+	/* From its own address, a flow leaves. */
+	ck_assert_int_eq(harness_probe("acme", tenants_netns_a(),
+				       "--source fd00:201:1::1 connect tcp fd00:201:9::1 9701 10"),
+			 0);
+}
+END_TEST
+
 /* "@tenantd-test-PID/WHAT": abstract names are seen host-wide, so each
  * run uses its own. */
 static const char *unix_name(const char *what)
@@ -1051,6 +1099,8 @@ Suite *test_suite(void)
 	tcase_set_timeout(networks, 60);
 	tcase_add_test(networks, connect_to_another_tenants_network_is_refused_in_both_families);
 	tcase_add_test(networks, packets_from_another_tenants_network_are_dropped_in_both_families);
+	tcase_add_test(networks, a_flow_from_another_tenants_network_on_an_allowed_port_is_no_answer);
+	tcase_add_test(networks, a_packet_from_another_tenants_address_is_dropped_as_it_leaves);
 	tcase_add_test(networks, a_wildcard_listener_does_not_refuse_connects_to_remote_hosts_on_its_port);
 	tcase_add_test(networks, datagrams_to_remote_hosts_on_a_wildcard_listeners_port_are_not_refused);
 	tcase_add_test(networks, ping_to_another_tenants_network_is_refused_in_both_families);
