@@ -38,6 +38,7 @@ struct cgroup_watch;
 struct unix_names;
 struct posture;
 struct container_networks;
+struct host_addresses;
 
 struct agent {
 	struct options options;
@@ -53,6 +54,7 @@ struct agent {
 	struct unix_names *unix_names; /* NULL without the Unix programs */
 	struct posture *posture; /* NULL without the posture programs */
 	struct container_networks *container_networks; /* Network=auto; NULL without it */
+	struct host_addresses *host_addresses;
 	uint64_t cgroups_refreshed_ms; /* CLOCK_MONOTONIC, of the last refresh */
 	bool cgroups_refresh_pending; /* changes came after it, within the pause */
 	/* The last policy apply failed part-way: the maps hold neither policy,

@@ -18,6 +18,7 @@
 #include "privileges.h"
 #include "reload.h"
 #include "scans/container_networks.h"
+#include "scans/host_addresses.h"
 #include "scans/posture.h"
 #include "scans/unix_names.h"
 #include "sd_notify.h"
@@ -124,6 +125,16 @@ static void posture_source_tick(struct agent *agent)
 	posture_tick(agent->posture);
 }
 
+static int host_addresses_source_fd(const struct agent *agent)
+{
+	return host_addresses_fd(agent->host_addresses);
+}
+
+static void host_addresses_source_consume(struct agent *agent)
+{
+	host_addresses_consume(agent->host_addresses, &agent->config);
+}
+
 static int container_networks_source_timeout(const struct agent *agent)
 {
 	return container_networks_timeout(agent->container_networks);
@@ -144,6 +155,7 @@ static const struct loop_source sources[] = {
 	{ "posture", NULL, posture_source_timeout, NULL, posture_source_tick },
 	{ "container_networks", NULL, container_networks_source_timeout, NULL,
 	  container_networks_source_tick },
+	{ "host_addresses", host_addresses_source_fd, NULL, host_addresses_source_consume, NULL },
 	{ "sd_notify", NULL, service_timeout, NULL, service_tick },
 };
 

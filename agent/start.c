@@ -21,6 +21,7 @@
 #include "privileges.h"
 #include "reload.h"
 #include "scans/container_networks.h"
+#include "scans/host_addresses.h"
 #include "scans/posture.h"
 #include "scans/preexisting.h"
 #include "scans/unix_names.h"
@@ -188,7 +189,9 @@ static int open_parts(struct agent *agent)
 {
 	int r;
 
-	r = container_networks_open(agent->programs.skeleton, &agent->container_networks);
+	r = host_addresses_open(agent->programs.skeleton, &agent->config, &agent->host_addresses);
+	if (r == 0)
+		r = container_networks_open(agent->programs.skeleton, &agent->container_networks);
 	if (r == 0 && agent->container_networks)
 		r = container_networks_scan(agent->container_networks, &agent->config, &agent->ids);
 	if (r == 0)
@@ -235,6 +238,7 @@ void agent_close(struct agent *agent)
 	unix_names_close(agent->unix_names);
 	posture_close(agent->posture);
 	container_networks_close(agent->container_networks);
+	host_addresses_close(agent->host_addresses);
 	event_stream_close(agent->events);
 	cgroup_paths_free(agent->cgroup_paths);
 	programs_close(&agent->programs);

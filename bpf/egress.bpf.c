@@ -31,7 +31,7 @@ static __always_inline __s64 foreign_source(struct __sk_buff *skb, __u32 me)
 	if (!packet_source(skb, addr))
 		return -1;
 	owner = network_of(addr);
-	return owner >= 0 && owner != me ? owner : -1;
+	return owner > TENANT_ID_HOST && owner != me ? owner : -1;
 }
 
 SEC("cgroup_skb/egress")
@@ -72,6 +72,9 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		int verdict = VERDICT_ALLOW;
 
 		owner = network_of(flow.addr);
+		/* To the host's own address through lo: judged where delivered. */
+		if (owner == TENANT_ID_HOST && skb->ifindex == LOOPBACK_IFINDEX)
+			owner = -1;
 		if (owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, owner, 0, flow.protocol,
 						    REASON_REMOTE_NETWORK);

@@ -115,6 +115,13 @@ static __always_inline bool destination_is_local(struct bpf_sock_addr *ctx,
 	return r != -EADDRNOTAVAIL;
 }
 
+static __always_inline bool in_host_namespace(struct bpf_sock_addr *ctx)
+{
+	struct agent_settings *settings = current_settings();
+
+	return settings && bpf_get_netns_cookie(ctx) == settings->host_netns_cookie;
+}
+
 /* Adds TENANT to the tenants LIST keeps for SK, the newest replacing the
  * oldest. */
 static __always_inline void remember(void *list, struct bpf_sock *sk, __u32 tenant)
@@ -156,6 +163,11 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 	*found_local = peer != NULL;
 	if (!peer) {
 		*owner = network_of(flow->addr);
+		/* The host's own address, from the host's namespace: the socket
+		 * it reaches judges it, by the sender in the mark. From another
+		 * namespace nothing marks what crosses: the host is judged here. */
+		if (*owner == TENANT_ID_HOST && in_host_namespace(ctx))
+			*owner = -1;
 		if (*owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, *owner, flow->port,
 						    flow->protocol, REASON_REMOTE_NETWORK);

@@ -196,4 +196,17 @@ struct {
 	__type(value, __u32);
 } tenantd_container_addresses __weak SEC(".maps");
 
+/* The host's own addresses the agent wrote to the network tries, each a
+ * /32 or /128 owned by the host (id 0), from rtnetlink: the agent's record
+ * of them, pinned so that a restart keeps them while it dumps them again;
+ * the value is the dump that last saw the address. The programs never read
+ * it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, HOST_ADDRESS_MAX_ENTRIES);
+	__type(key, struct network_key);
+	__type(value, __u32);
+} tenantd_host_addresses __weak SEC(".maps");
+
 #endif /* TENANTD_MAPS_BPF_H */

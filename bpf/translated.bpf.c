@@ -141,7 +141,8 @@ __noinline int tenantd_judge_translated(struct __sk_buff *skb, __u32 me,
 		return verdict;
 	}
 	*owner = network_of(flow->translated_addr);
-	if (*owner < 0)
+	/* To the host's own address through lo: judged where delivered. */
+	if (*owner < 0 || (*owner == TENANT_ID_HOST && skb->ifindex == LOOPBACK_IFINDEX))
 		return VERDICT_ALLOW;
 	return initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,
 				 REASON_REMOTE_NETWORK);

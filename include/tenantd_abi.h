@@ -26,7 +26,8 @@
  *    name its sending tenant from egress to delivery; tenantd_bind_ports
  *    holds BindPorts=; abstract Unix names are keyed by name and socket
  *    type; the posture settings carry NetlinkSockets=; a container
- *    address record says whether its namespace was made unprivileged. */
+ *    address record says whether its namespace was made unprivileged;
+ *    tenantd_host_addresses records the host's own addresses. */
 #define TENANTD_ABI_VERSION 9
 
 #define TENANT_ID_HOST 0
@@ -43,6 +44,7 @@
 #define HOST_PORT_MAX_ENTRIES 1024
 #define BIND_PORT_MAX_ENTRIES 65536
 #define CONTAINER_ADDRESS_MAX_ENTRIES 65536
+#define HOST_ADDRESS_MAX_ENTRIES 16384
 /* Deepest cgroup level the kernel walks when tagging a socket; the verifier
  * needs a constant bound, and systemd hierarchies stay well below it. */
 #define CGROUP_MAX_DEPTH 32
@@ -229,6 +231,10 @@ struct agent_settings {
 	__u64 policy_digest;
 	__u32 mark_shift;
 	__u32 pad;
+	/* The agent's network namespace, the host's: the host's own addresses
+	 * are judged as the host at connect() only from other namespaces; in
+	 * this one the socket they reach judges them. */
+	__u64 host_netns_cookie;
 };
 
 /* tenantd_event_budget: per-tenant rate limiter for the event ring. */

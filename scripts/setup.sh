@@ -21,7 +21,7 @@ packages=(
 	libcurl4-openssl-dev "tenantctl's HTTP client over the control socket"
 	libseccomp-dev "the agent's system call filter"
 	libcap-dev "the agent's capability handling"
-	libmnl-dev "lists and destroys preexisting connections (sock_diag)"
+	libmnl-dev "lists and destroys preexisting connections (sock_diag); follows the host's addresses (rtnetlink)"
 	libsystemd-dev "tells systemd when the agent is ready, reloading or stopping (sd_notify)"
 	check "the unit and integration test framework"
 	iproute2 "network namespaces for the multi-host tests"

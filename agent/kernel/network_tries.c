@@ -6,10 +6,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cleanup.h"
+#include "config.h"
 #include "kernel/network_tries.h"
 #include "log.h"
 #include "privileges.h"
@@ -159,4 +162,31 @@ void network_writes_free(struct network_writes *writes)
 		free(writes->tries[i].owners);
 	}
 	*writes = (struct network_writes){};
+}
+
+bool network_configured_exactly(const struct config *config, const struct network_key *key)
+{
+	for (size_t t = 0; t < config->tenant_count; t++)
+		for (size_t i = 0; i < config->tenants[t].network_count; i++) {
+			const struct network *network = &config->tenants[t].networks[i].network;
+
+			if (network->prefixlen == key->prefixlen &&
+			    !memcmp(network->addr, key->addr, sizeof(key->addr)))
+				return true;
+		}
+	return false;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14; newer than the libc headers */
+#endif
+
+int network_namespace_cookie(__u64 *cookie)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t length = sizeof(*cookie);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &length))
+		return -errno;
+	return 0;
 }

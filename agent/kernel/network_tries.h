@@ -11,8 +11,9 @@
 
 #include "tenantd_abi.h"
 
-struct tenantd_bpf;
 struct bpf_map;
+struct config;
+struct tenantd_bpf;
 
 enum network_trie {
 	NETWORK_TRIE_IPV4 = 1 << 0,
@@ -26,6 +27,11 @@ unsigned network_tries_of(const struct network_key *key);
 /* The trie ADDRESS (128-bit, IPv4-mapped for IPv4) is looked up in. */
 enum network_trie network_trie_of_address(const __u8 address[16]);
 struct bpf_map *network_trie_map(struct tenantd_bpf *skeleton, enum network_trie trie);
+/* The cookie of the agent's network namespace, the host's. */
+int network_namespace_cookie(__u64 *cookie);
+/* Is KEY, a /32 or /128, exactly one of the networks the configuration
+ * gives a tenant? Then it is that tenant's, whatever else writes it. */
+bool network_configured_exactly(const struct config *config, const struct network_key *key);
 
 /* Networks and their owners gathered for writing, per trie. */
 struct network_writes {

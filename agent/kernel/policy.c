@@ -183,7 +183,10 @@ static int write_settings(struct tenantd_bpf *skeleton, const struct agent_confi
 	};
 	struct agent_settings previous = {};
 	__u32 zero = 0;
+	int r = network_namespace_cookie(&settings.host_netns_cookie);
 
+	if (r)
+		return log_error_errno(r, "cannot read the network namespace's cookie: %m");
 	bpf_map_lookup_elem(bpf_map__fd(skeleton->maps.tenantd_settings), &zero, &previous);
 	settings.generation = previous.generation + 1;
 	return upsert(skeleton->maps.tenantd_settings, &zero, &settings, "(agent)");
@@ -573,6 +576,19 @@ static int keep_container_addresses(struct tenantd_bpf *skeleton, const struct c
 	return r;
 }
 
+/* The host's own addresses (scans/host_addresses.c) stay in the tries. */
+static int keep_host_addresses(struct tenantd_bpf *skeleton, struct key_set *wanted)
+{
+	int fd = bpf_map__fd(skeleton->maps.tenantd_host_addresses), r = 0;
+	struct network_key key, *previous = NULL;
+
+	while (r == 0 && bpf_map_get_next_key(fd, previous, &key) == 0) {
+		previous = &key;
+		r = key_set_add(wanted, &key);
+	}
+	return r;
+}
+
 static int assign_ids(const struct config *config, struct tenant_ids *ids,
 		      const char *state_directory)
 {
@@ -739,6 +755,8 @@ static int delete_unwanted_entries(const struct policy_target *target,
 	}
 	if (r == 0)
 		r = keep_container_addresses(skeleton, config, target->ids, &desired->networks);
+	if (r == 0)
+		r = keep_host_addresses(skeleton, &desired->networks);
 	for (size_t i = 0; r == 0 && i < NETWORK_TRIES; i++)
 		r = sweep_stale(network_tries[i], &desired->networks);
 	if (r == 0)

@@ -167,21 +167,6 @@ static bool claimable(const struct config *config, const struct network_key *key
 	return false;
 }
 
-/* Does an exact network of the configuration hold KEY? Then removing the
- * container address must not remove it from the network map. */
-static bool configured_exactly(const struct config *config, const struct network_key *key)
-{
-	for (size_t t = 0; t < config->tenant_count; t++)
-		for (size_t i = 0; i < config->tenants[t].network_count; i++) {
-			const struct network *network = &config->tenants[t].networks[i].network;
-
-			if (network->prefixlen == key->prefixlen &&
-			    !memcmp(network->addr, key->addr, sizeof(key->addr)))
-				return true;
-		}
-	return false;
-}
-
 /* Records CLAIM as refused, and logs why (REASON) the first scan it is. */
 static void refuse(struct container_networks *networks, const struct tenant_ids *ids,
 		   struct claim *refused, size_t *refused_count, const struct claim *claim,
@@ -435,7 +420,7 @@ static int write_owners(struct container_networks *networks, const struct config
 	for (size_t i = 0; i < gone_count; i++) {
 		if (bpf_map_lookup_elem(recorded_fd, &gone[i], &recorded))
 			continue;
-		if (!configured_exactly(config, &gone[i]))
+		if (!network_configured_exactly(config, &gone[i]))
 			(void)bpf_map_delete_elem(owners_fd(networks, &gone[i]), &gone[i]);
 		(void)bpf_map_delete_elem(recorded_fd, &gone[i]);
 		format_key(&gone[i], address, sizeof(address));

@@ -13,12 +13,9 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
+#include "kernel/network_tries.h"
 #include "log.h"
 #include "scans/scan.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 int iterator_run(struct bpf_link *link, void **output, size_t *size)
 {
@@ -82,17 +79,6 @@ int scan_timeout(const struct scan_schedule *schedule, uint64_t pause_us, uint64
 	return due <= now ? 0 : (int)((due - now + 999) / 1000);
 }
 
-/* The cookie of the agent's network namespace, the host's. */
-static int host_netns_cookie_of_agent(__u64 *cookie)
-{
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t length = sizeof(*cookie);
-
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &length))
-		return -errno;
-	return 0;
-}
-
 /* The entry is read whole, for the scan number at its offset. */
 #define SCAN_STATE_MAX 64
 
@@ -114,7 +100,7 @@ int scan_iterator_open(const struct scan_start *start, struct bpf_link **link,
 	int r;
 
 	if (host_netns_cookie) {
-		r = host_netns_cookie_of_agent(host_netns_cookie);
+		r = network_namespace_cookie(host_netns_cookie);
 		if (r)
 			return log_error_errno(r, "cannot read the network namespace's cookie: %m");
 	}

@@ -225,6 +225,47 @@ START_TEST(shared_and_platform_tenants_keep_their_reach_by_multicast_and_link_lo
 }
 END_TEST
 
+/* A container of acme's, on a link to the host (the suite's namespace):
+ * the host's end of the link has its own addresses, IPv4, IPv6 and
+ * link-local, where the host's wildcard listeners answer too. */
+static const char *container;
+
+/* HostPolicy=deny: what would be refused at a host socket of this
+ * namespace is refused from the container too, at the host's addresses;
+ * HostAllowPorts= still open. */
+START_TEST(host_policy_deny_covers_the_hosts_addresses_seen_from_a_container)
+{
+	long long before = harness_violations("acme", "host", "host", "denied");
+
+	ck_assert_int_eq(harness_probe("acme", container, "connect tcp 10.204.0.1 9401 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", container, "connect tcp fd00:204::1 9401 10"), EPERM);
+	ck_assert_int_eq(harness_probe("acme", container, "connect tcp fe80::204:1%eth0 9401 10"),
+			 EPERM);
+	ck_assert_int_eq(harness_violations("acme", "host", "host", "denied"), before + 3);
+	ck_assert_int_eq(harness_probe("acme", container, "connect tcp 10.204.0.1 9153 10"), 0);
+}
+END_TEST
+
+/* rtnetlink announces it: refused from the container as soon as the
+ * agent has it, and open again once it is gone. */
+START_TEST(an_address_the_host_gains_is_the_hosts_as_it_comes)
+{
+	int status = 0;
+
+	ck_assert(harness_shell("ip addr add 10.204.0.9/24 dev tdh0"));
+	ck_assert(harness_wait_until(
+		(status = harness_probe("acme", container, "connect tcp 10.204.0.9 9401 10")) == EPERM,
+		HARNESS_PATIENCE_MS));
+	ck_assert(harness_shell("ip addr del 10.204.0.9/24 dev tdh0"));
+	ck_assert(harness_shell("ip -n %s addr add 10.204.0.9/24 dev eth0", container));
+	ck_assert(harness_wait_until(
+		(status = harness_probe("acme", container, "connect tcp 10.204.0.9 9401 10")) ==
+			ECONNREFUSED,
+		HARNESS_PATIENCE_MS));
+	ck_assert(harness_shell("ip -n %s addr del 10.204.0.9/24 dev eth0", container));
+}
+END_TEST
+
 /* TenantMarkMask= takes the upper half of the mark by default: a bit an
  * operator's rule sets in the lower half (kube-proxy's 0x4000 here) is
  * there when the packet is delivered, and the sender is still known. */
@@ -273,6 +314,8 @@ Suite *test_suite(void)
 		       host_policy_deny_refuses_host_listeners_on_a_device_and_a_link_local_address);
 	tcase_add_test(channels, host_policy_deny_refuses_datagrams_connected_before_the_host_bound);
 	tcase_add_test(channels, the_operators_mark_bits_survive_beside_the_senders_tenant);
+	tcase_add_test(channels, host_policy_deny_covers_the_hosts_addresses_seen_from_a_container);
+	tcase_add_test(channels, an_address_the_host_gains_is_the_hosts_as_it_comes);
 	suite_add_tcase(suite, channels);
 
 	tcase_add_checked_fixture(kinds_and_modes, tenants_reset, NULL);
@@ -300,4 +343,13 @@ void test_setup(void)
 			   " && ip addr add " DEVICE_IPV6 "/64 dev " DEVICE " nodad"
 			   " && ip addr add fe80::203:1/64 dev " DEVICE " nodad"))
 		ck_abort_msg("cannot add the device " DEVICE);
+	container = harness_netns("container");
+	if (!harness_shell("ip link add tdh0 type veth peer name eth0 netns %s && ip link set tdh0 up"
+			   " && ip addr add 10.204.0.1/24 dev tdh0 && ip addr add fd00:204::1/64 dev tdh0"
+			   " nodad && ip addr add fe80::204:1/64 dev tdh0 nodad"
+			   " && ip -n %s link set eth0 up && ip -n %s addr add 10.204.0.2/24 dev eth0"
+			   " && ip -n %s addr add fd00:204::2/64 dev eth0 nodad"
+			   " && ip -n %s addr add fe80::204:2/64 dev eth0 nodad",
+			   container, container, container, container, container))
+		ck_abort_msg("cannot link a container to the host");
 }
