@@ -54,16 +54,19 @@ int tenantd_count_egress(struct __sk_buff *skb)
 		violation(me, mine, TENANT_ID_HOST, REASON_TOMBSTONED, &flow);
 		return SKB_DROP;
 	}
-	owner = mine ? foreign_source(skb, me) : -1;
+	/* Checked as loaded: the helper refuses a fresh load of skb->sk. */
+	socket = skb->sk;
+	if (socket)
+		socket = bpf_sk_fullsock(socket);
+	/* An established connection's source was checked at its SYN. */
+	owner = -1;
+	if (mine && !(socket && socket->protocol == IPPROTO_TCP && socket->state == TCP_ESTABLISHED))
+		owner = foreign_source(skb, me);
 	if (mine && owner >= 0) {
 		flow_to_destination(skb, &flow);
 		if (violation(me, mine, owner, REASON_SPOOFED_SOURCE, &flow))
 			return SKB_DROP;
 	}
-	/* Checked as loaded: the helper refuses a fresh load of skb->sk. */
-	socket = skb->sk;
-	if (socket)
-		socket = bpf_sk_fullsock(socket);
 	/* TCP and UDP are judged at connect() and sendmsg(); sockets of any
 	 * other protocol (ICMP echo sockets, UDP-Lite, SCTP...) have no such
 	 * hook, so their packets are judged here, by the network they go to. */
