@@ -63,10 +63,10 @@ static __always_inline void emit_ipv6(struct bpf_iter__task *ctx,
 	for (int i = 0; i < ADDRESSES_MAX && position && position != head; i++) {
 		struct inet6_ifaddr *address = (void *)position - offset;
 
+		/* Link-local ones too: a container's is its tenant's, or another
+		 * tenant's container would reach it by its scope unjudged. */
 		bpf_core_read(record->addr, sizeof(record->addr), &address->addr);
-		/* fe80::/10 is on every link, and no tenant's to claim. */
-		if (!(record->addr[0] == 0xfe && (record->addr[1] & 0xc0) == 0x80))
-			emit(ctx, record);
+		emit(ctx, record);
 		position = BPF_CORE_READ(position, next);
 	}
 }

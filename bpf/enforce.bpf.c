@@ -139,6 +139,17 @@ static __always_inline void remember(void *list, struct bpf_sock *sk, __u32 tena
 /* Whom the destination belongs to, in *OWNER, and whether ME may reach it:
  * the local socket a lookup finds, else the network's owner. *FOUND_LOCAL
  * says which. */
+/* The owner of the network ADDR lies in, or -1; the host's own addresses
+ * count as no one's from the host's namespace, where the socket they reach
+ * judges them by the sender in the mark. From another namespace nothing
+ * marks what crosses: there the host is judged at connect(). */
+static __always_inline __s64 network_owner(struct bpf_sock_addr *ctx, const __u8 addr[16])
+{
+	__s64 owner = network_of(addr);
+
+	return owner == TENANT_ID_HOST && in_host_namespace(ctx) ? -1 : owner;
+}
+
 static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct flow *flow,
 					     struct bpf_sock_tuple *tuple, __u32 tuple_size,
 					     bool is_connect, __u32 me,
@@ -146,7 +157,9 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 					     bool *found_local)
 {
 	int verdict = VERDICT_ALLOW;
+	bool wildcard = false;
 	struct bpf_sock *peer;
+	__s64 network;
 
 	peer = local_peer(ctx, tuple, tuple_size);
 	/* A wildcard listener found for a remote destination is not where the
@@ -155,19 +168,17 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 	 * through to the network's judgement: if it stays on this host after
 	 * all, the socket the kernel delivers it to judges it on arrival. */
 	if (peer && !is_loopback(flow->addr) &&
-	    bound_to_any_address(peer, tuple_size == sizeof(tuple->ipv4)) &&
-	    (!is_connect || !destination_is_local(ctx, flow))) {
-		bpf_sk_release(peer);
-		peer = NULL;
+	    bound_to_any_address(peer, tuple_size == sizeof(tuple->ipv4))) {
+		wildcard = true;
+		if (!is_connect || !destination_is_local(ctx, flow)) {
+			bpf_sk_release(peer);
+			peer = NULL;
+		}
 	}
 	*found_local = peer != NULL;
+	network = network_owner(ctx, flow->addr);
 	if (!peer) {
-		*owner = network_of(flow->addr);
-		/* The host's own address, from the host's namespace: the socket
-		 * it reaches judges it, by the sender in the mark. From another
-		 * namespace nothing marks what crosses: the host is judged here. */
-		if (*owner == TENANT_ID_HOST && in_host_namespace(ctx))
-			*owner = -1;
+		*owner = network;
 		if (*owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, *owner, flow->port,
 						    flow->protocol, REASON_REMOTE_NETWORK);
@@ -181,6 +192,18 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 	if (verdict != VERDICT_ALLOW && flow->protocol == IPPROTO_UDP && socket_asked(peer, me))
 		verdict = VERDICT_ALLOW;
 	bpf_sk_release(peer);
+	/* A wildcard socket kept because the bind could not tell (the caller
+	 * bound already; a link-local address, which needs a scope the hook
+	 * does not see) may not be where the flow goes: the network the
+	 * destination lies in must let it through as well. */
+	if (verdict == VERDICT_ALLOW && wildcard && network >= 0 && network != *owner) {
+		verdict = initiator_verdict(NULL, me, mine, network, flow->port, flow->protocol,
+					    REASON_REMOTE_NETWORK);
+		if (verdict != VERDICT_ALLOW) {
+			*owner = network;
+			*found_local = false;
+		}
+	}
 	return verdict;
 }
 

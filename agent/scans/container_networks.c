@@ -161,6 +161,10 @@ static bool claimable(const struct config *config, const struct network_key *key
 		range_count = default_count;
 	}
 	memcpy(address.addr, key->addr, sizeof(address.addr));
+	/* On one link only: no remote host's to squat, and each container's
+	 * own (the host's stay the host's, scans/host_addresses.c). */
+	if (key->addr[0] == 0xfe && (key->addr[1] & 0xc0) == 0x80)
+		return true;
 	for (size_t i = 0; i < range_count; i++)
 		if (networks_overlap(&ranges[i], &address))
 			return true;
@@ -251,8 +255,11 @@ static int settle(struct container_networks *networks, const struct config *conf
 		}
 		if (bpf_map_lookup_elem(owners_fd(networks, &winner.key), &winner.key, &owner) == 0 &&
 		    owner != winner.tenant_id && !has_record) {
-			snprintf(reason, sizeof(reason), "lies in tenant %s's networks",
-				 name_of(ids, owner));
+			if (owner == TENANT_ID_HOST)
+				snprintf(reason, sizeof(reason), "is one of the host's addresses");
+			else
+				snprintf(reason, sizeof(reason), "lies in tenant %s's networks",
+					 name_of(ids, owner));
 			refuse(networks, ids, *refused, refused_count, &winner, reason);
 			continue;
 		}

@@ -54,6 +54,20 @@ START_TEST(packets_from_another_tenants_container_are_dropped_at_ingress)
 }
 END_TEST
 
+/* On one bridge, containers reach each other by link-local addresses and
+ * their scope, which no network written by hand covers: each is its
+ * container's tenant's. */
+START_TEST(a_connect_to_another_tenants_container_by_its_link_local_address_is_refused)
+{
+	long long before = harness_violations("red", "blue", "remote_network", "denied");
+
+	ck_assert_int_eq(refused_once_known("red", red, "connect tcp fe80::203:3%eth0 8080"), EPERM);
+	ck_assert_int_ge(harness_violations("red", "blue", "remote_network", "denied"), before + 1);
+	ck_assert_int_eq(harness_probe("red", red_second, "connect tcp fe80::203:2%eth0 8080 1000"),
+			 0);
+}
+END_TEST
+
 START_TEST(containers_of_one_tenant_reach_each_other)
 {
 	ck_assert_int_eq(refused_once_known("red", red, "connect tcp 10.203.0.3 8080"), EPERM);
@@ -154,16 +168,18 @@ START_TEST(an_address_set_in_a_namespace_made_without_privilege_is_not_claimed)
 }
 END_TEST
 
-/* red's two containers have four addresses; with room for two, the two
- * first kept, the others leave, and both counts say so. */
+/* With room for two of red's container addresses, two are kept, the
+ * others leave, and both counts say so. */
 START_TEST(claims_past_max_container_addresses_are_refused)
 {
 	const char *root = harness_root();
-	char *body;
+	long long held = 0;
+	char *body, needle[64];
 	long status = 0;
 
-	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
-						    "tenant=\"red\"") == 4,
+	/* Each container's addresses: IPv4, IPv6, and link-local ones. */
+	ck_assert(harness_wait_until((held = harness_metric("tenantd_tenant_container_addresses",
+							    "tenant=\"red\"")) >= 6,
 		HARNESS_PATIENCE_MS));
 	harness_write_config("tenants.d/red.conf",
 			     "[Tenant]\nCgroup=%s/red\nNetwork=auto\nMaxContainerAddresses=2\n", root);
@@ -171,16 +187,17 @@ START_TEST(claims_past_max_container_addresses_are_refused)
 	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
 						    "tenant=\"red\"") == 2 &&
 					     harness_metric("tenantd_tenant_container_claims_refused",
-							    "tenant=\"red\"") == 2,
+							    "tenant=\"red\"") == held - 2,
 		HARNESS_PATIENCE_MS));
 	ck_assert(harness_log_lines("would pass its MaxContainerAddresses=2; not added") > 0);
 	body = harness_get("/v1/tenants/red", &status);
-	ck_assert_ptr_nonnull(strstr(body, "\"container_addresses\":2"));
+	snprintf(needle, sizeof(needle), "\"container_addresses\":2");
+	ck_assert_ptr_nonnull(strstr(body, needle));
 	free(body);
 	harness_write_config("tenants.d/red.conf", "[Tenant]\nCgroup=%s/red\nNetwork=auto\n", root);
 	ck_assert(harness_agent_reload());
 	ck_assert(harness_wait_until(harness_metric("tenantd_tenant_container_addresses",
-						    "tenant=\"red\"") == 4,
+						    "tenant=\"red\"") == held,
 		HARNESS_PATIENCE_MS));
 }
 END_TEST
@@ -219,6 +236,8 @@ Suite *test_suite(void)
 	tcase_add_test(containers, a_connect_to_another_tenants_container_is_refused_in_both_families);
 	tcase_add_test(containers, packets_from_another_tenants_container_are_dropped_at_ingress);
 	tcase_add_test(containers, containers_of_one_tenant_reach_each_other);
+	tcase_add_test(containers,
+		       a_connect_to_another_tenants_container_by_its_link_local_address_is_refused);
 	tcase_add_test(containers, an_address_a_container_gains_becomes_its_tenants);
 	tcase_add_test(containers, an_address_two_tenants_claim_stays_with_the_first);
 	tcase_add_test(containers, an_address_outside_container_networks_is_not_claimed);
@@ -229,8 +248,10 @@ Suite *test_suite(void)
 	return suite;
 }
 
-/* Plugs NETNS into the bridge as eth0 with ADDRESS4 and ADDRESS6. */
-static void container_on_bridge(const char *netns, const char *address4, const char *address6)
+/* Plugs NETNS into the bridge as eth0 with ADDRESS4, ADDRESS6 and the
+ * link-local LINK_LOCAL. */
+static void container_on_bridge(const char *netns, const char *address4, const char *address6,
+				const char *link_local)
 {
 	static int next;
 	int link = next++;
@@ -238,8 +259,9 @@ static void container_on_bridge(const char *netns, const char *address4, const c
 	if (!harness_shell("ip -n %s link add tdc%d type veth peer name eth0 netns %s && "
 			   "ip -n %s link set tdc%d master br0 up && "
 			   "ip -n %s link set eth0 up && ip -n %s addr add %s dev eth0 && "
-			   "ip -n %s addr add %s dev eth0 nodad",
-			   bridge, link, netns, bridge, link, netns, netns, address4, netns, address6))
+			   "ip -n %s addr add %s dev eth0 nodad && ip -n %s addr add %s dev eth0 nodad",
+			   bridge, link, netns, bridge, link, netns, netns, address4, netns, address6,
+			   netns, link_local))
 		ck_abort_msg("cannot plug %s into the bridge", netns);
 }
 
@@ -261,9 +283,9 @@ void test_setup(void)
 	if (!harness_shell("ip -n %s link add br0 type bridge && ip -n %s link set br0 up", bridge,
 			   bridge))
 		ck_abort_msg("cannot make the bridge");
-	container_on_bridge(red, "10.203.0.2/24", "fd00:203::2/64");
-	container_on_bridge(red_second, "10.203.0.5/24", "fd00:203::5/64");
-	container_on_bridge(blue, "10.203.0.3/24", "fd00:203::3/64");
+	container_on_bridge(red, "10.203.0.2/24", "fd00:203::2/64", "fe80::203:2/64");
+	container_on_bridge(red_second, "10.203.0.5/24", "fd00:203::5/64", "fe80::203:5/64");
+	container_on_bridge(blue, "10.203.0.3/24", "fd00:203::3/64", "fe80::203:3/64");
 	harness_probe_listen("red", red, "listen tcp :: 8080");
 	harness_probe_listen("red", red_second, "listen tcp :: 8080");
 	harness_probe_listen("blue", blue, "listen tcp :: 8080");
