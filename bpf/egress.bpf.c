@@ -74,10 +74,7 @@ int tenantd_count_egress(struct __sk_buff *skb)
 	    socket->protocol != IPPROTO_UDP && flow_to_destination(skb, &flow)) {
 		int verdict = VERDICT_ALLOW;
 
-		owner = network_of(flow.addr);
-		/* To the host's own address through lo: judged where delivered. */
-		if (owner == TENANT_ID_HOST && skb->ifindex == LOOPBACK_IFINDEX)
-			owner = -1;
+		owner = destination_owner(skb, flow.addr);
 		if (owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, owner, 0, flow.protocol,
 						    REASON_REMOTE_NETWORK);

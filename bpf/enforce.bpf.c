@@ -176,9 +176,8 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 		}
 	}
 	*found_local = peer != NULL;
-	network = network_owner(ctx, flow->addr);
 	if (!peer) {
-		*owner = network;
+		*owner = network_owner(ctx, flow->addr);
 		if (*owner >= 0)
 			verdict = initiator_verdict(NULL, me, mine, *owner, flow->port,
 						    flow->protocol, REASON_REMOTE_NETWORK);
@@ -196,7 +195,10 @@ static __always_inline int judge_destination(struct bpf_sock_addr *ctx, struct f
 	 * bound already; a link-local address, which needs a scope the hook
 	 * does not see) may not be where the flow goes: the network the
 	 * destination lies in must let it through as well. */
-	if (verdict == VERDICT_ALLOW && wildcard && network >= 0 && network != *owner) {
+	if (verdict != VERDICT_ALLOW || !wildcard)
+		return verdict;
+	network = network_owner(ctx, flow->addr);
+	if (network >= 0 && network != *owner) {
 		verdict = initiator_verdict(NULL, me, mine, network, flow->port, flow->protocol,
 					    REASON_REMOTE_NETWORK);
 		if (verdict != VERDICT_ALLOW) {

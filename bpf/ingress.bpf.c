@@ -109,7 +109,7 @@ static __always_inline void find_sender(struct __sk_buff *skb, struct flow *flow
  * flags; every other packet is judged. */
 static __always_inline int judge_delivered(struct __sk_buff *skb, __u32 me, __u32 them)
 {
-	struct tenant_record *theirs;
+	struct tenant_record *theirs, unknown = {};
 	struct bpf_sock *receiver;
 	struct flow flow = {};
 	__be16 ports[2] = {};
@@ -128,10 +128,11 @@ static __always_inline int judge_delivered(struct __sk_buff *skb, __u32 me, __u3
 		if (them == me || them == TENANT_ID_HOST)
 			return SKB_PASS;
 	}
-	/* An id past the tenant table: no egress hook wrote it. */
+	/* An id past the tenant table, which no egress hook writes: judged
+	 * and counted as an unknown enforced tenant's. */
 	theirs = tenant_record(them);
 	if (!theirs)
-		return SKB_DROP;
+		theirs = &unknown;
 	verdict = initiator_verdict(NULL, them, theirs, me, flow.port, flow.protocol,
 				    REASON_LOCAL_SOCKET);
 	if (verdict == VERDICT_ALLOW)

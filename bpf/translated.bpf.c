@@ -140,9 +140,8 @@ __noinline int tenantd_judge_translated(struct __sk_buff *skb, __u32 me,
 		bpf_sk_release(peer);
 		return verdict;
 	}
-	*owner = network_of(flow->translated_addr);
-	/* To the host's own address through lo: judged where delivered. */
-	if (*owner < 0 || (*owner == TENANT_ID_HOST && skb->ifindex == LOOPBACK_IFINDEX))
+	*owner = destination_owner(skb, flow->translated_addr);
+	if (*owner < 0)
 		return VERDICT_ALLOW;
 	return initiator_verdict(NULL, me, mine, *owner, flow->translated_port, protocol,
 				 REASON_REMOTE_NETWORK);

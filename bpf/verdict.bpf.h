@@ -28,6 +28,18 @@ static __always_inline __s64 network_of(const __u8 addr[16])
 	return owner ? (__s64)*owner : -1;
 }
 
+/* The owner of the network a leaving packet's destination ADDR lies in,
+ * or -1. The host's own address reached through lo counts as no one's: the
+ * socket it reaches judges it, by the sender in the mark; reached from
+ * another namespace, nothing marks what crosses, and the host is judged
+ * here. */
+static __always_inline __s64 destination_owner(struct __sk_buff *skb, const __u8 addr[16])
+{
+	__s64 owner = network_of(addr);
+
+	return owner == TENANT_ID_HOST && skb->ifindex == LOOPBACK_IFINDEX ? -1 : owner;
+}
+
 /* The lookups the shared decision makes, on the programs' own maps. */
 #define VERDICT_INLINE __always_inline
 struct verdict_maps; /* the maps are globals here: always NULL */

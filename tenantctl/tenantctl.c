@@ -247,8 +247,8 @@ static int command_posture(const struct client *client)
 	if (!json_object_object_get_ex(posture, "processes", &processes))
 		return EXIT_FAILED;
 	count = json_object_array_length(processes);
-	printf("%-24s %8s %-16s %6s %-6s %s\n", "TENANT", "PID", "COMM", "UID", "PACKET",
-	       "CAPABILITIES");
+	printf("%-24s %8s %-16s %6s %-6s %-7s %s\n", "TENANT", "PID", "COMM", "UID", "PACKET",
+	       "NETLINK", "CAPABILITIES");
 	for (size_t i = 0; i < count; i++) {
 		struct json_object *process = json_object_array_get_idx(processes, i), *list;
 		char held[256] = "-";
@@ -261,13 +261,15 @@ static int command_posture(const struct client *client)
 							 c ? "," : "",
 							 json_object_get_string(
 								 json_object_array_get_idx(list, c)));
-		printf("%-24s %8s %-16s %6s %-6s %s\n", text_at(process, "tenant", NULL),
+		printf("%-24s %8s %-16s %6s %-6s %-7s %s\n", text_at(process, "tenant", NULL),
 		       text_at(process, "pid", NULL), text_at(process, "comm", NULL),
 		       text_at(process, "uid", NULL),
-		       !strcmp(text_at(process, "packet_socket", NULL), "true") ? "yes" : "no", held);
+		       !strcmp(text_at(process, "packet_socket", NULL), "true") ? "yes" : "no",
+		       !strcmp(text_at(process, "netlink_socket", NULL), "true") ? "yes" : "no", held);
 	}
-	printf("%zu process%s; packet socket holders: %s\n", count, count == 1 ? "" : "es",
-	       text_at(posture, "packet_sockets", NULL));
+	printf("%zu process%s; packet socket holders: %s; netlink socket holders: %s\n", count,
+	       count == 1 ? "" : "es", text_at(posture, "packet_sockets", NULL),
+	       text_at(posture, "netlink_sockets", NULL));
 	return EXIT_OK;
 }
 
@@ -357,9 +359,15 @@ static int command_show(const struct client *client, const char *name)
 	printf("%-12s%s\n", "Mode:", text_at(tenant, "mode", NULL));
 	print_list("Cgroups:", tenant, "cgroups");
 	print_list("Networks:", tenant, "networks");
-	if (json_object_object_get_ex(tenant, "container_networks", NULL))
+	if (json_object_object_get_ex(tenant, "container_networks", NULL)) {
 		print_list("Containers:", tenant, "container_networks");
+		printf("%-12s%s held, %s refused at the last scan\n", "",
+		       text_at(tenant, "container_addresses", NULL),
+		       text_at(tenant, "container_claims_refused", NULL));
+	}
 	print_list("AllowTo:", tenant, "allow_to");
+	if (json_object_object_get_ex(tenant, "bind_ports", NULL))
+		print_list("BindPorts:", tenant, "bind_ports");
 	print_quotas(tenant);
 	printf("%-12s%s bytes, %s packets sent; %s bytes, %s packets received\n", "Traffic:",
 	       text_at(tenant, "counters", "tx_bytes"), text_at(tenant, "counters", "tx_packets"),

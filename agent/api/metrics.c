@@ -137,38 +137,52 @@ static void render_quotas_exceeded(FILE *out, const struct metrics_snapshot *sna
 	}
 }
 
-static void render_cgroups_missing(FILE *out, const struct metrics_snapshot *snapshot)
+/* The per-tenant gauges that are one field of a tenant's row, as the
+ * counters above are, each shown for the tenants it concerns. */
+static bool is_active(const struct metrics_tenant *tenant)
 {
-	fputs("# HELP tenantd_tenant_cgroups_missing Cgroups of the tenant's configuration that "
-	      "do not exist now: not tagged until they are made.\n"
-	      "# TYPE tenantd_tenant_cgroups_missing gauge\n", out);
-	for (size_t i = 0; i < snapshot->tenant_count; i++) {
-		const struct metrics_tenant *tenant = &snapshot->tenants[i];
-
-		if (tenant->kind)
-			fprintf(out, "tenantd_tenant_cgroups_missing{tenant=\"%s\"} %" PRIu64 "\n",
-				tenant->name, tenant->cgroups_missing);
-	}
+	return tenant->kind != NULL;
 }
 
-static void render_container_claims(FILE *out, const struct metrics_snapshot *snapshot)
+static bool has_auto_networks(const struct metrics_tenant *tenant)
 {
-	fputs("# HELP tenantd_tenant_container_addresses Addresses the tenant's containers hold "
-	      "through Network=auto, at the last scan.\n"
-	      "# TYPE tenantd_tenant_container_addresses gauge\n", out);
-	for (size_t i = 0; i < snapshot->tenant_count; i++)
-		if (snapshot->tenants[i].auto_networks)
-			fprintf(out, "tenantd_tenant_container_addresses{tenant=\"%s\"} %" PRIu64 "\n",
-				snapshot->tenants[i].name, snapshot->tenants[i].container_addresses);
-	fputs("# HELP tenantd_tenant_container_claims_refused Container addresses of the tenant "
-	      "that Network=auto refused at the last scan: set without privilege, another's, "
-	      "outside ContainerNetworks= or past MaxContainerAddresses=.\n"
-	      "# TYPE tenantd_tenant_container_claims_refused gauge\n", out);
-	for (size_t i = 0; i < snapshot->tenant_count; i++)
-		if (snapshot->tenants[i].auto_networks)
-			fprintf(out, "tenantd_tenant_container_claims_refused{tenant=\"%s\"} %" PRIu64
-				"\n", snapshot->tenants[i].name,
-				snapshot->tenants[i].container_claims_refused);
+	return tenant->auto_networks;
+}
+
+static const struct {
+	const char *name, *help;
+	size_t offset; /* of a uint64_t in struct metrics_tenant */
+	bool (*concerns)(const struct metrics_tenant *tenant);
+} tenant_gauges[] = {
+	{ "tenantd_tenant_cgroups_missing",
+	  "Cgroups of the tenant's configuration that do not exist now: not tagged until they "
+	  "are made.",
+	  offsetof(struct metrics_tenant, cgroups_missing), is_active },
+	{ "tenantd_tenant_container_addresses",
+	  "Addresses the tenant's containers hold through Network=auto, at the last scan.",
+	  offsetof(struct metrics_tenant, container_addresses), has_auto_networks },
+	{ "tenantd_tenant_container_claims_refused",
+	  "Container addresses of the tenant that Network=auto refused at the last scan: set "
+	  "without privilege, another's, outside ContainerNetworks= or past "
+	  "MaxContainerAddresses=.",
+	  offsetof(struct metrics_tenant, container_claims_refused), has_auto_networks },
+};
+
+static void render_tenant_gauges(FILE *out, const struct metrics_snapshot *snapshot)
+{
+	for (size_t g = 0; g < ARRAY_SIZE(tenant_gauges); g++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", tenant_gauges[g].name,
+			tenant_gauges[g].help, tenant_gauges[g].name);
+		for (size_t i = 0; i < snapshot->tenant_count; i++) {
+			const struct metrics_tenant *tenant = &snapshot->tenants[i];
+			const uint64_t *value = (const uint64_t *)((const char *)tenant +
+								   tenant_gauges[g].offset);
+
+			if (tenant_gauges[g].concerns(tenant))
+				fprintf(out, "%s{tenant=\"%s\"} %" PRIu64 "\n",
+					tenant_gauges[g].name, tenant->name, *value);
+		}
+	}
 }
 
 static void render_quotas(FILE *out, const struct metrics_snapshot *snapshot)
@@ -227,8 +241,7 @@ static void render_posture(FILE *out, const struct metrics_snapshot *snapshot)
 /* The exposition's metric families, in the order they are written. */
 static void (*const families[])(FILE *out, const struct metrics_snapshot *snapshot) = {
 	render_agent, render_tenant_info, render_counters, render_violations,
-	render_quotas_exceeded, render_quotas, render_cgroups_missing, render_container_claims,
-	render_posture,
+	render_quotas_exceeded, render_quotas, render_tenant_gauges, render_posture,
 };
 
 int metrics_render(const struct metrics_snapshot *snapshot, char **text, size_t *length)

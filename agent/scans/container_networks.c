@@ -290,11 +290,15 @@ static int enforce_limits(struct container_networks *networks, const struct conf
 			  struct claim *refused, size_t *refused_count)
 {
 	int recorded_fd = bpf_map__fd(networks->skeleton->maps.tenantd_container_addresses);
-	_cleanup_free_ uint32_t *held = calloc(TENANT_MAX_ENTRIES, sizeof(*held));
-	_cleanup_free_ bool *keep = calloc(count + 1, sizeof(*keep));
+	_cleanup_free_ uint32_t *held = NULL;
+	_cleanup_free_ bool *keep = NULL;
 	size_t kept = 0;
 	__u32 recorded;
 
+	if (!count)
+		return 0;
+	held = calloc(TENANT_MAX_ENTRIES, sizeof(*held));
+	keep = calloc(count, sizeof(*keep));
 	if (!held || !keep)
 		return -ENOMEM;
 	for (int pass = 0; pass < 2; pass++)

@@ -36,6 +36,25 @@ START_TEST(joining_another_tenants_reuseport_group_is_refused_in_both_families)
 }
 END_TEST
 
+/* On the addresses of a device other than lo (tdb0, a veth) as on lo. */
+START_TEST(joining_another_tenants_group_on_a_device_address_is_refused_in_both_families)
+{
+	long long before = refused("acme", "globex");
+	pid_t v4 = harness_probe_listen("globex", NULL, "--reuseport yes listen tcp 10.205.0.1 9169");
+	pid_t v6 = harness_probe_listen("globex", NULL, "--reuseport yes listen udp fd00:205::1 9169");
+
+	ck_assert_int_eq(harness_probe("acme", NULL, "--reuseport yes bind tcp 10.205.0.1 9169"),
+			 EPERM);
+	ck_assert_int_eq(harness_probe("acme", NULL, "--reuseport yes bind udp fd00:205::1 9169"),
+			 EPERM);
+	ck_assert_int_eq(refused("acme", "globex"), before + 2);
+	ck_assert_int_eq(harness_probe("globex", NULL, "--reuseport yes bind tcp 10.205.0.1 9169"),
+			 0);
+	kill(v4, SIGTERM);
+	kill(v6, SIGTERM);
+}
+END_TEST
+
 START_TEST(joining_another_tenants_wildcard_group_from_a_dual_stack_socket_is_refused)
 {
 	long long before = refused("acme", "globex");
@@ -119,6 +138,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(ports, tenants_reset, NULL);
 	tcase_set_timeout(ports, 60);
 	tcase_add_test(ports, joining_another_tenants_reuseport_group_is_refused_in_both_families);
+	tcase_add_test(ports, joining_another_tenants_group_on_a_device_address_is_refused_in_both_families);
 	tcase_add_test(ports, joining_another_tenants_wildcard_group_from_a_dual_stack_socket_is_refused);
 	tcase_add_test(ports, sharing_another_tenants_udp_port_by_reuseaddr_is_refused);
 	tcase_add_test(ports, a_tenant_joins_its_own_reuseport_group);
@@ -132,4 +152,8 @@ Suite *test_suite(void)
 void test_setup(void)
 {
 	tenants_setup(false);
+	if (!harness_shell("ip link add tdb0 type veth peer name tdb0p && ip link set tdb0p up && "
+			   "ip link set tdb0 up && ip addr add 10.205.0.1/24 dev tdb0 && "
+			   "ip addr add fd00:205::1/64 dev tdb0 nodad"))
+		ck_abort_msg("cannot add the device tdb0");
 }

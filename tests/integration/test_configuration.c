@@ -52,6 +52,39 @@ START_TEST(a_bad_config_refuses_start_up_and_attaches_nothing)
 }
 END_TEST
 
+/* An id TenantMarkMask= cannot carry would pass for another tenant's in
+ * the mark: a start with one is refused, naming the key, and attaches
+ * nothing. */
+START_TEST(an_id_the_tenant_mark_cannot_carry_refuses_the_policy)
+{
+	char scratch[1024], bpffs[256], command[6000], *output;
+	int exit_status = 0;
+
+	snprintf(scratch, sizeof(scratch), "%s/narrow-mark", harness_scratch());
+	snprintf(bpffs, sizeof(bpffs), "/sys/fs/bpf/tenantd-test-%d-mark", getpid());
+	harness_cgroup("narrow/bigco");
+	ck_assert(harness_shell(
+		"mkdir -p %s/conf/tenants.d %s/state %s/run && "
+		"printf '[Agent]\\nTenantMarkMask=0xff000000\\n' > %s/conf/tenantd.conf && "
+		"printf '[Tenant]\\nCgroup=%s/narrow/bigco\\n' > %s/conf/tenants.d/bigco.conf && "
+		"printf 'bigco 300\\n' > %s/state/tenant-ids",
+		scratch, scratch, scratch, scratch, harness_root(), scratch, scratch));
+	snprintf(command, sizeof(command),
+		 "%s --config-dir %s/conf --state-dir %s/state --runtime-dir %s/run "
+		 "--bpffs-dir %s --cgroup-root %s/narrow 2>&1",
+		 harness_binary("tenantd"), scratch, scratch, scratch, bpffs, harness_root());
+	output = harness_command_output(command, &exit_status);
+	harness_shell("%s --detach --bpffs-dir %s >/dev/null 2>&1", harness_binary("tenantd"), bpffs);
+	ck_assert_int_ne(exit_status, 0);
+	ck_assert_msg(strstr(output, "tenant bigco: id 300 does not fit TenantMarkMask=0xff000000, "
+				     "which carries ids up to 254"),
+		      "%s", output);
+	ck_assert(harness_shell("! bpftool cgroup show %s/narrow | grep -q tenantd",
+				harness_cgroup_path("")));
+	free(output);
+}
+END_TEST
+
 START_TEST(a_broken_reload_leaves_the_running_policy_as_it_was)
 {
 	harness_write_config("tenants.d/zz-broken.conf", "[Tenant]\nNetwork=10.201.2.0/25\n");
@@ -198,6 +231,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(refusals, tenants_reset, NULL);
 	tcase_set_timeout(refusals, 60);
 	tcase_add_test(refusals, a_bad_config_refuses_start_up_and_attaches_nothing);
+	tcase_add_test(refusals, an_id_the_tenant_mark_cannot_carry_refuses_the_policy);
 	tcase_add_test(refusals, a_broken_reload_leaves_the_running_policy_as_it_was);
 	tcase_add_test(refusals, a_reload_changing_a_map_size_is_refused_and_the_policy_holds);
 	tcase_add_loop_test(refusals, each_broken_config_is_refused_on_reload_and_the_policy_holds, 0,
